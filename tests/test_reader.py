@@ -251,7 +251,7 @@ def test_random_bytes_without_nul_are_refused() -> None:
 
 def test_control_characters_are_refused() -> None:
     data = bytes(range(1, 9)) * 50 + "正文".encode()
-    with pytest.raises(InputError, match="binary data.*control"):
+    with pytest.raises(InputError, match=r"binary data.*control"):
         decode_bytes(data)
 
 

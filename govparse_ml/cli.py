@@ -1,0 +1,167 @@
+"""The ``govparse-ml`` command line.
+
+Exit codes: 0 success; 1 input error (unreadable file, binary file, bad training data);
+2 usage error (unknown option, bad argument).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import resources
+from pathlib import Path
+
+from . import __version__, export
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+
+
+def example_path() -> Path:
+    """The bundled example report."""
+    return Path(str(resources.files("govparse_ml") / "data" / "example.txt"))
+
+
+def _model_arg(args: argparse.Namespace):
+    """The ``model`` argument of ``parse`` from --rules-only / --model / --trust-model."""
+    if getattr(args, "rules_only", False):
+        return None
+    path = getattr(args, "model", None)
+    if path is None:
+        return "default"
+    from .classifier import load_model
+
+    return load_model(path, trust=args.trust_model)
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from .pipeline import parse
+    from .reader import read_text
+
+    source = example_path() if args.example else args.file
+    if source is None:
+        print("govparse-ml parse: give a FILE, - for standard input, or --example", file=sys.stderr)
+        return EXIT_USAGE
+    decoded = read_text(source)
+    if args.verbose:
+        print(f"read {source} as {decoded.encoding} ({decoded.confidence})", file=sys.stderr)
+    report = parse(decoded.text, model=_model_arg(args), threshold=args.threshold)
+    sys.stdout.write(export.render(report, args.format))
+    for w in report.warnings if args.format != "markdown" else []:
+        print(f"warning: {w}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .training import train
+
+    train(
+        data_dir=args.data,
+        out_dir=args.out,
+        use_generated=not args.no_generated,
+        seed=args.seed,
+        n_generated=args.n_generated,
+        verbose=True,
+    )
+    return EXIT_OK
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .training import evaluate
+
+    evaluate(
+        data_dir=args.data,
+        model_path=args.model,
+        trust_model=args.trust_model,
+        cv=args.cv,
+        json_out=args.json,
+        verbose=True,
+    )
+    return EXIT_OK
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import run_batch
+
+    return run_batch(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="govparse-ml",
+        description="Parse the text of Chinese government information-disclosure annual reports into checked data.",
+        epilog="Exit codes: 0 ok, 1 input error, 2 usage error.",
+    )
+    p.add_argument("--version", action="version", version=f"govparse-ml {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def model_options(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--model", metavar="PATH", help="a model file other than the shipped one (needs --trust-model)")
+        sp.add_argument(
+            "--trust-model",
+            action="store_true",
+            help="allow loading --model: a joblib file runs code when loaded, so only trust your own",
+        )
+
+    sp = sub.add_parser("parse", help="parse one report", description="Parse one report and print it.")
+    sp.add_argument("file", nargs="?", help="the report's text file, or - for standard input")
+    sp.add_argument("--example", action="store_true", help="parse the bundled example report")
+    sp.add_argument(
+        "--format", "-f", choices=export.FORMATS, default="markdown", help="output format (default markdown)"
+    )
+    sp.add_argument("--rules-only", action="store_true", help="label lines with the rules, not the model")
+    sp.add_argument("--threshold", type=float, default=0.5, help="model confidence under which the rules decide")
+    sp.add_argument("--verbose", "-v", action="store_true", help="say which encoding was used")
+    model_options(sp)
+    sp.set_defaults(func=cmd_parse)
+
+    sp = sub.add_parser("train", help="train the line classifier", description="Train the line classifier.")
+    sp.add_argument("--data", default="training_data", help="labeled data directory (default training_data)")
+    sp.add_argument("--out", default="models", help="where to write the model and its card (default models)")
+    sp.add_argument("--no-generated", action="store_true", help="train on the labeled files only")
+    sp.add_argument("--n-generated", type=int, default=None, help="how many generated reports to add")
+    sp.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    sp.set_defaults(func=cmd_train)
+
+    sp = sub.add_parser("eval", help="evaluate line labels and table cells", description="Evaluate a model.")
+    sp.add_argument("--data", default="training_data", help="labeled data directory (default training_data)")
+    sp.add_argument("--cv", action="store_true", help="leave-one-document-out cross-validation on the real documents")
+    sp.add_argument("--json", metavar="OUT", help="also write the scores as JSON")
+    model_options(sp)
+    sp.set_defaults(func=cmd_eval)
+
+    sp = sub.add_parser("batch", help="parse many reports into one dataset", description="Parse many reports.")
+    sp.add_argument(
+        "inputs", nargs="+", metavar="INPUT", help="files, directories (*.txt, *.md) or a JSONL of {id, text}"
+    )
+    sp.add_argument(
+        "-o", "--output", required=True, metavar="OUT", help="dataset file: .csv, .parquet, .jsonl or .xlsx"
+    )
+    sp.add_argument("--cells", metavar="OUT", help="also write the long format, one row per cell")
+    sp.add_argument("-j", "--jobs", type=int, default=1, help="parallel worker processes (default 1)")
+    sp.add_argument("--resume", action="store_true", help="skip ids already in OUT")
+    sp.add_argument("--backend", choices=("local", "dask"), default="local", help="where to run (default local)")
+    sp.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, with --backend dask")
+    sp.add_argument("--rules-only", action="store_true", help="label lines with the rules, not the model")
+    sp.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sp.set_defaults(func=cmd_batch)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .reader import InputError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as exc:
+        print(f"govparse-ml: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except BrokenPipeError:
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

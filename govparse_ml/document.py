@@ -1,0 +1,218 @@
+"""The document model: plain dataclasses with ``to_dict()``, JSON export and DataFrames."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from . import schema
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Label = Literal["heading", "table", "prose", "other"]
+LABELS: tuple[Label, ...] = ("heading", "table", "prose", "other")
+Source = Literal["model", "rule"]
+CheckStatus = Literal["passed", "failed", "unverifiable"]
+
+
+@dataclass
+class Line:
+    """One physical input line, with the label it got."""
+
+    n: int  # 1-based line number in the input
+    text: str  # exactly as in the input, without the line break
+    label: Label | None = None  # None for a blank line
+    confidence: float | None = None
+    source: Source | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Paragraph:
+    text: str
+    lines: list[int]
+
+
+@dataclass
+class Section:
+    title: str
+    level: int  # 1 for the six standard sections, 2 for （一）…, 3 for 1. …
+    number: str | None = None  # the numbering as written, e.g. "一" or "（二）"
+    std_id: str | None = None  # id of the standard section (schema.SECTIONS), level 1 only
+    line: int | None = None  # line of the heading
+    paragraphs: list[Paragraph] = field(default_factory=list)
+    children: list[Section] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)  # every input line inside the section
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def walk(self):
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass
+class Cell:
+    table: str
+    row: str
+    col: str
+    value: int | float | None = None
+    raw: str | None = None  # the text the value was read from; None when absent
+    lines: list[int] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"table": self.table, "row": self.row, "col": self.col, "value": self.value, "raw": self.raw}
+
+
+@dataclass
+class Table:
+    id: str
+    title: str
+    format_version: str | None
+    cells: dict[tuple[str, str], Cell]
+    found: bool = False  # whether any of the table was seen in the text
+    lines: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def cell(self, row: str, col: str) -> Cell:
+        return self.cells[(row, col)]
+
+    def value(self, row: str, col: str) -> int | float | None:
+        return self.cells[(row, col)].value
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "format_version": self.format_version,
+            "found": self.found,
+            "lines": self.lines,
+            "notes": self.notes,
+            "cells": [c.to_dict() for c in self.cells.values()],
+        }
+
+    def to_frame(self, *, ids: bool = False) -> pd.DataFrame:
+        """The table as a DataFrame: a row per schema row, a column per schema column.
+
+        Labels are the Chinese ones of the official format; ``ids=True`` uses the ids.
+        Cells absent from the schema row (e.g. 行政事业性收费 has no 处理决定数量) are NaN.
+        """
+        import pandas as pd
+
+        spec = schema.tables(self.format_version or "2019")[self.id]
+        columns: list[schema.ColumnSpec] = []
+        for row in spec.rows:
+            for col in row.columns:
+                if all(c.id != col.id for c in columns):
+                    columns.append(col)
+        data = [
+            [self.cells[(r.id, c.id)].value if (r.id, c.id) in self.cells else None for c in columns] for r in spec.rows
+        ]
+        index = [r.id if ids else r.label for r in spec.rows]
+        names = [c.id if ids else c.label for c in columns]
+        frame = pd.DataFrame(data, index=index, columns=names, dtype="object")
+        frame.index.name = "row" if ids else "项目"
+        return frame
+
+
+@dataclass
+class CheckResult:
+    name: str
+    table: str
+    status: CheckStatus
+    cells: list[str]  # "table.row.col" of every cell involved
+    lhs: float | None = None
+    rhs: float | None = None
+    difference: float | None = None  # lhs - rhs
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Reading:
+    """An ambiguous piece of text and the reading the parser chose for it."""
+
+    table: str
+    row: str
+    raw: str
+    chosen: list[int | float | None]
+    alternatives: int  # how many readings were possible
+    reason: str
+    lines: list[int] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Meta:
+    title: str | None = None
+    agency: str | None = None
+    year: int | None = None
+    format_version: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Report:
+    meta: Meta
+    sections: list[Section]
+    tables: dict[str, Table]
+    checks: list[CheckResult]
+    lines: list[Line]
+    warnings: list[str] = field(default_factory=list)
+    readings: list[Reading] = field(default_factory=list)
+
+    # ----------------------------------------------------------------- access
+    def cells(self) -> list[Cell]:
+        """Every canonical cell of the report's format, in schema order."""
+        return [c for t in self.tables.values() for c in t.cells.values()]
+
+    def cell(self, table: str, row: str, col: str) -> Cell:
+        return self.tables[table].cells[(row, col)]
+
+    @property
+    def failed_checks(self) -> list[CheckResult]:
+        return [c for c in self.checks if c.status == "failed"]
+
+    def section(self, std_id: str) -> Section | None:
+        for s in self.sections:
+            if s.std_id == std_id:
+                return s
+        return None
+
+    # ----------------------------------------------------------------- export
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "meta": self.meta.to_dict(),
+            "sections": [s.to_dict() for s in self.sections],
+            "tables": {k: t.to_dict() for k, t in self.tables.items()},
+            "checks": [c.to_dict() for c in self.checks],
+            "readings": [r.to_dict() for r in self.readings],
+            "warnings": list(self.warnings),
+            "lines": [ln.to_dict() for ln in self.lines],
+        }
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    def cells_frame(self) -> pd.DataFrame:
+        """Long format: one row per canonical cell (table, row, col, value, raw)."""
+        import pandas as pd
+
+        return pd.DataFrame([c.to_dict() for c in self.cells()], columns=["table", "row", "col", "value", "raw"])
+
+    def lines_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame([ln.to_dict() for ln in self.lines], columns=["n", "text", "label", "confidence", "source"])

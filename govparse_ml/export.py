@@ -1,0 +1,114 @@
+"""Stage 7: export a Report as JSON, cells (JSON Lines), lines (JSON Lines) or markdown."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from . import schema
+from .document import Report
+
+FORMATS = ("json", "cells", "lines", "markdown")
+
+
+def to_json(report: Report) -> str:
+    return report.to_json(indent=2)
+
+
+def iter_cells(report: Report) -> Iterator[str]:
+    """One JSON object per canonical cell of the report's format (every cell, null if absent)."""
+    for cell in report.cells():
+        yield json.dumps(cell.to_dict(), ensure_ascii=False)
+
+
+def iter_lines(report: Report) -> Iterator[str]:
+    """One JSON object per input line, blank lines included."""
+    for line in report.lines:
+        yield json.dumps(line.to_dict(), ensure_ascii=False)
+
+
+def render(report: Report, fmt: str) -> str:
+    if fmt == "json":
+        return to_json(report) + "\n"
+    if fmt == "cells":
+        return "".join(s + "\n" for s in iter_cells(report))
+    if fmt == "lines":
+        return "".join(s + "\n" for s in iter_lines(report))
+    if fmt == "markdown":
+        return to_markdown(report)
+    raise ValueError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
+
+
+def _value(v) -> str:
+    if v is None:
+        return "—"
+    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+
+
+def to_markdown(report: Report) -> str:
+    """A readable summary: metadata, the section outline, the three tables, the checks."""
+    m = report.meta
+    out = [f"# {m.title or '(untitled report)'}", ""]
+    out.append(f"- agency: {m.agency or '?'}")
+    out.append(f"- year: {m.year or '?'}")
+    out.append(f"- format version: {m.format_version or 'unknown'}")
+    labels = [ln.label for ln in report.lines if ln.label]
+    counts = {lab: labels.count(lab) for lab in ("heading", "table", "prose", "other")}
+    sources = {s: sum(ln.source == s for ln in report.lines) for s in ("model", "rule")}
+    out.append(
+        f"- lines: {len(report.lines)} ({', '.join(f'{k} {v}' for k, v in counts.items())}; "
+        f"labelled by model {sources['model']}, by rules {sources['rule']})"
+    )
+    out += ["", "## Sections", ""]
+    for top in report.sections:
+        for s in top.walk():
+            indent = "  " * (s.level - 1)
+            number = f"{s.number} " if s.number else ""
+            title = s.title or "(preamble)"
+            std = f" [{s.std_id}]" if s.std_id else ""
+            out.append(f"{indent}- {number}{title}{std}: {len(s.paragraphs)} paragraph(s), lines {_span(s.lines)}")
+    if m.format_version:
+        for table in report.tables.values():
+            out += ["", f"## {table.title} ({table.id})", ""]
+            if not table.found:
+                out.append("_not found_")
+                continue
+            out.append(_table_markdown(report, table.id))
+            for note in table.notes:
+                out.append(f"\n> note: {note}")
+    out += ["", "## Checks", ""]
+    for status in ("passed", "failed", "unverifiable"):
+        n = sum(c.status == status for c in report.checks)
+        out.append(f"- {status}: {n}")
+    for check in report.failed_checks:
+        out.append(f"  - FAILED {check.name}: {check.detail}")
+    if report.readings:
+        out += ["", "## Readings chosen", ""]
+        for r in report.readings:
+            out.append(f"- {r.table}.{r.row} `{r.raw}` → {[_value(v) for v in r.chosen]}: {r.reason}")
+    if report.warnings:
+        out += ["", "## Warnings", ""]
+        out += [f"- {w}" for w in report.warnings]
+    return "\n".join(out) + "\n"
+
+
+def _span(lines: list[int]) -> str:
+    return f"{lines[0]}–{lines[-1]}" if lines else "-"
+
+
+def _table_markdown(report: Report, table_id: str) -> str:
+    version = report.meta.format_version or "2019"
+    spec = schema.tables(version)[table_id]
+    table = report.tables[table_id]
+    rows_out = []
+    if table_id == "active_disclosure":
+        for row in spec.rows:
+            cells = ", ".join(f"{c.label} {_value(table.value(row.id, c.id))}" for c in row.columns)
+            rows_out.append(f"| {row.label} | {cells} |")
+        return "| 项目 | 数值 |\n|---|---|\n" + "\n".join(rows_out)
+    cols = spec.rows[0].columns
+    head = "| 项目 | " + " | ".join(c.label for c in cols) + " |"
+    sep = "|---" * (len(cols) + 1) + "|"
+    for row in spec.rows:
+        rows_out.append(f"| {row.label} | " + " | ".join(_value(table.value(row.id, c.id)) for c in cols) + " |")
+    return "\n".join([head, sep, *rows_out])

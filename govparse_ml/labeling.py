@@ -1,0 +1,65 @@
+"""Stage 4: label every unit heading, table, prose or other.
+
+The trained classifier labels a unit when it is loaded and sure enough; otherwise the rules
+do. Each label records its source and confidence, so a user can see which units the model
+decided and which the rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from . import rules
+from .units import Unit
+
+if TYPE_CHECKING:
+    from .document import Line
+
+# Below this probability the model's label gives way to the rule's.
+DEFAULT_THRESHOLD = 0.5
+
+
+class UnitModel(Protocol):
+    """What the labelling stage needs of a trained model."""
+
+    def predict_units(self, units: list[Unit]) -> tuple[list[str], list[float]]: ...
+
+
+@dataclass(frozen=True)
+class UnitLabel:
+    label: str
+    confidence: float
+    source: str  # "model" | "rule"
+
+
+def label_units(
+    units: list[Unit], model: UnitModel | None = None, threshold: float = DEFAULT_THRESHOLD
+) -> list[UnitLabel]:
+    """Labels of the units, from the model where it is confident, from the rules elsewhere."""
+    rule_labels = rules.label_units(units)
+    if model is None or not units:
+        return [UnitLabel(r.label, r.confidence, "rule") for r in rule_labels]
+    labels, confidences = model.predict_units(units)
+    out = []
+    for rule, label, confidence in zip(rule_labels, labels, confidences, strict=True):
+        if confidence >= threshold:
+            out.append(UnitLabel(label, float(confidence), "model"))
+        else:
+            out.append(UnitLabel(rule.label, rule.confidence, "rule"))
+    return out
+
+
+def label_lines(lines: list[Line], units: list[Unit], unit_labels: list[UnitLabel]) -> None:
+    """Give each physical line the label of the unit that covers most of it."""
+    best: dict[int, tuple[int, UnitLabel]] = {}
+    for unit, lab in zip(units, unit_labels, strict=True):
+        size = len(unit.text)
+        if unit.line not in best or size > best[unit.line][0]:
+            best[unit.line] = (size, lab)
+    for line in lines:
+        if line.n in best:
+            lab = best[line.n][1]
+            line.label = lab.label  # type: ignore[assignment]
+            line.confidence = round(lab.confidence, 4)
+            line.source = lab.source  # type: ignore[assignment]

@@ -1,0 +1,49 @@
+"""Stage 1: split the input into physical lines and normalise each line's text.
+
+The input lines are kept exactly as they were (``Line.text``); every later stage works on
+the normalised copy. Normalising folds the forms the same text takes in different tools:
+full-width ASCII and ideographic or no-break spaces (NFKC), ``\\r``, ``\\f`` and other
+control characters, zero-width characters, markdown emphasis and heading marks.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Universal newlines, as Python's text files read them. A lone \r is a line break too.
+_LINE_BREAK = re.compile(r"\r\n|\n|\r")
+# Zero-width characters and the BOM vanish; other control characters (but tab) become spaces.
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_EMPHASIS = re.compile(r"\*\*|__|~~")
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+_SPACES = re.compile(r"[ \u00a0\u3000]+")
+
+
+def split_lines(text: str) -> list[str]:
+    """The physical lines of ``text``, split on ``\\r\\n``, ``\\n`` or ``\\r``.
+
+    Joining them with ``\\n`` gives back the text with its line breaks unified.
+    """
+    return _LINE_BREAK.split(text)
+
+
+def normalize_line(line: str) -> str:
+    """The normalised text of one physical line (tabs kept, ends stripped of spaces)."""
+    if line.isascii() and line.isprintable():
+        text = line
+    else:
+        text = unicodedata.normalize("NFKC", line.translate(_ZERO_WIDTH))
+        text = _CONTROL.sub(" ", text)
+    if "*" in text or "_" in text or "~" in text:
+        text = _EMPHASIS.sub("", text)
+    if "#" in text:
+        text = _MD_HEADING.sub("", text)
+    text = _SPACES.sub(" ", text)
+    return text.strip(" ")
+
+
+def is_blank(line: str) -> bool:
+    """A line with nothing but white space (and invisible characters) in it."""
+    return not normalize_line(line).strip()

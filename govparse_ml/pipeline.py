@@ -1,0 +1,169 @@
+"""``parse(text)``: the stages wired together, read → lines → units → labels → sections,
+tables → checks. It never raises on a ``str``: a stage that fails leaves a warning and the
+stages after it work with what there is; every input line is in ``Report.lines``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from . import schema, sections, tables, validate
+from .document import Line, Meta, Report, Table
+from .labeling import DEFAULT_THRESHOLD, UnitModel, label_lines, label_units
+from .normalize import split_lines
+from .units import Unit, split_units
+
+# "default": the shipped model if it loads and checks out; None: rules only.
+ModelArg = Any
+
+
+def parse(
+    text: str,
+    *,
+    model: ModelArg = "default",
+    threshold: float = DEFAULT_THRESHOLD,
+) -> Report:
+    """Parse the plain text of a report into a checked :class:`Report`.
+
+    ``model`` is ``"default"`` (the shipped line classifier, loaded once), ``None`` (rules
+    only) or a loaded model (see :func:`govparse_ml.classifier.load_model`).
+    """
+    if not isinstance(text, str):
+        hint = (
+            " (decode it first, e.g. govparse_ml.read_text(path).text)" if isinstance(text, bytes | bytearray) else ""
+        )
+        raise TypeError(f"parse() takes the report's text as str, not {type(text).__name__}{hint}")
+    warnings: list[str] = []
+    raw_lines = split_lines(text)
+    lines = [Line(n, t) for n, t in enumerate(raw_lines, start=1)]
+    report = Report(Meta(), [], _empty_tables(None), [], lines, warnings)
+    if not text.strip():
+        warnings.append("empty input: no text to parse")
+        return report
+    if _looks_binary(text):
+        warnings.append("the text looks like binary data (many control characters): is it a PDF, image or archive?")
+
+    units: list[Unit] = split_units(raw_lines)
+    loaded = _resolve_model(model, warnings)
+    unit_labels = label_units(units, loaded, threshold)
+    label_lines(lines, units, unit_labels)
+    labels = [u.label for u in unit_labels]
+
+    try:
+        report.sections, title_lines = sections.build_sections(units, labels)
+        report.meta = sections.extract_meta(units, labels, title_lines)
+    except Exception as exc:  # a bug must not cost the user the rest of the report
+        warnings.append(f"sections could not be assembled: {type(exc).__name__}: {exc}")
+
+    table_units = [u for u, lab in zip(units, labels, strict=True) if lab == "table"]
+    try:
+        _read_tables(report, table_units)
+    except Exception as exc:
+        warnings.append(f"tables could not be read: {type(exc).__name__}: {exc}")
+    _warn_structure(report)
+    return report
+
+
+def _read_tables(report: Report, table_units: list[Unit]) -> None:
+    if not table_units:
+        return
+    table_text = "\n".join(u.text for u in table_units)
+    version = tables.detect_format(table_text)
+    if version is None:
+        # No header says which format: read both ways, keep the one the text fits better.
+        results = {v: tables.assemble_tables(table_units, v) for v in schema.FORMATS}
+        scored = {v: _fit(r.tables, v) for v, r in results.items()}
+        version = max(scored, key=lambda v: scored[v])
+        if scored[version][0] == 0:
+            report.warnings.append("table-like text found, but none of the three standard tables")
+            return
+        report.warnings.append(f"format version not stated by the table headers: read as {version}, which fits best")
+        result = results[version]
+    else:
+        result = tables.assemble_tables(table_units, version)
+    report.meta.format_version = version
+    report.tables = result.tables
+    report.readings = result.readings
+    report.warnings.extend(result.warnings)
+    report.checks = validate.run_checks(result.tables, version)
+
+
+def _fit(tables_: dict[str, Table], version: schema.FormatVersion) -> tuple[int, int]:
+    filled = sum(c.value is not None for t in tables_.values() for c in t.cells.values())
+    passed = sum(r.status == "passed" for r in validate.run_checks(tables_, version))
+    return filled, passed
+
+
+def _warn_structure(report: Report) -> None:
+    w = report.warnings
+    found = {t.id for t in report.tables.values() if t.found}
+    std = sections.standard_sections_found(report.sections)
+    if not found and len(std) < 2:
+        w.append(
+            "this does not look like a government information-disclosure annual report "
+            "(no standard section headings and none of the three standard tables)"
+        )
+        return
+    if report.meta.format_version is None:
+        if std:
+            w.append("none of the three standard tables was found: format version unknown")
+        return
+    missing_sections = [s.title for s in schema.SECTIONS if s.id not in std]
+    if missing_sections and std:
+        w.append(f"standard sections not found: {', '.join(missing_sections)}")
+    for table in report.tables.values():
+        if not table.found:
+            w.append(f"table {table.id} ({table.title}) not found: its cells are null")
+            continue
+        spec = schema.tables(report.meta.format_version)[table.id]  # type: ignore[index]
+        absent = [r.id for r in spec.rows if all(table.cells[(r.id, c.id)].raw is None for c in r.columns)]
+        if absent:
+            shown = ", ".join(absent[:6]) + ("…" if len(absent) > 6 else "")
+            w.append(
+                f"table {table.id}: {len(absent)} of {len(spec.rows)} rows not found ({shown}): their cells are null"
+            )
+
+
+def _empty_tables(version: schema.FormatVersion | None) -> dict[str, Table]:
+    from .document import Cell
+
+    v = version or "2021"
+    return {
+        tid: Table(tid, spec.title, version, {(r, c): Cell(tid, r, c) for r, c in spec.cell_ids()})
+        for tid, spec in schema.tables(v).items()
+    }
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:4096]
+    return len(_CONTROL.findall(sample)) > max(8, len(sample) // 50)
+
+
+_default_model: Any = None
+_default_loaded = False
+
+
+def _resolve_model(model: ModelArg, warnings: list[str]) -> UnitModel | None:
+    global _default_model, _default_loaded
+    if model is None:
+        return None
+    if model != "default":
+        return model
+    if not _default_loaded:
+        _default_loaded = True
+        try:
+            from . import classifier
+        except ImportError:
+            return None
+        try:
+            _default_model = classifier.load_default()
+        except Exception as exc:  # missing, corrupt or tampered: rules, and say so
+            _default_model = exc
+    if isinstance(_default_model, Exception):
+        warnings.append(f"line classifier not used ({_default_model}): labels come from the rules")
+        return None
+    return _default_model

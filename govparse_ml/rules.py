@@ -1,0 +1,229 @@
+"""Rule-based line labels: the fallback of the classifier and its baseline.
+
+Each unit gets a label from its own shape and vocabulary, then a second pass settles the
+units that only their neighbours can explain (a lone number, a one-character label of a
+vertical header, a markdown separator).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from . import schema
+from .units import Unit
+
+_NUM = "一二三四五六七八九十"
+
+
+def _alternation(keys) -> str:
+    return "|".join(map(re.escape, sorted(set(keys), key=len, reverse=True)))
+
+
+def _table_vocabulary() -> list[str]:
+    words: set[str] = set()
+    for version in schema.FORMATS:
+        for table in schema.tables(version).values():
+            words.update(table.header_keys)
+            for row in table.rows:
+                words.update(k for k in row.keys if len(k) >= 2 and k != "总计")
+                words.update(c.label for c in row.columns if len(c.label) >= 3)
+    return sorted(words)
+
+
+TABLE_VOCABULARY = _table_vocabulary()
+_TABLE_WORD = re.compile(_alternation(TABLE_VOCABULARY))
+_SECTION_WORD = re.compile(_alternation(k for s in schema.SECTIONS for k in s.keys))
+
+_SECTION_NUMBER = re.compile(rf"^(?:第[{_NUM}]+部分|[{_NUM}]+\s*[、.．]|[{_NUM}]+\s)\s*")
+_SUB_NUMBER = re.compile(rf"^[（(]\s*[{_NUM}]{{1,3}}\s*[)）]\s*")
+_ITEM_NUMBER = re.compile(r"^\d{1,2}\s*[.．、)）]\s*(?!\d)")
+_ANY_NUMBER = re.compile(rf"{_SECTION_NUMBER.pattern}|{_SUB_NUMBER.pattern}|{_ITEM_NUMBER.pattern}")
+_SENTENCE_END = re.compile(r"[。！？!?；;]")
+
+_VALUE = r"(?:[-+]?\d+(?:[.,]\d+)*%?|/|-{1,2}|—{1,2}|－|无)"
+_VALUES_ONLY = re.compile(rf"^(?:{_VALUE}[\s|]*)+$")
+_PAGE_NUMBER = re.compile(
+    r"^(?:[-—–－~]\s*\d{1,4}\s*[-—–－~]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
+    r"|\d{1,4}\s*/\s*\d{1,4}|(?:page|Page|PAGE)\s*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?)$"
+)
+_SEPARATOR = re.compile(r"^[\s|:：\-—=_*~·.+]+$")
+_DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?$")
+_AGENCY_END = re.compile(
+    r"(?:局|委员会|委|人民政府|政府|办公室|办公厅|办|中心|厅|部|院|所|站|处|署|街道办事处|管委会|公司)$"
+)
+_TITLE_WORD = re.compile(r"年度报告|工作报告|年报")
+_MARKUP = re.compile(r"^(?:<[^>]{1,40}>|\[[^\]]{0,40}\]|[#>*]+|```.*)$")
+
+
+@dataclass(frozen=True)
+class RuleLabel:
+    label: str
+    confidence: float
+    why: str
+
+
+def compact(text: str) -> str:
+    """Text without white space, table bars and fullwidth brackets: what vocabulary matches on."""
+    return re.sub(r"[\s|]+", "", text)
+
+
+def section_of(text: str) -> schema.SectionSpec | None:
+    """The standard section a heading names, if it does."""
+    m = _SECTION_WORD.search(compact(text))
+    if not m:
+        return None
+    for s in schema.SECTIONS:
+        if m.group(0) in s.keys:
+            return s
+    return None
+
+
+def heading_number(text: str) -> tuple[int, str] | None:
+    """``(level, numbering)`` of a numbered heading: 一、 → 1, （一） → 2, 1. → 3."""
+    for level, pattern in ((1, _SECTION_NUMBER), (2, _SUB_NUMBER), (3, _ITEM_NUMBER)):
+        m = pattern.match(text)
+        if m:
+            return level, m.group(0).strip()
+    return None
+
+
+def is_section_heading(text: str) -> bool:
+    """A line that is only a standard section heading (numbered or not)."""
+    c = compact(text)
+    if len(c) > 40 or _SENTENCE_END.search(c[:-1] if c.endswith(("。", "：", ":")) else c):
+        return False
+    if c.endswith("。") and len(c) > 30:
+        return False
+    if not section_of(c):
+        return False
+    number = heading_number(c)
+    if number and number[0] != 1:
+        return False
+    rest = _SECTION_WORD.sub("", _SECTION_NUMBER.sub("", c, count=1))
+    if c.startswith(("无", "没有", "暂无")):
+        return False  # "无其他需要报告的事项" answers the section, it does not head it
+    return not re.search(r"\d", rest) and not _TABLE_WORD.search(rest)
+
+
+def label_one(unit: Unit) -> RuleLabel:
+    """The label of a unit from its own text, before neighbours are looked at."""
+    text = unit.text.strip()
+    c = compact(text)
+    if not c:
+        return RuleLabel("other", 0.6, "separator")  # only bars: settled by neighbours
+    if _PAGE_NUMBER.match(c) or _PAGE_NUMBER.match(text):
+        return RuleLabel("other", 0.9, "page number")
+    if _VALUES_ONLY.match(text):
+        return RuleLabel("table", 0.6, "values only")  # settled by neighbours
+    if _SEPARATOR.match(text):
+        return RuleLabel("other", 0.6, "separator")  # settled by neighbours
+    if is_section_heading(text):
+        return RuleLabel("heading", 0.95, "section heading")
+    fields = [f for f in re.split(r"\t|\|| {2,}", text) if f.strip()]
+    has_word = bool(_TABLE_WORD.search(c))
+    if "勾稽关系" in c or re.match(r"^第二十条第", c):
+        return RuleLabel("table", 0.97, "table caption")
+    if "|" in text and (text.rstrip().endswith("|") or text.lstrip().startswith("|")):
+        return RuleLabel("table", 0.95, "cells cut by |")
+    if has_word and (len(c) <= 80 or len(fields) >= 3) and not _prose_like(c):
+        return RuleLabel("table", 0.9, "table vocabulary")
+    if has_word and len(re.findall(r"\d+", c)) >= 6 and not _prose_like(c):
+        return RuleLabel("table", 0.85, "table vocabulary with many numbers")
+    if len(fields) >= 3 and sum(bool(re.fullmatch(_VALUE, f.strip())) for f in fields) >= 2:
+        return RuleLabel("table", 0.85, "row of values")
+    if _DATE_LINE.match(c):
+        return RuleLabel("other", 0.85, "date line")
+    if _MARKUP.match(text):
+        return RuleLabel("other", 0.7, "markup")
+    number = heading_number(c)
+    if number and _heading_shaped(c, number[1]):
+        return RuleLabel("heading", 0.85, "numbered heading")
+    if _TITLE_WORD.search(c) and len(c) <= 50 and not _SENTENCE_END.search(c):
+        return RuleLabel("heading", 0.85, "report title")
+    return RuleLabel("prose", 0.7, "default")
+
+
+def _prose_like(c: str) -> bool:
+    # A sentence: it has a full stop, or it is long with commas and few numbers.
+    if "。" in c or "；" in c:
+        return True
+    return len(c) > 40 and c.count("，") + c.count(",") >= 2 and len(re.findall(r"\d+", c)) < 6
+
+
+def _heading_shaped(c: str, number: str) -> bool:
+    body = c[len(number) :] if c.startswith(number) else c
+    if not body or len(body) > 36:
+        return False
+    if _SENTENCE_END.search(body[:-1]):
+        return False
+    return not body.endswith(("。", "；", ";")) or len(body) <= 12
+
+
+def label_units(units: list[Unit]) -> list[RuleLabel]:
+    """Rule labels of a document's units, neighbours included."""
+    labels = [label_one(u) for u in units]
+    n = len(units)
+    _settle_fragment_runs(units, labels)
+    for i, (unit, lab) in enumerate(zip(units, labels, strict=True)):
+        if lab.why in ("values only", "separator"):
+            before = _neighbour(labels, i, -1)
+            after = _neighbour(labels, i, +1)
+            in_table = before == "table" or after == "table"
+            if lab.why == "values only":
+                if in_table or (_VALUES_ONLY.match(unit.text) and len(compact(unit.text)) > 4):
+                    labels[i] = RuleLabel("table", 0.8, "values in a table")
+                else:
+                    labels[i] = RuleLabel("other", 0.6, "stray number")
+            else:
+                labels[i] = RuleLabel("table", 0.8, "separator in a table") if in_table else lab
+    # Title block: short unpunctuated lines before the first heading are part of the title.
+    first_heading = next((i for i, lab in enumerate(labels) if lab.label == "heading"), n)
+    for i in range(min(first_heading, 4)):
+        c = compact(units[i].text)
+        if labels[i].label == "prose" and len(c) <= 40 and not _SENTENCE_END.search(c) and "，" not in c:
+            labels[i] = RuleLabel("heading", 0.7, "title block")
+    # Signature and date after the last section's text: short agency names and dates.
+    for i in range(n - 1, max(n - 4, -1), -1):
+        c = compact(units[i].text)
+        if labels[i].label == "prose" and len(c) <= 30 and _AGENCY_END.search(c) and not _SENTENCE_END.search(c):
+            labels[i] = RuleLabel("other", 0.7, "signature")
+    return labels
+
+
+def _settle_fragment_runs(units: list[Unit], labels: list[RuleLabel]) -> None:
+    """Runs of short prose-looking fragments between table units are table text.
+
+    They are header cells wrapped over lines (商业 / 企业) or vertical labels (三 / 、 / 本).
+    """
+    i, n = 0, len(units)
+    while i < n:
+        if labels[i].label == "prose" and _short_fragment(units[i].text):
+            j = i
+            while j < n and labels[j].label in ("prose", "heading") and _short_fragment(units[j].text):
+                j += 1
+            before = _neighbour(labels, i, -1)
+            after = _neighbour(labels, j - 1, +1)
+            if before == "table" and after == "table":
+                for k in range(i, j):
+                    labels[k] = RuleLabel("table", 0.7, "fragment inside a table")
+            i = j
+        else:
+            i += 1
+
+
+def _short_fragment(text: str) -> bool:
+    c = compact(text)
+    return 0 < len(c) <= 8 and not _SENTENCE_END.search(c)
+
+
+def _neighbour(labels: list[RuleLabel], i: int, step: int) -> str | None:
+    j = i + step
+    while 0 <= j < len(labels):
+        lab = labels[j]
+        if lab.why not in ("values only", "separator", "page number"):
+            return lab.label
+        if lab.why == "values only":
+            return "table"
+        j += step
+    return None

@@ -1,0 +1,161 @@
+"""Stage 5a: assemble the section tree and the report's metadata from labelled units."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from . import rules
+from .document import Meta, Paragraph, Section
+from .units import Unit
+
+# A paragraph goes on across a line break unless the text before it ends a sentence.
+_PARAGRAPH_END = re.compile(r"[。！？!?；;：:…」』”\"）)]$")
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_AGENCY_SUFFIX = (
+    r"(?:局|委员会|委|人民政府|政府|办公室|办公厅|办|中心|厅|部|院|署|街道办事处|街道|管委会|镇|乡|县|区|市|省)"
+)
+
+
+def build_sections(units: list[Unit], labels: list[str]) -> tuple[list[Section], list[int]]:
+    """The section tree, and the lines of the title block before the first section."""
+    roots: list[Section] = []
+    stack: list[Section] = []
+    title_lines: list[int] = []
+    open_paragraph: Paragraph | None = None
+    for unit, label in zip(units, labels, strict=True):
+        if label == "heading":
+            open_paragraph = None
+            section = _heading_section(unit, stack)
+            if section is None:  # title block before the first section
+                title_lines.append(unit.line)
+                continue
+            while stack and stack[-1].level >= section.level:
+                stack.pop()
+            (stack[-1].children if stack else roots).append(section)
+            stack.append(section)
+            _add_line(stack, unit.line)
+            continue
+        if not stack:
+            # Text before the first heading: a preamble section of its own.
+            if label == "prose" or label == "table":
+                pre = Section(title="", level=1, number=None, std_id="preamble")
+                roots.append(pre)
+                stack.append(pre)
+            else:
+                continue
+        _add_line(stack, unit.line)
+        if label != "prose":
+            if label == "table":
+                open_paragraph = None
+            continue
+        target = stack[-1]
+        text = unit.text.strip()
+        if (
+            open_paragraph is not None
+            and open_paragraph in target.paragraphs
+            and not _PARAGRAPH_END.search(open_paragraph.text)
+        ):
+            open_paragraph.text = _join(open_paragraph.text, text)
+            if unit.line not in open_paragraph.lines:
+                open_paragraph.lines.append(unit.line)
+        else:
+            open_paragraph = Paragraph(text, [unit.line])
+            target.paragraphs.append(open_paragraph)
+    return roots, title_lines
+
+
+def _heading_section(unit: Unit, stack: list[Section]) -> Section | None:
+    text = unit.text.strip()
+    c = rules.compact(text)
+    std = rules.section_of(c) if rules.is_section_heading(text) else None
+    number = rules.heading_number(c)
+    if std is not None:
+        num = number[1] if number else None
+        return Section(_title(c, num), 1, num, std.id, unit.line)
+    if number is None:
+        if not stack:
+            return None
+        level = min(stack[-1].level + 1, 3)
+        return Section(c, level, None, None, unit.line)
+    level, num = number
+    if level == 1 and not stack:
+        # A numbered heading before any section that is not a standard one: treat as level 1.
+        return Section(_title(c, num), 1, num, None, unit.line)
+    if not stack:
+        return Section(_title(c, num), level, num, None, unit.line)
+    return Section(_title(c, num), level, num, None, unit.line)
+
+
+def _title(c: str, number: str | None) -> str:
+    if number and c.startswith(number):
+        c = c[len(number) :]
+    return c.strip("：: ")
+
+
+def _add_line(stack: list[Section], line: int) -> None:
+    for s in stack:
+        if not s.lines or s.lines[-1] != line:
+            s.lines.append(line)
+
+
+def _join(a: str, b: str) -> str:
+    """Join two fragments of one sentence: no space between CJK, one between Latin words."""
+    if a and b and a[-1].isascii() and a[-1].isalnum() and b[0].isascii() and b[0].isalnum():
+        return f"{a} {b}"
+    return a + b
+
+
+def standard_sections_found(sections: list[Section]) -> list[str]:
+    return [s.std_id for s in sections if s.std_id and s.std_id != "preamble"]
+
+
+def extract_meta(units: list[Unit], labels: list[str], title_lines: list[int]) -> Meta:
+    """Title, agency and year from the title block, the preamble and the signature."""
+    by_line: dict[int, list[str]] = {}
+    for u in units:
+        by_line.setdefault(u.line, []).append(u.text.strip())
+    title = " ".join(" ".join(by_line[n]) for n in title_lines if n in by_line) or None
+    title = re.sub(r"\s+", " ", title).strip() if title else None
+    if title is None:
+        # A sentence naming the report ("…公布2020年度XX局政府信息公开工作年度报告").
+        for u in units[:5]:
+            m = re.search(r"((?:19|20)\d{2}\s*年度?[^。，,；]{2,40}?政府信息公开(?:工作)?年度报告)", u.text)
+            if m:
+                title = m.group(1)
+                break
+    year = _year(title, units)
+    agency = _agency(title, units, labels)
+    return Meta(title=title, agency=agency, year=year)
+
+
+def _year(title: str | None, units: list[Unit]) -> int | None:
+    if title:
+        m = _YEAR.search(title)
+        if m:
+            return int(m.group(1))
+    for u in units[:40]:
+        m = re.search(r"统计期限?自\s*((?:19|20)\d{2})\s*年", u.text) or re.search(
+            r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*[起至到始]", u.text
+        )
+        if m:
+            return int(m.group(1))
+    years = Counter(int(m.group(1)) for u in units[:60] for m in _YEAR.finditer(u.text))
+    return years.most_common(1)[0][0] if years else None
+
+
+def _agency(title: str | None, units: list[Unit], labels: list[str]) -> str | None:
+    if title:
+        t = rules.compact(title)
+        t = re.sub(r"(?:关于)?(?:(?:19|20)\d{2}年度?)", " ", t)
+        t = re.sub(r"政府信息公开(?:工作)?年度报告.*$", "", t)
+        t = re.sub(r"^(?:关于)|的?$", "", t.strip())
+        parts = [p for p in t.split() if p]
+        for p in parts:
+            if re.search(_AGENCY_SUFFIX + r"$", p) or len(p) >= 2:
+                return p
+    for u, lab in zip(reversed(units[-4:]), reversed(labels[-4:]), strict=True):
+        c = rules.compact(u.text)
+        if lab == "other" and re.search(_AGENCY_SUFFIX + "$", c) and len(c) <= 30:
+            return c
+    return None

@@ -1,0 +1,109 @@
+"""Stage 2: split physical lines into logical units.
+
+Most lines are one unit. A physical line that carries several parts of a report (a whole
+report pasted on one line, a heading run together with the table after it) is cut before
+every standard section heading, after the heading's title, and before and after a table,
+so that each unit can get one label. Every unit keeps the number of its input line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from . import schema
+from .normalize import normalize_line
+
+# Lines shorter than this are never cut: a heading or a table row is shorter.
+MIN_SPLIT_LENGTH = 60
+
+_NUMERALS = "一二三四五六七八九十"
+_SECTION_KEYS = sorted({k for s in schema.SECTIONS for k in s.keys}, key=len, reverse=True)
+_SECTION_KEY_ALT = "|".join(map(re.escape, _SECTION_KEYS))
+# A standard section heading inside a long line: numbering, a few filler characters and a
+# section key ("四、政府信息公开行政复议、行政诉讼情况"). Group 1 is where the title ends.
+_SECTION_IN_LINE = re.compile(
+    rf"(?:(?<=[。；;！!？?\s])|^)(?:第[{_NUMERALS}]部分|[{_NUMERALS}][、.．])\s?"
+    rf"[^。；;，,\d]{{0,12}}?(?:{_SECTION_KEY_ALT})(情况)?()"
+)
+# Where a table starts inside a long line: the first caption or the 勾稽关系 note.
+_TABLE_START = re.compile(r"第二十条第[(（]?[一二三四五六七八九十]|[(（]本列数据的勾稽关系|申请人情况|信息内容\s")
+# A numbered sub-heading after a sentence end, in a long prose line.
+_SUBHEADING_IN_LINE = re.compile(rf"(?<=[。；;])\s*(?=[（(][{_NUMERALS}]{{1,2}}[)）])")
+# A title at the very start of a long line.
+_TITLE = re.compile(r"^.{2,50}?政府信息公开(?:工作)?年度报告")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A logical piece of one input line: the thing that gets a label."""
+
+    line: int  # 1-based input line number
+    part: int  # index of the piece within its line (0 for a line that is not cut)
+    text: str  # normalised text
+    # Kind of cut that opened this unit: "" (whole line), "section", "title", "table", "sub".
+    cut: str = ""
+
+
+def split_units(lines: list[str]) -> list[Unit]:
+    """Units of the given physical lines (raw text); blank lines give no unit."""
+    units: list[Unit] = []
+    for i, raw in enumerate(lines, start=1):
+        text = normalize_line(raw)
+        if not text.strip():
+            continue
+        if len(text) < MIN_SPLIT_LENGTH:
+            units.append(Unit(i, 0, text))
+            continue
+        for part, (piece, cut) in enumerate(_cut(text)):
+            units.append(Unit(i, part, piece, cut))
+    return units
+
+
+def _cut(text: str) -> list[tuple[str, str]]:
+    """Cut a long normalised line; returns ``(piece, kind of cut)``, or the line whole."""
+    cuts: dict[int, str] = {}
+    title = _TITLE.match(text)
+    if title and title.end() < len(text) - 1:
+        cuts[title.end()] = "title"
+    for m in _SECTION_IN_LINE.finditer(text):
+        if m.start() > 0:
+            cuts.setdefault(m.start(), "section")
+        end = m.end()
+        if end < len(text) - 1 and not _looks_like_title_tail(text[end : end + 4]):
+            cuts.setdefault(end, "after_heading")
+    # A table inside a line that is mostly prose: cut before it.
+    for m in _TABLE_START.finditer(text):
+        start = m.start()
+        if start > 0 and not any(abs(start - c) < 3 for c in cuts):
+            prev_cut = max((c for c in cuts if c < start), default=0)
+            if not _TABLE_START.search(text, prev_cut, start):
+                cuts[start] = "table"
+    if not cuts:
+        return [(text, "")]  # an ordinary long line: a paragraph or a table row
+    pieces = []
+    prev, prev_kind = 0, ""
+    for b in sorted(cuts):
+        if b > prev:
+            pieces.append((text[prev:b], prev_kind))
+        prev, prev_kind = b, cuts[b]
+    pieces.append((text[prev:], prev_kind))
+    out: list[tuple[str, str]] = []
+    for piece, kind in pieces:
+        # A line that held several parts of a report is cut once more before numbered
+        # run-in sub-headings, so that its sections get their paragraphs.
+        if len(piece) >= MIN_SPLIT_LENGTH and not _TABLE_START.search(piece):
+            sub = [m.start() for m in _SUBHEADING_IN_LINE.finditer(piece) if m.start() > 0]
+            prev = 0
+            for b in sub:
+                out.append((piece[prev:b], kind if prev == 0 else "sub"))
+                prev = b
+            out.append((piece[prev:], kind if prev == 0 else "sub"))
+        else:
+            out.append((piece, kind))
+    return [(p.strip(" "), k) for p, k in out if p.strip()]
+
+
+def _looks_like_title_tail(s: str) -> bool:
+    # "三、收到和处理政府信息公开申请情况" ends the title; "…情况统计表" or "…情况如下" do not.
+    return bool(re.match(r"^(?:统计|如下|表|一览)", s))
