@@ -14,6 +14,10 @@ from . import schema
 from .units import Unit
 
 _NUM = "一二三四五六七八九十"
+_SPACES_AND_BARS = re.compile(r"[\s|]+")
+_DIGIT = re.compile(r"\d")
+_DIGIT_RUN = re.compile(r"\d+")
+_FIELD_SPLIT = re.compile(r"\t|\|| {2,}")
 
 
 def _alternation(keys) -> str:
@@ -42,6 +46,7 @@ _ANY_NUMBER = re.compile(rf"{_SECTION_NUMBER.pattern}|{_SUB_NUMBER.pattern}|{_IT
 _SENTENCE_END = re.compile(r"[。！？!?；;]")
 
 _VALUE = r"(?:[-+]?\d+(?:[.,]\d+)*%?|/|-{1,2}|—{1,2}|－|无)"
+_ONE_VALUE = re.compile(_VALUE)
 _VALUES_ONLY = re.compile(rf"^(?:{_VALUE}[\s|]*)+$")
 _PAGE_NUMBER = re.compile(
     r"^(?:[-—–－~]\s*\d{1,4}\s*[-—–－~]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
@@ -65,7 +70,7 @@ class RuleLabel:
 
 def compact(text: str) -> str:
     """Text without white space, table bars and fullwidth brackets: what vocabulary matches on."""
-    return re.sub(r"[\s|]+", "", text)
+    return _SPACES_AND_BARS.sub("", text)
 
 
 def section_of(text: str) -> schema.SectionSpec | None:
@@ -103,7 +108,7 @@ def is_section_heading(text: str) -> bool:
     rest = _SECTION_WORD.sub("", _SECTION_NUMBER.sub("", c, count=1))
     if c.startswith(("无", "没有", "暂无")):
         return False  # "无其他需要报告的事项" answers the section, it does not head it
-    return not re.search(r"\d", rest) and not _TABLE_WORD.search(rest)
+    return not _DIGIT.search(rest) and not _TABLE_WORD.search(rest)
 
 
 def label_one(unit: Unit) -> RuleLabel:
@@ -120,17 +125,17 @@ def label_one(unit: Unit) -> RuleLabel:
         return RuleLabel("other", 0.6, "separator")  # settled by neighbours
     if is_section_heading(text):
         return RuleLabel("heading", 0.95, "section heading")
-    fields = [f for f in re.split(r"\t|\|| {2,}", text) if f.strip()]
+    fields = [f for f in _FIELD_SPLIT.split(text) if f.strip()]
     has_word = bool(_TABLE_WORD.search(c))
-    if "勾稽关系" in c or re.match(r"^第二十条第", c):
+    if "勾稽关系" in c or c.startswith("第二十条第"):
         return RuleLabel("table", 0.97, "table caption")
     if "|" in text and (text.rstrip().endswith("|") or text.lstrip().startswith("|")):
         return RuleLabel("table", 0.95, "cells cut by |")
     if has_word and (len(c) <= 80 or len(fields) >= 3) and not _prose_like(c):
         return RuleLabel("table", 0.9, "table vocabulary")
-    if has_word and len(re.findall(r"\d+", c)) >= 6 and not _prose_like(c):
+    if has_word and len(_DIGIT_RUN.findall(c)) >= 6 and not _prose_like(c):
         return RuleLabel("table", 0.85, "table vocabulary with many numbers")
-    if len(fields) >= 3 and sum(bool(re.fullmatch(_VALUE, f.strip())) for f in fields) >= 2:
+    if len(fields) >= 3 and sum(bool(_ONE_VALUE.fullmatch(f.strip())) for f in fields) >= 2:
         return RuleLabel("table", 0.85, "row of values")
     if _DATE_LINE.match(c):
         return RuleLabel("other", 0.85, "date line")
@@ -148,7 +153,7 @@ def _prose_like(c: str) -> bool:
     # A sentence: it has a full stop, or it is long with commas and few numbers.
     if "。" in c or "；" in c:
         return True
-    return len(c) > 40 and c.count("，") + c.count(",") >= 2 and len(re.findall(r"\d+", c)) < 6
+    return len(c) > 40 and c.count("，") + c.count(",") >= 2 and len(_DIGIT_RUN.findall(c)) < 6
 
 
 def _heading_shaped(c: str, number: str) -> bool:

@@ -371,11 +371,10 @@ def identities(version: FormatVersion) -> tuple[Identity, ...]:
     return _identities(version)
 
 
-def column_kind(version: FormatVersion, table: str, row: str, col: str) -> ValueKind:
-    for c in tables(version)[table].row(row).columns:
-        if c.id == col:
-            return c.kind
-    raise KeyError((table, row, col))
+@cache
+def column_kinds(version: FormatVersion) -> dict[tuple[str, str, str], ValueKind]:
+    """The kind of value (count, signed, amount) of every cell of a format version."""
+    return {(t.id, r.id, c.id): c.kind for t in tables(version).values() for r in t.rows for c in r.columns}
 
 
 # Cell text that stands for "no value"; the raw text is kept beside the null.

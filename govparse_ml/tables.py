@@ -37,7 +37,13 @@ _PROTECTED = re.compile(
 )
 _NUMBER = r"[-+]?\d+(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?"
 _NULL = r"/|／|-{1,2}|—{1,2}|－|–|无(?![" + _CJK + r"])"
-_PIECE = re.compile(rf"(?P<num>{_NUMBER})(?P<unit>万元|元|万|%)?|(?P<null>(?<!\S)(?:{_NULL})(?!\S))|(?P<text>\S)")
+_PIECE = re.compile(
+    rf"(?P<num>{_NUMBER})(?P<unit>万元|元|万|%)?|(?P<null>(?<!\S)(?:{_NULL})(?!\S))|(?P<text>[^\s\d+\-/／—－–无]+|\S)"
+)
+_FILLER = re.compile(r"[\s|:\-—=+_]*")
+_UNIT_SUFFIX = re.compile(r"(?:万元|元|万|%)$")
+_GLUED = re.compile(r"\d{2,}")
+_COMPACT = re.compile(r"[\s|#]+")
 _CELL_SPLIT = re.compile(r"\t|\||\s{2,}")
 _WHOLE_VALUE = re.compile(rf"^\s*(?:(?P<num>{_NUMBER})(?:万元|元|万|%)?|(?P<null>{_NULL}))\s*$")
 
@@ -54,7 +60,7 @@ def tokenize(units: list[Unit]) -> list[Token]:
     """The token stream of the table units, in order."""
     out: list[Token] = []
     for index, unit in enumerate(units):
-        if re.fullmatch(r"[\s|:\-—=+_]*", unit.text):
+        if _FILLER.fullmatch(unit.text):
             continue  # markdown separators and filler bars
         cells = _CELL_SPLIT.split(unit.text)
         row: list[Token] = []
@@ -68,6 +74,9 @@ def tokenize(units: list[Unit]) -> list[Token]:
 
 
 def _cell_tokens(cell: str, line: int, index: int) -> list[Token]:
+    stripped = cell.strip()
+    if stripped.isdigit() and stripped.isascii():
+        return [Token("value", stripped, line, index)]
     whole = _WHOLE_VALUE.match(cell)
     if whole:
         return [Token("value", cell.strip(), line, index)]
@@ -119,12 +128,15 @@ def _trim_empties(row: list[Token]) -> list[Token]:
 # ----------------------------------------------------------------------------- values
 
 
+@cache
 def parse_value(raw: str, kind: schema.ValueKind = "count") -> int | float | None:
     """The number a cell's text stands for, or None for blank and null marks."""
+    if raw.isdigit() and kind != "amount":
+        return int(raw)
     text = raw.strip()
     if text in schema.NULL_MARKERS:
         return None
-    text = re.sub(r"(?:万元|元|万|%)$", "", text).replace(",", "")
+    text = _UNIT_SUFFIX.sub("", text).replace(",", "")
     try:
         number = float(text) if ("." in text or kind == "amount") else int(text)
     except ValueError:
@@ -140,7 +152,7 @@ class RawValue:
 
     @property
     def glued(self) -> bool:
-        return bool(re.fullmatch(r"\d{2,}", self.raw))
+        return bool(_GLUED.fullmatch(self.raw))
 
 
 # ----------------------------------------------------------------------------- keys
@@ -169,7 +181,7 @@ def _key_index(version: schema.FormatVersion) -> tuple[re.Pattern[str], dict[str
 
 def _compact(text: str) -> str:
     text = text.replace("（", "(").replace("）", ")").replace("．", ".").replace("、", "、")
-    return re.sub(r"[\s|#]+", "", text)
+    return _COMPACT.sub("", text)
 
 
 def find_hits(label_text: str, version: schema.FormatVersion) -> list[Hit]:

@@ -30,6 +30,8 @@ _SECTION_IN_LINE = re.compile(
 _TABLE_START = re.compile(r"第二十条第[(（]?[一二三四五六七八九十]|[(（]本列数据的勾稽关系|申请人情况|信息内容\s")
 # A numbered sub-heading after a sentence end, in a long prose line.
 _SUBHEADING_IN_LINE = re.compile(rf"(?<=[。；;])\s*(?=[（(][{_NUMERALS}]{{1,2}}[)）])")
+# Cheap test of whether a long line may need cutting at all: most are plain paragraphs.
+_CUT_HINT = re.compile(rf"{_SECTION_KEY_ALT}|{_TABLE_START.pattern}|政府信息公开(?:工作)?年度报告")
 # A title at the very start of a long line.
 _TITLE = re.compile(r"^.{2,50}?政府信息公开(?:工作)?年度报告")
 
@@ -52,7 +54,7 @@ def split_units(lines: list[str]) -> list[Unit]:
         text = normalize_line(raw)
         if not text.strip():
             continue
-        if len(text) < MIN_SPLIT_LENGTH:
+        if len(text) < MIN_SPLIT_LENGTH or not _CUT_HINT.search(text):
             units.append(Unit(i, 0, text))
             continue
         for part, (piece, cut) in enumerate(_cut(text)):

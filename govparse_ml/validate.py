@@ -44,9 +44,10 @@ def _check_identity(ident: schema.Identity, tables: dict[str, Table]) -> CheckRe
 
 def _check_signs(tables: dict[str, Table], version: schema.FormatVersion) -> list[CheckResult]:
     out = []
+    kinds = schema.column_kinds(version)
     for table in tables.values():
         for cell in table.cells.values():
-            kind = schema.column_kind(version, cell.table, cell.row, cell.col)
+            kind = kinds[(cell.table, cell.row, cell.col)]
             if cell.value is None or kind == "signed":
                 continue
             name = schema.cell_key(cell.table, cell.row, cell.col)
