@@ -1,0 +1,301 @@
+"""Readings of a table row's values, chosen under the identities of the format.
+
+A row's text does not always say which number is in which cell: digits glued together
+(``640020470`` for seven cells), a stray page number, cells left out. For each row (a
+*group*: one schema row, or the three rows of the review table that are written as one run
+of fifteen numbers) this module lists the candidate readings, prunes them with the row's own
+identity (total = sum of the parts), then picks one candidate per group so that the most
+identities of the whole table hold, with a plausibility prior as the tie-break.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+
+from . import schema
+
+Cells = tuple[str | None, ...]
+
+_GLUED = re.compile(r"[-+]?\d{2,}(?:\.\d+)?")
+_UNIT_SUFFIX = re.compile(r"(?:万元|元|万|%)$")
+# At most this many candidate readings of one group are kept.
+MAX_CANDIDATES = 5000
+
+
+@cache
+def parse_value(raw: str, kind: schema.ValueKind = "count") -> int | float | None:
+    """The number a cell's text stands for, or None for blank and null marks."""
+    if raw.isdigit() and raw.isascii() and kind != "amount":
+        return int(raw)
+    text = raw.strip()
+    if text in schema.NULL_MARKERS:
+        return None
+    text = _UNIT_SUFFIX.sub("", text).replace(",", "")
+    try:
+        return float(text) if ("." in text or kind == "amount") else int(text)
+    except ValueError:
+        return None
+
+
+def _num(raw: str | None) -> float | None:
+    return None if raw is None else parse_value(raw, "amount")
+
+
+@dataclass
+class RawValue:
+    """A value token of a row as read from the text."""
+
+    raw: str
+    lines: list[int]
+    blank: bool = False  # an empty cell between two values
+    numbered_tail: bool = False  # digits run straight into an item number ("…00002.其他…")
+
+    @property
+    def glued(self) -> bool:
+        return bool(_GLUED.fullmatch(self.raw))
+
+
+@dataclass
+class Group:
+    """Values read for one row (or for the review table's three rows) of a table."""
+
+    table: str
+    rows: tuple[str, ...]
+    widths: tuple[int, ...]  # number of cells of each row
+    values: list[RawValue]
+    lead: int  # empty cells between the row label and its first value
+    lines: list[int]
+
+    @property
+    def size(self) -> int:
+        return sum(self.widths)
+
+    @property
+    def name(self) -> str:
+        return self.rows[0] if len(self.rows) == 1 else "*"
+
+    @property
+    def raw(self) -> str:
+        return " ".join(v.raw or "□" for v in self.values)
+
+
+@cache
+def row_totals(version: schema.FormatVersion) -> frozenset[tuple[str, str]]:
+    """Rows whose last cell is the sum of the others, from the identities of the format."""
+    out = set()
+    for ident in schema.identities(version):
+        if len(ident.lhs) == 1 and {c[:2] for c in ident.rhs} == {ident.lhs[0][:2]}:
+            out.add(ident.lhs[0][:2])
+    return frozenset(out)
+
+
+def _row_ok(cells: Cells, start: int, width: int) -> bool:
+    nums = [_num(c) for c in cells[start : start + width]]
+    if any(x is None for x in nums):
+        return True  # cannot tell: not a reason to drop the reading
+    return abs(sum(nums[:-1]) - nums[-1]) < 1e-6  # type: ignore[arg-type]
+
+
+def candidates(group: Group, version: schema.FormatVersion) -> tuple[list[Cells], str]:
+    """Possible readings of a group as cells, the row identities applied, and why there are several."""
+    totals = row_totals(version)
+    checked = [
+        (sum(group.widths[:i]), w)
+        for i, (r, w) in enumerate(zip(group.rows, group.widths, strict=True))
+        if (group.table, r) in totals
+    ]
+    raws: list[str | None] = [None if v.blank else v.raw for v in group.values]
+    n = group.size
+    if len(raws) == n:
+        return [tuple(raws)], ""
+    if len(raws) > n:
+        extra = len(raws) - n
+        if extra > 2:
+            return [tuple(raws[:n])], f"{extra} numbers too many, kept the first {n}"
+        # A stray number (a page number, a repeated cell): drop one or two of them, last first.
+        drops = itertools.combinations(range(len(raws) - 1, -1, -1), extra)
+        cands = [tuple(r for i, r in enumerate(raws) if i not in d) for d in drops]
+        return _prune(_unique(cands), checked), f"{extra} number{'s' if extra > 1 else ''} too many"
+    if any(v.glued or v.numbered_tail for v in group.values):
+        cands = list(itertools.islice(_glued_readings(group.values, n, checked), MAX_CANDIDATES))
+        if cands:
+            return _unique(cands), "digits glued together"
+        # No cut satisfies the row identities: the best cut regardless, and the checks will say so.
+        cands = list(itertools.islice(_glued_readings(group.values, n, []), MAX_CANDIDATES))
+        if cands:
+            return _unique(cands), "digits glued together (no reading satisfies the row identities)"
+    missing = n - len(raws)
+    left = tuple(raws + [None] * missing)
+    right = tuple([None] * missing + raws)
+    order = [right, left] if group.lead >= missing else [left, right]
+    return _unique(order), "cells missing"
+
+
+def _prune(cands: list[Cells], checked: list[tuple[int, int]]) -> list[Cells]:
+    good = [c for c in cands if all(_row_ok(c, s, w) for s, w in checked)]
+    return good or cands
+
+
+def _unique(cands: list[Cells]) -> list[Cells]:
+    """Candidates that read differently (dropping either of two equal numbers is one reading)."""
+    seen: dict[tuple, Cells] = {}
+    for c in cands:
+        seen.setdefault(tuple(_num(v) for v in c), c)
+    return list(seen.values())
+
+
+def _glued_readings(values: list[RawValue], n: int, checked: list[tuple[int, int]]) -> Iterator[Cells]:
+    """Cut glued digit runs into ``n`` cells, pruning with the row identities as cells complete."""
+    ends = {s + w: (s, w) for s, w in checked}
+    variants = []
+    for v in values:
+        options = [v.raw]
+        if v.numbered_tail:  # the last one or two digits may be the next item's number
+            options += [v.raw[:-k] for k in (1, 2) if len(v.raw) > k and v.raw[:-k][-1:].isdigit()]
+        variants.append(options)
+    for texts in itertools.product(*variants):
+        tokens = [(t, v.blank, v.glued or v.numbered_tail) for t, v in zip(texts, values, strict=True)]
+        yield from _cut_tokens(tokens, n, ends)
+
+
+def _cut_tokens(tokens: list[tuple[str, bool, bool]], n: int, ends: dict[int, tuple[int, int]]) -> Iterator[Cells]:
+    """Depth-first: every token gives one cell, a glued one gives one or more."""
+    cells: list[str | None] = []
+    count = len(tokens)
+    # Fewest and most cells the tokens from i on can give.
+    least = [count - i for i in range(count + 1)]
+    most = [0] * (count + 1)
+    for i in range(count - 1, -1, -1):
+        text, _, glued = tokens[i]
+        most[i] = most[i + 1] + (_max_cells(text) if glued else 1)
+
+    def walk(ti: int) -> Iterator[Cells]:
+        if ti == count:
+            if len(cells) == n:
+                yield tuple(cells)
+            return
+        text, blank, glued = tokens[ti]
+        if blank or not glued:
+            cells.append(None if blank else text)
+            if _complete_ok(cells, ends):
+                yield from walk(ti + 1)
+            cells.pop()
+            return
+        yield from split(ti, text)
+
+    def split(ti: int, text: str) -> Iterator[Cells]:
+        for piece in _first_pieces(text):
+            rest = text[len(piece) :]
+            cells.append(piece)
+            if _complete_ok(cells, ends):
+                if not rest:
+                    if least[ti + 1] <= n - len(cells) <= most[ti + 1]:
+                        yield from walk(ti + 1)
+                elif len(cells) + 1 + least[ti + 1] <= n:
+                    yield from split(ti, rest)
+            cells.pop()
+
+    yield from walk(0)
+
+
+def _first_pieces(text: str) -> Iterator[str]:
+    """Possible first numbers of a glued run: a sign only at its start, no leading zeros."""
+    sign = text[0] if text[0] in "+-" else ""
+    body = text[len(sign) :]
+    point = body.find(".")
+    int_len = point if point >= 0 else len(body)
+    for k in range(1, int_len + 1):
+        piece = body[:k]
+        if len(piece) > 1 and piece.startswith("0"):
+            break
+        yield sign + (body if k == int_len else piece)  # the decimal part stays with the last number
+
+
+def _max_cells(text: str) -> int:
+    digits = text.lstrip("+-").split(".")[0]
+    return max(1, len(digits))
+
+
+def _complete_ok(cells: list[str | None], ends: dict[int, tuple[int, int]]) -> bool:
+    span = ends.get(len(cells))
+    return span is None or _row_ok(tuple(cells), *span)
+
+
+def plausibility(table: str, row: str, cells: Cells) -> float:
+    """A prior over readings the identities cannot tell apart: realistic shapes score higher."""
+    nums = [_num(v) for v in cells]
+    present = [x for x in nums if x is not None]
+    score = 0.0
+    if present:
+        # Counts in one row tend to be of a similar size.
+        lengths = [len(str(int(abs(x)))) for x in present]
+        score -= (max(lengths) - min(lengths)) * 0.5
+    if table == "active_disclosure" and len(nums) == 3 and None not in nums and row.startswith("art20_1"):
+        score += 1.0 if nums[2] >= nums[1] else -1.0  # type: ignore[operator]
+    return score
+
+
+def holding(cells: dict[tuple[str, str, str], float | None], version: schema.FormatVersion) -> int:
+    """How many identities of the format hold on the given cells."""
+    ok = 0
+    for ident in schema.identities(version):
+        lhs = [cells.get(c) for c in ident.lhs]
+        rhs = [cells.get(c) for c in ident.rhs]
+        if any(x is None for x in lhs + rhs):
+            continue
+        if abs(sum(lhs) - sum(rhs)) < 1e-6:  # type: ignore[arg-type]
+            ok += 1
+    return ok
+
+
+def cell_map(group: Group, cells: Cells, version: schema.FormatVersion) -> dict[tuple[str, str, str], float | None]:
+    """The cells of a reading keyed ``(table, row, col)``."""
+    spec = schema.tables(version)[group.table]
+    out: dict[tuple[str, str, str], float | None] = {}
+    pos = 0
+    for row, width in zip(group.rows, group.widths, strict=True):
+        cols = spec.row(row).columns
+        for col in cols[:width]:
+            out[(group.table, row, col.id)] = _num(cells[pos])
+            pos += 1
+    return out
+
+
+def choose(groups: list[tuple[Group, list[Cells]]], version: schema.FormatVersion) -> list[int]:
+    """The index of the chosen candidate of each group: most identities, then plausibility."""
+    choice = []
+    for g, cands in groups:
+        scores = [plausibility(g.table, g.name, c) for c in cands]
+        choice.append(max(range(len(cands)), key=lambda i: (scores[i], -i)))
+    ambiguous = [k for k, (_, cands) in enumerate(groups) if len(cands) > 1]
+    if not ambiguous:
+        return choice
+    maps = [cell_map(g, cands[choice[k]], version) for k, (g, cands) in enumerate(groups)]
+
+    def total(maps_: list[dict]) -> int:
+        merged: dict = {}
+        for m in maps_:
+            merged.update(m)
+        return holding(merged, version)
+
+    for _ in range(3):  # coordinate ascent over the ambiguous groups
+        changed = False
+        for k in ambiguous:
+            g, cands = groups[k]
+            best, best_score = choice[k], None
+            for idx, cand in enumerate(cands[:500]):
+                trial = [*maps[:k], cell_map(g, cand, version), *maps[k + 1 :]]
+                score = (total(trial), plausibility(g.table, g.name, cand), -idx)
+                if best_score is None or score > best_score:
+                    best, best_score = idx, score
+            if best != choice[k]:
+                choice[k] = best
+                maps[k] = cell_map(g, cands[best], version)
+                changed = True
+        if not changed:
+            break
+    return choice
