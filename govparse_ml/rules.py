@@ -151,7 +151,7 @@ def label_one(unit: Unit) -> RuleLabel:
 
 def _prose_like(c: str) -> bool:
     # A sentence: it has a full stop, or it is long with commas and few numbers.
-    if "。" in c or "；" in c:
+    if "。" in c or ";" in c or "；" in c:
         return True
     return len(c) > 40 and c.count("，") + c.count(",") >= 2 and len(_DIGIT_RUN.findall(c)) < 6
 
@@ -186,7 +186,7 @@ def label_units(units: list[Unit]) -> list[RuleLabel]:
     first_heading = next((i for i, lab in enumerate(labels) if lab.label == "heading"), n)
     for i in range(min(first_heading, 4)):
         c = compact(units[i].text)
-        if labels[i].label == "prose" and len(c) <= 40 and not _SENTENCE_END.search(c) and "，" not in c:
+        if labels[i].label == "prose" and len(c) <= 40 and not _SENTENCE_END.search(c) and "," not in c:
             labels[i] = RuleLabel("heading", 0.7, "title block")
     # Signature and date after the last section's text: short agency names and dates.
     for i in range(n - 1, max(n - 4, -1), -1):

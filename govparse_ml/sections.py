@@ -49,8 +49,18 @@ def build_sections(units: list[Unit], labels: list[str]) -> tuple[list[Section],
             if label == "table":
                 open_paragraph = None
             continue
-        target = stack[-1]
         text = unit.text.strip()
+        runin = _run_in_heading(text, stack)
+        if runin is not None:
+            # "（一）领导重视。县商务工信局将……": a sub-section whose title runs into its text.
+            while stack and stack[-1].level >= runin.level:
+                stack.pop()
+            runin.line = unit.line
+            (stack[-1].children if stack else roots).append(runin)
+            stack.append(runin)
+            _add_line(stack, unit.line)
+            open_paragraph = None
+        target = stack[-1]
         if (
             open_paragraph is not None
             and open_paragraph in target.paragraphs
@@ -85,6 +95,23 @@ def _heading_section(unit: Unit, stack: list[Section]) -> Section | None:
     if not stack:
         return Section(_title(c, num), level, num, None, unit.line)
     return Section(_title(c, num), level, num, None, unit.line)
+
+
+_RUN_IN_TITLE = re.compile(r"^(.{2,30}?)[。：:]")
+
+
+def _run_in_heading(text: str, stack: list[Section]) -> Section | None:
+    """A sub-section opened by a numbered title at the start of a paragraph, if there is one."""
+    number = rules.heading_number(text)
+    if number is None or number[0] == 1 or not stack:
+        return None
+    level, num = number
+    body = text[len(num) :].lstrip() if text.startswith(num) else text
+    m = _RUN_IN_TITLE.match(body)
+    if not m or ("," in m.group(1) and len(m.group(1)) > 20):
+        return None
+    parent_level = max((s.level for s in stack if s.number is None or s.level < level), default=1)
+    return Section(m.group(1).strip(), max(level, parent_level + 1) if level <= parent_level else level, num)
 
 
 def _title(c: str, number: str | None) -> str:

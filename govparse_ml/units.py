@@ -23,7 +23,7 @@ _SECTION_KEY_ALT = "|".join(map(re.escape, _SECTION_KEYS))
 # A standard section heading inside a long line: numbering, a few filler characters and a
 # section key ("四、政府信息公开行政复议、行政诉讼情况"). Group 1 is where the title ends.
 _SECTION_IN_LINE = re.compile(
-    rf"(?:(?<=[。；;！!？?\s])|^)(?:第[{_NUMERALS}]部分|[{_NUMERALS}][、.．])\s?"
+    rf"(?<![{_NUMERALS}])(?:第[{_NUMERALS}]部分|[{_NUMERALS}][、.．])\s?"
     rf"[^。；;，,\d]{{0,12}}?(?:{_SECTION_KEY_ALT})(情况)?()"
 )
 # Where a table starts inside a long line: the first caption or the 勾稽关系 note.
