@@ -18,7 +18,10 @@ _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), No
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 _EMPHASIS = re.compile(r"\*\*|__|~~")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
-_SPACES = re.compile(r"[ \u00a0\u3000]+")
+# Runs of spaces: one stays one (an OCR gap inside a word), two or more stay two (a gap
+# between the cells of a PDF layout row).
+_SPACE_RUN = re.compile(r"[ \u00a0\u3000]{2,}")
+_ODD_SPACE = re.compile(r"[\u00a0\u3000]")
 
 
 def split_lines(text: str) -> list[str]:
@@ -40,7 +43,7 @@ def normalize_line(line: str) -> str:
         text = _EMPHASIS.sub("", text)
     if "#" in text:
         text = _MD_HEADING.sub("", text)
-    text = _SPACES.sub(" ", text)
+    text = _ODD_SPACE.sub(" ", _SPACE_RUN.sub("  ", text))
     return text.strip(" ")
 
 

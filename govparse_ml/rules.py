@@ -47,6 +47,9 @@ _SENTENCE_END = re.compile(r"[。！？!?；;]")
 
 _VALUE = r"(?:[-+]?\d+(?:[.,]\d+)*%?|/|-{1,2}|—{1,2}|－|无)"
 _ONE_VALUE = re.compile(_VALUE)
+_BRACKETED = re.compile(r"[(（][^()（）]*[)）]")
+_BARE_COMMA = re.compile(r"(?<!\d),|,(?!\d)")
+_PARENTHETICAL = re.compile(r"^[(（][^()（）]{1,60}[)）]$")
 _VALUES_ONLY = re.compile(rf"^(?:{_VALUE}[\s|]*)+$")
 _PAGE_NUMBER = re.compile(
     r"^(?:[-—–－~]\s*\d{1,4}\s*[-—–－~]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
@@ -123,6 +126,8 @@ def label_one(unit: Unit) -> RuleLabel:
         return RuleLabel("table", 0.6, "values only")  # settled by neighbours
     if _SEPARATOR.match(text):
         return RuleLabel("other", 0.6, "separator")  # settled by neighbours
+    if _PARENTHETICAL.match(text) and not _SENTENCE_END.search(text) and not _TABLE_WORD.search(c):
+        return RuleLabel("prose", 0.6, "parenthetical")  # a note; in a table, a wrapped label
     if is_section_heading(text):
         return RuleLabel("heading", 0.95, "section heading")
     fields = [f for f in _FIELD_SPLIT.split(text) if f.strip()]
@@ -131,9 +136,9 @@ def label_one(unit: Unit) -> RuleLabel:
         return RuleLabel("table", 0.97, "table caption")
     if "|" in text and (text.rstrip().endswith("|") or text.lstrip().startswith("|")):
         return RuleLabel("table", 0.95, "cells cut by |")
-    if has_word and (len(c) <= 80 or len(fields) >= 3) and not _prose_like(c):
+    if has_word and (len(c) <= 80 or len(fields) >= 3) and not _prose_like(c) and not _sentence_fragment(c):
         return RuleLabel("table", 0.9, "table vocabulary")
-    if has_word and len(_DIGIT_RUN.findall(c)) >= 6 and not _prose_like(c):
+    if has_word and len(_DIGIT_RUN.findall(text)) >= 6 and not _prose_like(c):
         return RuleLabel("table", 0.85, "table vocabulary with many numbers")
     if len(fields) >= 3 and sum(bool(_ONE_VALUE.fullmatch(f.strip())) for f in fields) >= 2:
         return RuleLabel("table", 0.85, "row of values")
@@ -149,6 +154,14 @@ def label_one(unit: Unit) -> RuleLabel:
     return RuleLabel("prose", 0.7, "default")
 
 
+def _sentence_fragment(c: str) -> bool:
+    """A piece of a sentence broken across lines: a comma outside brackets, not between digits.
+
+    Row labels and headers of the tables have commas only inside their bracketed notes.
+    """
+    return bool(_BARE_COMMA.search(_BRACKETED.sub("", c)))
+
+
 def _prose_like(c: str) -> bool:
     # A sentence: it has a full stop, or it is long with commas and few numbers.
     if "。" in c or ";" in c or "；" in c:
@@ -158,7 +171,7 @@ def _prose_like(c: str) -> bool:
 
 def _heading_shaped(c: str, number: str) -> bool:
     body = c[len(number) :] if c.startswith(number) else c
-    if not body or len(body) > 36:
+    if not body or len(body) > 36 or len(_DIGIT_RUN.findall(body)) >= 3:
         return False
     if _SENTENCE_END.search(body[:-1]):
         return False
@@ -203,9 +216,9 @@ def _settle_fragment_runs(units: list[Unit], labels: list[RuleLabel]) -> None:
     """
     i, n = 0, len(units)
     while i < n:
-        if labels[i].label == "prose" and _short_fragment(units[i].text):
+        if labels[i].label == "prose" and _fragment(units[i].text, labels[i]):
             j = i
-            while j < n and labels[j].label in ("prose", "heading") and _short_fragment(units[j].text):
+            while j < n and labels[j].label in ("prose", "heading") and _fragment(units[j].text, labels[j]):
                 j += 1
             before = _neighbour(labels, i, -1)
             after = _neighbour(labels, j - 1, +1)
@@ -215,6 +228,10 @@ def _settle_fragment_runs(units: list[Unit], labels: list[RuleLabel]) -> None:
             i = j
         else:
             i += 1
+
+
+def _fragment(text: str, label: RuleLabel) -> bool:
+    return label.why == "parenthetical" or _short_fragment(text)
 
 
 def _short_fragment(text: str) -> bool:

@@ -72,7 +72,24 @@ def tokenize(units: list[Unit]) -> list[Token]:
                 continue
             row.extend(_cell_tokens(cell, unit.line, index))
         out.extend(_trim_empties(row))
+    _vertical_wu(out)
     return out
+
+
+def _vertical_wu(tokens: list[Token]) -> None:
+    """A lone 无 between one-character label lines is a character of a vertical label
+    (``（四）无法提供`` written down the page), not a null cell."""
+    for i in range(1, len(tokens) - 1):
+        t, before, after = tokens[i], tokens[i - 1], tokens[i + 1]
+        if (
+            t.kind == "value"
+            and t.text == "无"
+            and before.kind == after.kind == "label"
+            and before.unit != t.unit != after.unit
+            and len(before.text) <= 3
+            and len(after.text) <= 3
+        ):
+            t.kind = "label"
 
 
 def _cell_tokens(cell: str, line: int, index: int) -> list[Token]:
@@ -207,22 +224,26 @@ def assemble_tables(units: list[Unit], version: schema.FormatVersion) -> TableRe
     return result
 
 
-def _segment(
-    tokens: list[Token], version: schema.FormatVersion, result: TableResult
-) -> tuple[list[Group], set[tuple[str, str]]]:
-    """Walk the token stream, a run of labels then a run of values at a time: which values
-    belong to which row."""
-    specs = schema.tables(version)
-    groups: list[Group] = []
-    review: list[RawValue] = []
-    review_lines: list[int] = []
-    seen: set[tuple[str, str]] = set()
-    current: str | None = None  # the table being read
-    pending: list[str] = []  # rows of the current table named since the last values
+@dataclass
+class _Segment:
+    """A run of label tokens and the run of value tokens after it."""
+
+    labels: list[Token]
+    lead: int  # empty cells between the last label and the first value
+    values: list[RawValue]
+    hits: list[Hit]
+
+    @property
+    def lines(self) -> list[int]:
+        return sorted({v.lines[0] for v in self.values} | {t.line for t in self.labels})
+
+
+def _segments(tokens: list[Token], version: schema.FormatVersion) -> list[_Segment]:
+    out: list[_Segment] = []
     i, n = 0, len(tokens)
     while i < n:
         labels: list[Token] = []
-        lead = 0  # empty cells between the last label and the first value
+        lead = 0
         while i < n and tokens[i].kind != "value":
             if tokens[i].kind == "label":
                 labels.append(tokens[i])
@@ -238,7 +259,26 @@ def _segment(
             elif t.kind == "empty":
                 values.append(RawValue("", [t.line], blank=True))
             i += 1
-        for hit in find_hits("".join(t.text for t in labels), version):
+        out.append(_Segment(labels, lead, values, find_hits("".join(t.text for t in labels), version)))
+    return out
+
+
+def _segment(
+    tokens: list[Token], version: schema.FormatVersion, result: TableResult
+) -> tuple[list[Group], set[tuple[str, str]]]:
+    """Walk the segments: which values belong to which row."""
+    specs = schema.tables(version)
+    segments = _segments(tokens, version)
+    groups: list[Group] = []
+    review: list[RawValue] = []
+    review_lines: list[int] = []
+    seen: set[tuple[str, str]] = set()
+    current: str | None = None  # the table being read
+    pending: list[str] = []  # rows of the current table named since the last values
+    last_row: dict[str, int] = {}  # index of the last row of each table that got values
+    taken: set[tuple[int, str]] = set()  # (segment, row) already given values by look-ahead
+    for k, seg in enumerate(segments):
+        for hit in seg.hits:
             table = specs[hit.table]
             if hit.kind == "header" or hit.table == "review_litigation":
                 # Header words shared by two tables (总计) never switch tables.
@@ -251,15 +291,26 @@ def _segment(
                 continue  # 总计 in a header, or in another table, names a column
             if hit.table != current:
                 current, pending = hit.table, []
+            if (pending and pending[-1] == hit.id) or (k, hit.id) in taken:
+                continue  # a second key of the same label ("三安全" … "一稳定"), or a label already used
             pending.append(hit.id)
             seen.add((hit.table, hit.id))
+        values = seg.values
         if not values:
             continue
-        lines = sorted({v.lines[0] for v in values} | {t.line for t in labels})
+        lines = seg.lines
         if current == "review_litigation" or (current is None and not groups and len(values) >= 10):
             review.extend(values)  # the review table is one run of fifteen numbers
             review_lines.extend(lines)
             continue
+        if (not pending or current is None) and current is not None:
+            # A row label wrapped onto the line after its numbers (PDF layout): the next
+            # label run names the row that comes next in the table.
+            row = _next_row_named(specs[current], segments, k, last_row.get(current, -1))
+            if row is not None:
+                taken.add((k + 1, row))
+                seen.add((current, row))
+                pending = [row]
         if not pending or current is None:
             where = f" in {current}" if current else ""
             raw = " ".join(v.raw or "□" for v in values)
@@ -270,7 +321,8 @@ def _segment(
             groups.extend(_rows_then_numbers(spec, pending, values, lines, version, result))
         else:
             row = pending[-1]
-            groups.append(Group(current, (row,), (len(spec.row(row).columns),), values, lead, lines))
+            groups.append(Group(current, (row,), (len(spec.row(row).columns),), values, seg.lead, lines))
+        last_row[current] = max(last_row.get(current, -1), _row_index(spec, pending[-1]))
         pending = []
     if review:
         rows = specs["review_litigation"].rows
@@ -279,6 +331,21 @@ def _segment(
             Group("review_litigation", tuple(r.id for r in rows), widths, review, 0, sorted(set(review_lines)))
         )
     return groups, seen
+
+
+def _row_index(spec: schema.TableSpec, row_id: str) -> int:
+    return next(i for i, r in enumerate(spec.rows) if r.id == row_id)
+
+
+def _next_row_named(spec: schema.TableSpec, segments: list[_Segment], k: int, last: int) -> str | None:
+    """The row after ``last`` if the label run of segment ``k + 1`` starts by naming it."""
+    if k + 1 >= len(segments) or last + 1 >= len(spec.rows):
+        return None
+    expected = spec.rows[last + 1].id
+    for hit in segments[k + 1].hits:
+        if hit.table == spec.id and hit.kind == "row":
+            return expected if hit.id == expected else None
+    return None
 
 
 def _rows_then_numbers(
