@@ -265,12 +265,96 @@ def cell_map(group: Group, cells: Cells, version: schema.FormatVersion) -> dict[
     return out
 
 
+@dataclass(frozen=True)
+class Relation:
+    """Identities that hold column by column between whole rows: ``Σ lhs rows = Σ rhs rows``."""
+
+    table: str
+    lhs: tuple[str, ...]
+    rhs: tuple[str, ...]
+    cols: tuple[str, ...]
+
+
+@cache
+def relations(version: schema.FormatVersion) -> tuple[Relation, ...]:
+    """The identities of the format grouped into relations between rows (largest first)."""
+    by_rows: dict[tuple, list[str]] = {}
+    for ident in schema.identities(version):
+        lhs_rows = tuple(c[1] for c in ident.lhs)
+        rhs_rows = tuple(c[1] for c in ident.rhs)
+        cols = {c[2] for c in (*ident.lhs, *ident.rhs)}
+        if len(cols) != 1 or len(lhs_rows) + len(rhs_rows) < 3:
+            continue  # a row's own total: handled when the row's readings are listed
+        by_rows.setdefault((ident.table, lhs_rows, rhs_rows), []).append(cols.pop())
+    out = [Relation(t, lhs, rhs, tuple(cols)) for (t, lhs, rhs), cols in by_rows.items()]
+    return tuple(sorted(out, key=lambda r: -(len(r.lhs) + len(r.rhs))))
+
+
 def choose(groups: list[tuple[Group, list[Cells]]], version: schema.FormatVersion) -> list[int]:
-    """The index of the chosen candidate of each group: most identities, then plausibility."""
-    choice = []
-    for g, cands in groups:
-        scores = [plausibility(g.table, g.name, c) for c in cands]
-        choice.append(max(range(len(cands)), key=lambda i: (scores[i], -i)))
+    """The index of the chosen candidate of each group: most identities, then plausibility.
+
+    Rows tied together by a relation (total_processed = Σ outcomes, column by column) are
+    solved jointly by dynamic programming over the partial sums; what is left ambiguous is
+    settled by coordinate ascent on the number of identities that hold.
+    """
+    plaus = [[plausibility(g.table, g.name, c) for c in cands] for g, cands in groups]
+    choice = [max(range(len(cands)), key=lambda i, k=k: (plaus[k][i], -i)) for k, (_, cands) in enumerate(groups)]
+    if all(len(cands) == 1 for _, cands in groups):
+        return choice
+    index = {(g.table, r): k for k, (g, _) in enumerate(groups) for r in g.rows if len(g.rows) == 1}
+    for rel in relations(version):
+        members = [(index.get((rel.table, r)), +1) for r in rel.lhs] + [(index.get((rel.table, r)), -1) for r in rel.rhs]
+        if any(k is None for k, _ in members) or all(len(groups[k][1]) == 1 for k, _ in members):  # type: ignore[index]
+            continue
+        solved = _solve_relation(groups, members, rel, plaus, choice, version)  # type: ignore[arg-type]
+        if solved is not None:
+            for k, idx in solved.items():
+                choice[k] = idx
+    return _ascend(groups, choice, plaus, version)
+
+
+_MAX_STATES = 20000
+
+
+def _solve_relation(
+    groups: list[tuple[Group, list[Cells]]],
+    members: list[tuple[int, int]],
+    rel: Relation,
+    plaus: list[list[float]],
+    choice: list[int],
+    version: schema.FormatVersion,
+) -> dict[int, int] | None:
+    """Candidates of the member rows whose signed sum is zero in every column, most plausible first."""
+    spec = schema.tables(version)[rel.table]
+
+    def vector(k: int, idx: int) -> tuple[float, ...]:
+        g, cands = groups[k]
+        cols = [c.id for c in spec.row(g.rows[0]).columns]
+        cells = dict(zip(cols, cands[idx], strict=False))
+        return tuple(_num(cells.get(c)) or 0.0 for c in rel.cols)
+
+    width = len(rel.cols)
+    states: dict[tuple[float, ...], tuple[float, tuple[tuple[int, int], ...]]] = {(0.0,) * width: (0.0, ())}
+    for k, sign in members:
+        cands = groups[k][1]
+        nxt: dict[tuple[float, ...], tuple[float, tuple[tuple[int, int], ...]]] = {}
+        for total, (score, path) in states.items():
+            for idx in range(len(cands)):
+                vec = vector(k, idx)
+                key = tuple(round(a + sign * b, 6) for a, b in zip(total, vec, strict=True))
+                cand = (score + plaus[k][idx], (*path, (k, idx)))
+                if key not in nxt or cand[0] > nxt[key][0]:
+                    nxt[key] = cand
+        if len(nxt) > _MAX_STATES:
+            return None  # too many readings to solve exactly: leave it to coordinate ascent
+        states = nxt
+    best = states.get((0.0,) * width)
+    return dict(best[1]) if best else None
+
+
+def _ascend(
+    groups: list[tuple[Group, list[Cells]]], choice: list[int], plaus: list[list[float]], version: schema.FormatVersion
+) -> list[int]:
     ambiguous = [k for k, (_, cands) in enumerate(groups) if len(cands) > 1]
     if not ambiguous:
         return choice
@@ -282,15 +366,15 @@ def choose(groups: list[tuple[Group, list[Cells]]], version: schema.FormatVersio
             merged.update(m)
         return holding(merged, version)
 
-    for _ in range(3):  # coordinate ascent over the ambiguous groups
+    for _ in range(3):
         changed = False
         for k in ambiguous:
             g, cands = groups[k]
-            best, best_score = choice[k], None
+            best, best_score = choice[k], (total(maps), plaus[k][choice[k]], -choice[k])
             for idx, cand in enumerate(cands[:500]):
                 trial = [*maps[:k], cell_map(g, cand, version), *maps[k + 1 :]]
-                score = (total(trial), plausibility(g.table, g.name, cand), -idx)
-                if best_score is None or score > best_score:
+                score = (total(trial), plaus[k][idx], -idx)
+                if score > best_score:
                     best, best_score = idx, score
             if best != choice[k]:
                 choice[k] = best

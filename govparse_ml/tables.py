@@ -241,6 +241,7 @@ class _Segment:
 def _segments(tokens: list[Token], version: schema.FormatVersion) -> list[_Segment]:
     out: list[_Segment] = []
     i, n = 0, len(tokens)
+    item = ""  # the digit a glued value may have taken from the next label's item number
     while i < n:
         labels: list[Token] = []
         lead = 0
@@ -259,7 +260,10 @@ def _segments(tokens: list[Token], version: schema.FormatVersion) -> list[_Segme
             elif t.kind == "empty":
                 values.append(RawValue("", [t.line], blank=True))
             i += 1
-        out.append(_Segment(labels, lead, values, find_hits("".join(t.text for t in labels), version)))
+        # "…0621009 3.其他": match the label with the item number it may have lost.
+        label_text = item + "".join(t.text for t in labels)
+        item = values[-1].raw[-1] if values and values[-1].numbered_tail else ""
+        out.append(_Segment(labels, lead, values, find_hits(label_text, version)))
     return out
 
 

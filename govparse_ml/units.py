@@ -23,11 +23,13 @@ _SECTION_KEY_ALT = "|".join(map(re.escape, _SECTION_KEYS))
 # A standard section heading inside a long line: numbering, a few filler characters and a
 # section key ("四、政府信息公开行政复议、行政诉讼情况"). Group 1 is where the title ends.
 _SECTION_IN_LINE = re.compile(
-    rf"(?<![{_NUMERALS}])(?:第[{_NUMERALS}]部分|[{_NUMERALS}][、.．])\s?"
+    rf"(?<![{_NUMERALS}])(?:第[{_NUMERALS}]部分|[{_NUMERALS}]\s?[、.．])\s?"
     rf"[^。；;，,\d]{{0,12}}?(?:{_SECTION_KEY_ALT})(情况)?()"
 )
 # Where a table starts inside a long line: the first caption or the 勾稽关系 note.
-_TABLE_START = re.compile(r"第二十条第[(（]?[一二三四五六七八九十]|[(（]本列数据的勾稽关系|申请人情况|信息内容\s")
+_TABLE_START = re.compile(
+    r"第二十条第[(（]?[一二三四五六七八九十]|[(（]本列数据的勾稽关系|申请人情况|信息内容\s|行政复议\s*行政诉讼"
+)
 # A numbered sub-heading after a sentence end, in a long prose line.
 _SUBHEADING_IN_LINE = re.compile(rf"(?<=[。；;])\s*(?=[（(][{_NUMERALS}]{{1,2}}[)）])")
 # Cheap test of whether a long line may need cutting at all: most are plain paragraphs.
