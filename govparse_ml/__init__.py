@@ -1,5 +1,6 @@
 """govparse-ml: parse Chinese government information-disclosure annual reports into checked data."""
 
+from .batch import parse_many, to_dataframe
 from .document import Cell, CheckResult, Line, Meta, Paragraph, Reading, Report, Section, Table
 from .pipeline import parse
 
@@ -17,4 +18,6 @@ __all__ = [
     "Table",
     "__version__",
     "parse",
+    "parse_many",
+    "to_dataframe",
 ]

@@ -143,6 +143,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, with --backend dask")
     sp.add_argument("--rules-only", action="store_true", help="label lines with the rules, not the model")
     sp.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sp.add_argument(
+        "--retry-errors", action="store_true", help="with --resume, parse again the ids whose row in OUT has an error"
+    )
+    sp.add_argument(
+        "--chunksize", type=int, metavar="N", help="reports sent to a worker at a time (default: from the batch size)"
+    )
+    model_options(sp)
     sp.set_defaults(func=cmd_batch)
     return p
 

@@ -1,0 +1,1045 @@
+"""Many reports into one dataset: ``parse_many``, ``to_dataframe`` and ``govparse-ml batch``.
+
+The dataset has one row per report and one column per canonical cell, named ``table.row.col``,
+over the union of both format versions in schema order, so 2019 and 2021 reports share one
+rectangular table (a cell outside a report's format is empty):
+
+    id, source, title, agency, year, format_version, encoding, <cells…>,
+    n_checks_failed, n_checks_unverifiable, warnings, error
+
+The long format (``--cells``) has one row per canonical cell of each report's format:
+``id, table, row, col, value, raw``.
+
+Parallel runs pass file paths (or texts) to the workers and get back compact row dicts, never
+whole Reports; each worker loads the model once. Results always come back in input order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import multiprocessing
+import os
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import schema
+from .document import Report
+from .pipeline import parse
+from .reader import InputError, decode_bytes, read_text
+
+if TYPE_CHECKING:
+    import argparse
+
+    import pandas as pd
+
+__all__ = [
+    "CELLS_COLUMNS",
+    "OUTPUT_FORMATS",
+    "cell_columns",
+    "columns",
+    "parse_many",
+    "report_row",
+    "to_dataframe",
+]
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+
+META_COLUMNS: tuple[str, ...] = ("id", "source", "title", "agency", "year", "format_version", "encoding")
+TAIL_COLUMNS: tuple[str, ...] = ("n_checks_failed", "n_checks_unverifiable", "warnings", "error")
+CELLS_COLUMNS: tuple[str, ...] = ("id", "table", "row", "col", "value", "raw")
+TEXT_COLUMNS = frozenset({"id", "source", "title", "agency", "format_version", "encoding", "warnings", "error"})
+INT_COLUMNS = frozenset({"year", "n_checks_failed", "n_checks_unverifiable"})
+WARNING_SEPARATOR = " | "
+OUTPUT_FORMATS: tuple[str, ...] = (".csv", ".parquet", ".jsonl", ".xlsx")
+INPUT_SUFFIXES = frozenset({".txt", ".md"})
+JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
+EXCEL_MAX_ROWS = 1_048_576
+
+# --------------------------------------------------------------------------- columns
+
+
+def _merge(a: Sequence, b: Sequence) -> list:
+    """``a`` with the items of ``b`` it lacks, each put before the next item the two share."""
+    out = list(a)
+    present = set(out)
+    pending: list = []
+    for x in b:
+        if x in present:
+            i = out.index(x)
+            out[i:i] = pending
+            present.update(pending)
+            pending = []
+        elif x not in pending:
+            pending.append(x)
+    out.extend(pending)
+    return out
+
+
+@cache
+def _union_cells() -> tuple[tuple[tuple[str, str, str], ...], dict[tuple[str, str, str], str]]:
+    """Every cell of every format version, in schema order, and the kind of its values."""
+    specs = [schema.tables(v) for v in schema.FORMATS]
+    table_ids: list[str] = []
+    for s in specs:
+        table_ids = _merge(table_ids, list(s))
+    cells: list[tuple[str, str, str]] = []
+    kinds: dict[tuple[str, str, str], str] = {}
+    for tid in table_ids:
+        rows: list[str] = []
+        for s in specs:
+            if tid in s:
+                rows = _merge(rows, [r.id for r in s[tid].rows])
+        for rid in rows:
+            cols: list[str] = []
+            for s in specs:
+                if tid in s and any(r.id == rid for r in s[tid].rows):
+                    row = s[tid].row(rid)
+                    cols = _merge(cols, [c.id for c in row.columns])
+                    for c in row.columns:
+                        kinds.setdefault((tid, rid, c.id), c.kind)
+            cells.extend((tid, rid, cid) for cid in cols)
+    return tuple(cells), kinds
+
+
+@cache
+def cell_columns() -> tuple[str, ...]:
+    """The ``table.row.col`` column of every canonical cell of either format version, in schema order."""
+    return tuple(schema.cell_key(*c) for c in _union_cells()[0])
+
+
+@cache
+def columns() -> tuple[str, ...]:
+    """All columns of the wide dataset, in order."""
+    return (*META_COLUMNS, *cell_columns(), *TAIL_COLUMNS)
+
+
+@cache
+def _float_columns() -> frozenset[str]:
+    cells, kinds = _union_cells()
+    return frozenset(schema.cell_key(*c) for c in cells if kinds[c] == "amount")
+
+
+@cache
+def _key_of() -> dict[tuple[str, str, str], str]:
+    return {c: schema.cell_key(*c) for c in _union_cells()[0]}
+
+
+# --------------------------------------------------------------------------- rows
+
+
+def report_row(
+    report: Report,
+    id: str | None = None,
+    *,
+    source: str | None = None,
+    encoding: str | None = None,
+) -> dict[str, Any]:
+    """The report as one row of the wide dataset (a plain dict, every column present)."""
+    row: dict[str, Any] = dict.fromkeys(columns())
+    meta = report.meta
+    row.update(
+        id=id,
+        source=source,
+        title=meta.title,
+        agency=meta.agency,
+        year=meta.year,
+        format_version=meta.format_version,
+        encoding=encoding,
+    )
+    keys = _key_of()
+    for c in report.cells():
+        key = keys.get((c.table, c.row, c.col))
+        if key is None:  # a cell the union does not know: a schema change mid-run; keep it anyway
+            key = schema.cell_key(c.table, c.row, c.col)
+        row[key] = c.value
+    failed = unverifiable = 0
+    for check in report.checks:
+        if check.status == "failed":
+            failed += 1
+        elif check.status == "unverifiable":
+            unverifiable += 1
+    row["n_checks_failed"] = failed
+    row["n_checks_unverifiable"] = unverifiable
+    row["warnings"] = WARNING_SEPARATOR.join(report.warnings) or None
+    return row
+
+
+def error_row(id: str, source: str | None, error: str, encoding: str | None = None) -> dict[str, Any]:
+    """The row of a report that could not be parsed: only its id, source and error."""
+    row: dict[str, Any] = dict.fromkeys(columns())
+    row.update(id=id, source=source, encoding=encoding, error=error)
+    return row
+
+
+def _report_cells(report: Report) -> list[tuple[str, str, str, Any, Any]]:
+    return [(c.table, c.row, c.col, c.value, c.raw) for c in report.cells()]
+
+
+# --------------------------------------------------------------------------- work items
+
+
+@dataclass(frozen=True)
+class Item:
+    """One report to parse: a file path, its bytes, or its text; or an error found before parsing."""
+
+    id: str
+    source: str
+    path: str | None = None
+    data: bytes | None = None
+    text: str | None = None
+    encoding: str | None = None
+    error: str | None = None
+
+
+Result = tuple[dict[str, Any], list[tuple[str, str, str, Any, Any]] | None]
+
+
+def _process(item: Item, model: Any, want_cells: bool) -> Result:
+    encoding = item.encoding
+    try:
+        if item.error is not None:
+            return error_row(item.id, item.source, item.error, encoding), None
+        if item.text is not None:
+            text = item.text
+        else:
+            if item.data is not None:
+                decoded = decode_bytes(item.data, source=item.source)
+            else:
+                decoded = read_text(item.path or item.source, source=item.source)
+            text, encoding = decoded.text, decoded.encoding
+        report = parse(text, model=model)
+        row = report_row(report, item.id, source=item.source, encoding=encoding)
+        return row, (_report_cells(report) if want_cells else None)
+    except InputError as exc:
+        return error_row(item.id, item.source, str(exc), encoding), None
+    except Exception as exc:  # a parser bug costs this report, not the batch
+        return error_row(item.id, item.source, f"parser crashed: {type(exc).__name__}: {exc}", encoding), None
+
+
+_WORKER_MODEL = "<the worker's model>"  # sentinel: use the model the worker was started with
+_worker_model: Any = "default"
+_WARM_TEXT = "2020年政府信息公开工作年度报告\n一、总体情况\n本机关依法公开政府信息。\n"
+
+
+def _init_worker(model: Any) -> None:
+    """Process-pool initializer: keep the model and load it now, once per worker."""
+    global _worker_model
+    _worker_model = model
+    with contextlib.suppress(Exception):  # a warm-up failure shows up on the first real report
+        parse(_WARM_TEXT, model=model)
+
+
+def _work_chunk(items: list[Item], model: Any, want_cells: bool) -> list[Result]:
+    """Parse a chunk of items (in a worker) and return compact rows."""
+    if isinstance(model, str) and model == _WORKER_MODEL:
+        model = _worker_model
+    return [_process(item, model, want_cells) for item in items]
+
+
+def _parse_chunk(texts: list[str], model: Any) -> list[Report]:
+    if isinstance(model, str) and model == _WORKER_MODEL:
+        model = _worker_model
+    return [parse(t, model=model) for t in texts]
+
+
+# --------------------------------------------------------------------------- local pool
+
+
+def _mp_context() -> multiprocessing.context.BaseContext:
+    """fork when it is safe (POSIX, no other thread running): workers start at no import cost."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        return multiprocessing.get_context("forkserver")
+    return multiprocessing.get_context("spawn")
+
+
+def _resolve_jobs(n_jobs: int) -> int:
+    if n_jobs == -1 or n_jobs == 0:
+        return os.cpu_count() or 1
+    if n_jobs < 1:
+        raise ValueError(f"n_jobs must be a positive number of processes, or -1 for all CPUs, not {n_jobs}")
+    return n_jobs
+
+
+def _auto_chunksize(n: int | None, jobs: int) -> int:
+    if n is None:
+        return 16
+    return max(1, min(64, math.ceil(n / (jobs * 8))))
+
+
+def _chunked(it: Iterable, size: int) -> Iterator[list]:
+    chunk: list = []
+    for x in it:
+        chunk.append(x)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class _LocalPool:
+    """A process pool that maps a chunk function in input order, a bounded number of chunks in flight."""
+
+    def __init__(self, jobs: int, model: Any) -> None:
+        self.jobs = jobs
+        self.model = model
+        self._executor: Executor | None = None
+
+    def executor(self) -> Executor:
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.jobs, mp_context=_mp_context(), initializer=_init_worker, initargs=(self.model,)
+            )
+        return self._executor
+
+    def reset(self) -> None:
+        if self._executor is not None:
+            # Wait for the dead pool's threads, so the next pool can still be forked.
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def imap(
+        self,
+        fn: Callable,
+        chunks: Iterable[list],
+        *args: Any,
+        on_broken: Callable[[list, BaseException], list] | None = None,
+    ) -> Iterator[list]:
+        """``fn(chunk, *args)`` for each chunk, in order. A chunk whose worker died goes to ``on_broken``."""
+        window = self.jobs * 4
+        pending: deque[tuple[list, Future]] = deque()
+        source = iter(chunks)
+
+        def fill() -> None:
+            while len(pending) < window:
+                chunk = next(source, None)
+                if chunk is None:
+                    return
+                pending.append((chunk, self.executor().submit(fn, chunk, *args)))
+
+        fill()
+        while pending:
+            chunk, future = pending.popleft()
+            try:
+                result = future.result()
+            except BrokenProcessPool as exc:
+                if on_broken is None:
+                    raise
+                # The pool is dead and every chunk in flight with it: start a new one, give the
+                # others to it again and let on_broken find which item of this chunk killed it.
+                self.reset()
+                others = [c for c, _ in pending]
+                pending.clear()
+                result = on_broken(chunk, exc)
+                for c in others:
+                    pending.append((c, self.executor().submit(fn, c, *args)))
+            yield result
+            fill()
+
+
+# --------------------------------------------------------------------------- Python API
+
+
+def _split_item(x: Any) -> tuple[Any, Any]:
+    if isinstance(x, tuple) and len(x) == 2:
+        return x
+    return None, x
+
+
+def _check_text(text: Any, i: int) -> str:
+    if not isinstance(text, str):
+        raise TypeError(
+            f"parse_many: item {i} is {type(text).__name__}, not str: give texts or (id, text) pairs"
+            + (" (decode bytes first, e.g. govparse_ml.read_text(path).text)" if isinstance(text, bytes) else "")
+        )
+    return text
+
+
+def parse_many(
+    texts: Iterable[str] | Iterable[tuple[Any, str]],
+    n_jobs: int = 1,
+    model: Any = "default",
+    chunksize: int | None = None,
+) -> Iterator[Report]:
+    """Parse many report texts; yields one :class:`Report` per text, in input order.
+
+    ``texts`` is any iterable of ``str``, or of ``(id, text)`` pairs (the id is ignored here: pass
+    the ids to :func:`to_dataframe`). It is consumed lazily, so a generator over a large corpus
+    is fine. ``n_jobs`` worker processes parse in parallel (-1: one per CPU), each loading the
+    model once; ``chunksize`` texts go to a worker at a time (default: chosen from the input's
+    length). ``model`` is as for :func:`govparse_ml.parse`.
+    """
+    jobs = _resolve_jobs(n_jobs)
+    if chunksize is not None and chunksize < 1:
+        raise ValueError(f"chunksize must be at least 1, not {chunksize}")
+    checked = (_check_text(_split_item(x)[1], i) for i, x in enumerate(texts))
+    if jobs == 1:
+        return (parse(t, model=model) for t in checked)
+    size = chunksize or _auto_chunksize(len(texts) if isinstance(texts, Sequence) else None, jobs)
+    return _parse_many_pool(checked, jobs, model, size)
+
+
+def _parse_many_pool(texts: Iterator[str], jobs: int, model: Any, size: int) -> Iterator[Report]:
+    pool = _LocalPool(jobs, model)
+    try:
+        for reports in pool.imap(_parse_chunk, _chunked(texts, size), _WORKER_MODEL):
+            yield from reports
+    finally:
+        pool.close()
+
+
+def to_dataframe(reports: Iterable[Report] | Iterable[tuple[Any, Report]], ids: Iterable[Any] | None = None):
+    """The wide dataset of some reports: one row per report, one column per canonical cell.
+
+    ``reports`` holds :class:`Report` objects or ``(id, Report)`` pairs. ``ids`` gives the id
+    column (default: the pair's id, else the position 0, 1, …). Columns are :func:`columns`:
+    metadata, every cell of both format versions as ``table.row.col`` (empty where not in the
+    report's format), the counts of failed and unverifiable checks and the warnings.
+    """
+    id_list = None if ids is None else [None if i is None else str(i) for i in ids]
+    rows = []
+    for n, x in enumerate(reports):
+        rid, report = _split_item(x)
+        if not isinstance(report, Report):
+            raise TypeError(f"to_dataframe: item {n} is {type(report).__name__}, not a Report")
+        if id_list is not None:
+            if n >= len(id_list):
+                raise ValueError(f"to_dataframe: more reports than ids ({len(id_list)})")
+            rid = id_list[n]
+        rows.append(report_row(report, str(n) if rid is None else str(rid)))
+    if id_list is not None and len(id_list) != len(rows):
+        raise ValueError(f"to_dataframe: {len(id_list)} ids for {len(rows)} reports")
+    return rows_frame(rows)
+
+
+# --------------------------------------------------------------------------- frames
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    """Give the dataset's columns their types: text, nullable integers, nullable floats."""
+    import pandas as pd
+
+    floats = _float_columns()
+    cells = set(cell_columns())
+    out = {}
+    for name in df.columns:
+        s = df[name]
+        if name in TEXT_COLUMNS:
+            out[name] = s.astype("string")
+        elif name in INT_COLUMNS or name in cells:
+            if not isinstance(s.dtype, pd.Int64Dtype | pd.Float64Dtype):
+                s = pd.to_numeric(s, errors="coerce")
+            if name in floats:
+                out[name] = s.astype("Float64")
+            else:
+                try:
+                    out[name] = s.astype("Int64")
+                except (TypeError, ValueError):  # a count read with decimals: keep them
+                    out[name] = s.astype("Float64")
+        else:
+            out[name] = s
+    return pd.DataFrame(out, index=df.index)
+
+
+def rows_frame(rows: Sequence[dict[str, Any]]):
+    """The wide dataset from row dicts (see :func:`report_row`)."""
+    import pandas as pd
+
+    cols = list(columns())
+    extra = sorted({k for r in rows for k in r} - set(cols)) if rows else []
+    cols += extra
+    data = [[r.get(c) for c in cols] for r in rows]
+    return _typed(pd.DataFrame(data, columns=cols, dtype=object))
+
+
+def cells_frame(cells: Iterable[tuple]):
+    """The long dataset (id, table, row, col, value, raw) from tuples."""
+    import pandas as pd
+
+    df = pd.DataFrame(list(cells), columns=list(CELLS_COLUMNS), dtype=object)
+    for name in ("id", "table", "row", "col", "raw"):
+        df[name] = df[name].astype("string")
+    return df
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _is_hidden(rel: Path) -> bool:
+    return any(part.startswith(".") for part in rel.parts)
+
+
+def _jsonl_items(path: Path, label: str) -> list[Item]:
+    decoded = read_text(path, source=label)
+    items: list[Item] = []
+    for n, line in enumerate(decoded.text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        source = f"{label}:{n}"
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            items.append(Item(source, source, encoding=decoded.encoding, error=f"line {n} of {label} is not JSON: {exc}"))
+            continue
+        if not isinstance(obj, dict):
+            items.append(Item(source, source, encoding=decoded.encoding, error=f"line {n} of {label} is not an object"))
+            continue
+        rid = obj.get("id")
+        rid = source if rid is None or rid == "" else str(rid)
+        text = obj.get("text")
+        if not isinstance(text, str):
+            what = "has no \"text\"" if text is None else f"has a {type(text).__name__} \"text\", not a string"
+            items.append(Item(rid, source, encoding=decoded.encoding, error=f"line {n} of {label} {what}"))
+            continue
+        items.append(Item(rid, source, text=text, encoding=decoded.encoding))
+    return items
+
+
+def collect_inputs(inputs: Sequence[str]) -> tuple[list[Item], list[str]]:
+    """The items of the INPUT arguments, in order, and notes for the user.
+
+    A directory gives its ``*.txt`` and ``*.md`` files (recursively, sorted, hidden ones skipped)
+    with ids relative to it; a ``.jsonl`` gives one item per line; any other file is one report,
+    its id the path as given. Raises InputError if an input does not exist.
+    """
+    missing = [p for p in inputs if not os.path.exists(p)]
+    if missing:
+        raise InputError(f"no such file or directory: {', '.join(missing)}")
+    items: list[Item] = []
+    notes: list[str] = []
+    for arg in inputs:
+        path = Path(arg)
+        if path.is_dir():
+            found = sorted(
+                (p for p in path.rglob("*") if p.suffix.lower() in INPUT_SUFFIXES and p.is_file()),
+                key=lambda p: p.relative_to(path).as_posix(),
+            )
+            found = [p for p in found if not _is_hidden(p.relative_to(path))]
+            if not found:
+                notes.append(f"{arg}: no *.txt or *.md files in this directory")
+            items.extend(Item(p.relative_to(path).as_posix(), str(p), path=str(p)) for p in found)
+        elif path.suffix.lower() in JSONL_SUFFIXES:
+            items.extend(_jsonl_items(path, arg))
+        else:
+            items.append(Item(Path(arg).as_posix(), arg, path=arg))
+    seen: dict[str, int] = {}
+    unique: list[Item] = []
+    renamed = 0
+    for item in items:
+        n = seen.get(item.id, 0) + 1
+        seen[item.id] = n
+        if n > 1:
+            renamed += 1
+            new_id = f"{item.id}#{n}"
+            while new_id in seen:
+                n += 1
+                new_id = f"{item.id}#{n}"
+            seen[new_id] = 1
+            item = Item(new_id, item.source, item.path, item.data, item.text, item.encoding, item.error)
+        unique.append(item)
+    if renamed:
+        notes.append(f"{renamed} duplicate ids made unique with a #N suffix (e.g. the same file name in two directories)")
+    return unique, notes
+
+
+# --------------------------------------------------------------------------- writing and reading
+
+
+def _fmt(path: str | os.PathLike[str]) -> str:
+    return Path(path).suffix.lower()
+
+
+def _tmp_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp{path.suffix}")
+
+
+def _atomic(path: Path, write: Callable[[Path], None]) -> None:
+    tmp = _tmp_path(path)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _plain_records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return df.astype(object).where(df.notna(), None).to_dict("records")
+
+
+def _excel_safe(df: pd.DataFrame) -> pd.DataFrame:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    df = df.copy()
+    for name in df.columns:
+        if df[name].dtype == "string" or df[name].dtype == object:
+            df[name] = df[name].map(lambda v: ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v)
+    return df
+
+
+def write_frame(df: pd.DataFrame, path: str | os.PathLike[str], *, long: bool = False) -> None:
+    """Write a dataset atomically (temp file + rename), in the format of ``path``'s extension."""
+    out = Path(path)
+    fmt = _fmt(out)
+    if fmt == ".csv":
+        _atomic(out, lambda p: df.to_csv(p, index=False, encoding="utf-8"))
+    elif fmt == ".parquet":
+        frame = df
+        if long:  # one type per column: values as doubles (counts stay exact)
+            frame = df.assign(value=df["value"].pipe(_to_float))
+        _atomic(out, lambda p: frame.to_parquet(p, index=False))
+    elif fmt == ".jsonl":
+
+        def write(p: Path) -> None:
+            with open(p, "w", encoding="utf-8") as fh:
+                for rec in _plain_records(df):
+                    fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+        _atomic(out, write)
+    elif fmt == ".xlsx":
+        if len(df) + 1 > EXCEL_MAX_ROWS:
+            raise InputError(
+                f"{out} would have {len(df):,} rows, more than the {EXCEL_MAX_ROWS - 1:,} an Excel sheet holds: "
+                f"write it as .parquet, .csv or .jsonl"
+            )
+        sheet = "cells" if long else "reports"
+        _atomic(out, lambda p: _excel_safe(df).to_excel(p, index=False, sheet_name=sheet, engine="openpyxl"))
+    else:
+        raise ValueError(f"unknown output format {fmt!r}: use one of {', '.join(OUTPUT_FORMATS)}")
+
+
+def _to_float(s: pd.Series) -> pd.Series:
+    import pandas as pd
+
+    return pd.to_numeric(s, errors="coerce").astype("Float64")
+
+
+def _number(v: Any) -> Any:
+    """A value read back from a text format: int when it is a whole number as written, else float."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    if isinstance(v, str):
+        v = v.strip()
+        if not v:
+            return None
+        try:
+            return int(v)
+        except ValueError:
+            return float(v)
+    return v
+
+
+def read_frame(path: str | os.PathLike[str], *, long: bool = False):
+    """Read back a dataset written by :func:`write_frame` (for --resume)."""
+    import pandas as pd
+
+    p = Path(path)
+    fmt = _fmt(p)
+    if fmt == ".csv":
+        df = pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+    elif fmt == ".parquet":
+        df = pd.read_parquet(p)
+    elif fmt == ".jsonl":
+        with open(p, encoding="utf-8") as fh:
+            recs = [json.loads(line) for line in fh if line.strip()]
+        df = pd.DataFrame(recs, dtype=object)
+    elif fmt == ".xlsx":
+        df = pd.read_excel(p, dtype=object, engine="openpyxl")
+    else:
+        raise ValueError(f"unknown output format {fmt!r}")
+    if "id" not in df.columns:
+        raise InputError(f"{p} has no id column: it is not a dataset written by govparse-ml batch")
+    df["id"] = df["id"].map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
+    if long:
+        for name in CELLS_COLUMNS:
+            if name not in df.columns:
+                df[name] = None
+        values = df["value"].astype(object).map(_number)
+        df = df[list(CELLS_COLUMNS)].astype({n: "string" for n in ("id", "table", "row", "col", "raw")})
+        df["value"] = values.astype(object)
+        return df
+    for name in columns():
+        if name not in df.columns:
+            df[name] = None
+    known = list(columns())
+    df = df[known + [c for c in df.columns if c not in set(known)]]
+    return _typed(df)
+
+
+# --------------------------------------------------------------------------- checkpoint
+
+
+class _Checkpoint:
+    """Rows done so far, appended as they come, so an interrupted batch can --resume."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fh: Any = None
+
+    def open(self, *, keep: bool) -> None:
+        self._fh = open(self.path, "a" if keep else "w", encoding="utf-8")  # noqa: SIM115
+
+    def add(self, results: list[tuple[dict[str, Any], list | None]]) -> None:
+        cols = columns()
+        lines = []
+        for row, cells in results:
+            rec = {"row": {c: row[c] for c in cols if row.get(c) is not None}, "cells": cells}
+            lines.append(json.dumps(rec, ensure_ascii=False))
+        self._fh.write("\n".join(lines) + "\n")
+        self._fh.flush()
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+    def read(self) -> list[tuple[dict[str, Any], list | None]]:
+        out = []
+        if not self.path.exists():
+            return out
+        with open(self.path, encoding="utf-8") as fh:
+            for line in fh:
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError:  # the line being written when the run stopped
+                    continue
+                cells = rec.get("cells")
+                out.append((rec["row"], [tuple(c) for c in cells] if cells is not None else None))
+        return out
+
+    def remove(self) -> None:
+        self.close()
+        if self.path.exists():
+            self.path.unlink()
+
+
+# --------------------------------------------------------------------------- running a batch
+
+
+def _isolate_local(pool: _LocalPool, chunk: list[Item], want_cells: bool, exc: BaseException) -> list[Result]:
+    """Parse a chunk whose worker died one item at a time; the item that kills its worker gets an error row."""
+    out = []
+    for item in chunk:
+        try:
+            out.extend(pool.executor().submit(_work_chunk, [item], _WORKER_MODEL, want_cells).result())
+        except BrokenProcessPool:
+            pool.reset()
+            out.append(
+                (
+                    error_row(
+                        item.id,
+                        item.source,
+                        "the worker process died while parsing this report (out of memory, or a crash in a library)",
+                        item.encoding,
+                    ),
+                    None,
+                )
+            )
+    return out
+
+
+def _with_bytes(chunk: list[Item]) -> list[Item]:
+    """For a remote cluster: read the files here and ship their bytes (workers may not see our disk)."""
+    out = []
+    for item in chunk:
+        if item.path is not None and item.data is None and item.text is None and item.error is None:
+            try:
+                with open(item.path, "rb") as fh:
+                    data = fh.read()
+            except OSError:  # let the worker produce the reader's message
+                out.append(item)
+                continue
+            out.append(Item(item.id, item.source, None, data, None, item.encoding, None))
+        else:
+            out.append(item)
+    return out
+
+
+def _failed_chunk(chunk: list[Item], exc: BaseException) -> list[Result]:
+    msg = f"the worker failed on this chunk of reports: {type(exc).__name__}: {exc}"
+    return [(error_row(it.id, it.source, msg, it.encoding), None) for it in chunk]
+
+
+def run_items(
+    items: Sequence[Item],
+    *,
+    jobs: int = 1,
+    model: Any = "default",
+    want_cells: bool = False,
+    backend: str = "local",
+    scheduler: str | None = None,
+    chunksize: int | None = None,
+) -> Iterator[list[Result]]:
+    """Parse the items; yields lists of (row, cells) results, in input order."""
+    size = chunksize or _auto_chunksize(len(items), jobs)
+    chunks = _chunked(items, size)
+    if backend == "dask":
+        yield from _run_dask(chunks, jobs=jobs, model=model, want_cells=want_cells, scheduler=scheduler)
+        return
+    if jobs == 1:
+        for chunk in chunks:
+            yield _work_chunk(chunk, model, want_cells)
+        return
+    pool = _LocalPool(jobs, model)
+    try:
+        yield from pool.imap(
+            _work_chunk,
+            chunks,
+            _WORKER_MODEL,
+            want_cells,
+            on_broken=lambda chunk, exc: _isolate_local(pool, chunk, want_cells, exc),
+        )
+    finally:
+        pool.close()
+
+
+def _run_dask(
+    chunks: Iterator[list[Item]], *, jobs: int, model: Any, want_cells: bool, scheduler: str | None
+) -> Iterator[list[Result]]:
+    from distributed import Client, LocalCluster
+
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+    try:
+        remote = scheduler is not None and not scheduler.startswith("inproc://")
+        if not isinstance(model, str) and model is not None:
+            model = client.scatter(model, broadcast=True)  # once per worker, not once per chunk
+        window = max(4, 4 * sum(client.nthreads().values()))
+        pending: deque[tuple[list[Item], Any]] = deque()
+        while True:
+            batch = []
+            for chunk in chunks:
+                batch.append(_with_bytes(chunk) if remote else chunk)
+                if len(pending) + len(batch) >= window:
+                    break
+            if batch:
+                futures = client.map(_work_chunk, batch, model=model, want_cells=want_cells, pure=False)
+                pending.extend(zip(batch, futures, strict=True))
+            if not pending:
+                break
+            chunk, future = pending.popleft()
+            try:
+                result = future.result()
+            except Exception as exc:  # a worker lost (KilledWorker) or a task that could not run
+                result = _failed_chunk(chunk, exc)
+            future.release()
+            yield result
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled or not sys.stderr.isatty():
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    tqdm.monitor_interval = 0  # no monitor thread: worker processes can still be forked safely
+    return tqdm(total=total, unit="report", file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
+
+
+def _check_output(path: str, what: str) -> str | None:
+    """A usage problem with an output path, or None."""
+    fmt = _fmt(path)
+    if fmt not in OUTPUT_FORMATS:
+        return f"{what} {path}: unknown format {fmt or '(no extension)'}; use one of {', '.join(OUTPUT_FORMATS)}"
+    need = {".parquet": ("pyarrow", "parquet"), ".xlsx": ("openpyxl", "xlsx")}.get(fmt)
+    if need:
+        try:
+            __import__(need[0])
+        except ImportError:
+            return f"{what} {path}: writing {fmt} needs {need[0]}: pip install 'govparse-ml[{need[1]}]'"
+    return None
+
+
+def _usage(msg: str) -> int:
+    print(f"govparse-ml batch: {msg}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def run_batch(args: argparse.Namespace) -> int:
+    """The ``govparse-ml batch`` command (arguments from cli.py's batch parser)."""
+    out_path = Path(args.output)
+    cells_path = Path(args.cells) if args.cells else None
+    for path, what in ((args.output, "-o"), (args.cells, "--cells")):
+        if path and (problem := _check_output(path, what)):
+            return _usage(problem)
+    if cells_path is not None and cells_path.resolve() == out_path.resolve():
+        return _usage("--cells must be another file than -o")
+    if args.jobs < 1:
+        return _usage(f"-j must be at least 1, not {args.jobs}")
+    chunksize = getattr(args, "chunksize", None)
+    if chunksize is not None and chunksize < 1:
+        return _usage(f"--chunksize must be at least 1, not {chunksize}")
+    if args.scheduler and args.backend != "dask":
+        return _usage("--scheduler needs --backend dask")
+    if args.backend == "dask":
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            return _usage("--backend dask needs dask.distributed: pip install 'govparse-ml[dask]'")
+    for path in (out_path, cells_path):
+        if path is not None:
+            if path.is_dir():
+                raise InputError(f"{path} is a directory: give the output file's name")
+            if not path.parent.is_dir():
+                raise InputError(f"{path}: directory {path.parent} does not exist; create it first")
+    if getattr(args, "retry_errors", False) and not args.resume:
+        return _usage("--retry-errors needs --resume")
+
+    from .cli import _model_arg
+
+    model = _model_arg(args)
+    start = time.perf_counter()
+    items, notes = collect_inputs(args.inputs)
+    for note in notes:
+        print(f"govparse-ml batch: {note}", file=sys.stderr)
+    if not items:
+        raise InputError("no reports to parse in " + ", ".join(args.inputs))
+
+    checkpoint = _Checkpoint(out_path.with_name(out_path.name + ".partial"))
+    old_rows, old_cells, done = _resume_state(args, out_path, cells_path, checkpoint) if args.resume else (None, None, set())
+    if not args.resume and checkpoint.path.exists():
+        print(
+            f"govparse-ml batch: discarding {checkpoint.path} left by an interrupted run (use --resume to continue it)",
+            file=sys.stderr,
+        )
+    todo = [it for it in items if it.id not in done]
+    skipped = len(items) - len(todo)
+
+    rows: list[dict[str, Any]] = []
+    cells: list[tuple] = []
+    bar = None
+    checkpoint.open(keep=args.resume)
+    try:
+        results = run_items(
+            todo,
+            jobs=args.jobs,
+            model=model,
+            want_cells=cells_path is not None,
+            backend=args.backend,
+            scheduler=args.scheduler,
+            chunksize=chunksize,
+        )
+        bar = _progress(len(todo), not args.no_progress)
+        for chunk in results:
+            checkpoint.add(chunk)
+            for row, rc in chunk:
+                rows.append(row)
+                if rc:
+                    rid = row["id"]
+                    cells.extend((rid, *c) for c in rc)
+            if bar is not None:
+                bar.update(len(chunk))
+    except KeyboardInterrupt:
+        if bar is not None:
+            bar.close()
+            bar = None
+        print(
+            f"govparse-ml batch: interrupted after {len(rows)} reports; they are kept in {checkpoint.path}: "
+            f"run the same command with --resume to go on",
+            file=sys.stderr,
+        )
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+        checkpoint.close()
+
+    new_ids = {r["id"] for r in rows}
+    wide = rows_frame(rows)
+    if old_rows is not None and len(old_rows):
+        import pandas as pd
+
+        keep = old_rows[~old_rows["id"].isin(new_ids)]
+        wide = _typed(pd.concat([keep, wide], ignore_index=True))
+    write_frame(wide, out_path)
+    if cells_path is not None:
+        long = cells_frame(cells)
+        if old_cells is not None and len(old_cells):
+            import pandas as pd
+
+            keep = old_cells[~old_cells["id"].isin(new_ids)]
+            long = pd.concat([keep, long], ignore_index=True)
+        write_frame(long, cells_path, long=True)
+    checkpoint.remove()
+
+    failed = sum(r.get("error") is not None for r in rows)
+    with_failed_checks = sum((r.get("n_checks_failed") or 0) > 0 for r in rows)
+    elapsed = time.perf_counter() - start
+    extra = f" ({skipped} already in {out_path}, skipped)" if skipped else ""
+    print(
+        f"{len(rows)} reports, {failed} failed, {with_failed_checks} with failed checks, {elapsed:.1f} s{extra}",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def _resume_state(args: Any, out_path: Path, cells_path: Path | None, checkpoint: _Checkpoint):
+    """What an earlier run left: its rows, its cells and the ids not to parse again."""
+    import pandas as pd
+
+    def load(path: Path, long: bool):
+        if not path.exists():
+            return None
+        try:
+            return read_frame(path, long=long)
+        except InputError:
+            raise
+        except Exception as exc:
+            raise InputError(
+                f"cannot read {path} to resume from it ({type(exc).__name__}: {exc}); move it away or run without --resume"
+            ) from None
+
+    old_rows = load(out_path, False)
+    old_cells = load(cells_path, True) if cells_path is not None else None
+    saved = checkpoint.read()
+    if saved:
+        ck_rows = rows_frame([r for r, _ in saved])
+        ck_ids = set(ck_rows["id"])
+        old_rows = ck_rows if old_rows is None else _typed(
+            pd.concat([old_rows[~old_rows["id"].isin(ck_ids)], ck_rows], ignore_index=True)
+        )
+        if cells_path is not None:
+            ck_cells = cells_frame((r["id"], *c) for r, cs in saved if cs for c in cs)
+            if old_cells is not None:
+                ck_cells = pd.concat([old_cells[~old_cells["id"].isin(ck_ids)], ck_cells], ignore_index=True)
+            old_cells = ck_cells
+    if old_rows is None:
+        return None, old_cells, set()
+    ids = old_rows["id"].dropna()
+    done = set(ids)
+    errors = set(old_rows.loc[old_rows["error"].notna(), "id"].dropna())
+    if cells_path is not None:
+        # A report counts as done only if its cells are there too (error rows have none).
+        have_cells = set(old_cells["id"].dropna()) if old_cells is not None else set()
+        done &= have_cells | errors
+    if getattr(args, "retry_errors", False):
+        done -= errors
+    return old_rows, old_cells, done
