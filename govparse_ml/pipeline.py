@@ -73,12 +73,17 @@ def _read_tables(report: Report, table_units: list[Unit]) -> None:
     if version is None:
         # No header says which format: read both ways, keep the one the text fits better.
         results = {v: tables.assemble_tables(table_units, v) for v in schema.FORMATS}
-        scored = {v: _fit(r.tables, v) for v, r in results.items()}
+        scored = {v: _fit(r, v) for v, r in results.items()}
         version = max(scored, key=lambda v: scored[v])
-        if scored[version][0] == 0:
+        tie = scored["2019"] == scored["2021"]
+        if tie and report.meta.year:
+            # The table text cannot tell: the format in force for the report's year decides.
+            version = "2021" if report.meta.year >= 2021 else "2019"
+        if scored[version][1] == 0:
             report.warnings.append("table-like text found, but none of the three standard tables")
             return
-        report.warnings.append(f"format version not stated by the table headers: read as {version}, which fits best")
+        why = f"the format in force for {report.meta.year}" if tie and report.meta.year else "which fits the text best"
+        report.warnings.append(f"format version not stated by the table headers: read as {version}, {why}")
         result = results[version]
     else:
         result = tables.assemble_tables(table_units, version)
@@ -89,10 +94,11 @@ def _read_tables(report: Report, table_units: list[Unit]) -> None:
     report.checks = validate.run_checks(result.tables, version)
 
 
-def _fit(tables_: dict[str, Table], version: schema.FormatVersion) -> tuple[int, int]:
-    filled = sum(c.value is not None for t in tables_.values() for c in t.cells.values())
-    passed = sum(r.status == "passed" for r in validate.run_checks(tables_, version))
-    return filled, passed
+def _fit(result: tables.TableResult, version: schema.FormatVersion) -> tuple[int, int, int]:
+    """How well the text fits a format: fewest misfit rows, then most cells, then most checks passed."""
+    filled = sum(c.value is not None for t in result.tables.values() for c in t.cells.values())
+    passed = sum(r.status == "passed" for r in validate.run_checks(result.tables, version))
+    return -result.misfits, filled, passed
 
 
 def _warn_structure(report: Report) -> None:

@@ -138,7 +138,7 @@ def label_one(unit: Unit) -> RuleLabel:
         return RuleLabel("table", 0.95, "cells cut by |")
     if has_word and (len(c) <= 80 or len(fields) >= 3) and not _prose_like(c) and not _sentence_fragment(c):
         return RuleLabel("table", 0.9, "table vocabulary")
-    if has_word and len(_DIGIT_RUN.findall(text)) >= 6 and not _prose_like(c):
+    if has_word and not _prose_like(c) and (len(_DIGIT_RUN.findall(text)) >= 6 or len(_TABLE_WORD.findall(c)) >= 4):
         return RuleLabel("table", 0.85, "table vocabulary with many numbers")
     if len(fields) >= 3 and sum(bool(_ONE_VALUE.fullmatch(f.strip())) for f in fields) >= 2:
         return RuleLabel("table", 0.85, "row of values")
@@ -183,6 +183,7 @@ def label_units(units: list[Unit]) -> list[RuleLabel]:
     labels = [label_one(u) for u in units]
     n = len(units)
     _settle_fragment_runs(units, labels)
+    _settle_lone_rows(units, labels)
     for i, (unit, lab) in enumerate(zip(units, labels, strict=True)):
         if lab.why in ("values only", "separator"):
             before = _neighbour(labels, i, -1)
@@ -207,6 +208,32 @@ def label_units(units: list[Unit]) -> list[RuleLabel]:
         if labels[i].label == "prose" and len(c) <= 30 and _AGENCY_END.search(c) and not _SENTENCE_END.search(c):
             labels[i] = RuleLabel("other", 0.7, "signature")
     return labels
+
+
+def _settle_lone_rows(units: list[Unit], labels: list[RuleLabel]) -> None:
+    """Settle units whose own text is not enough.
+
+    A line with table words but no cells, between two prose lines, is a broken piece of a
+    sentence ("…信息公开行政复议3件"); a line of several short cells with wide gaps next to a
+    table is a header row whose words were wrapped ("信息    本年制    本年废").
+    """
+    n = len(units)
+    for i in range(n):
+        lab = labels[i]
+        before, after = _neighbour(labels, i, -1), _neighbour(labels, i, +1)
+        if lab.why == "table vocabulary" and before == after == "prose" and len(_fields(units[i].text)) < 2:
+            labels[i] = RuleLabel("prose", 0.6, "table words inside prose")
+        elif lab.label == "prose" and "table" in (before, after) and _header_row(units[i].text):
+            labels[i] = RuleLabel("table", 0.7, "wrapped header row")
+
+
+def _fields(text: str) -> list[str]:
+    return [f for f in _FIELD_SPLIT.split(text.strip()) if f.strip()]
+
+
+def _header_row(text: str) -> bool:
+    fields = _fields(text)
+    return len(fields) >= 3 and all(len(f) <= 8 and not _SENTENCE_END.search(f) for f in fields)
 
 
 def _settle_fragment_runs(units: list[Unit], labels: list[RuleLabel]) -> None:

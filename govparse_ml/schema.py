@@ -314,6 +314,7 @@ FORMAT_MARKERS: dict[FormatVersion, tuple[tuple[str, int], ...]] = {
         ("逾期不补正", 2),
         ("收费通知", 2),
         ("缴纳费用", 1),
+        ("行政规范性文件", 1),
     ),
 }
 

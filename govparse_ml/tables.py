@@ -14,6 +14,7 @@ the chosen reading is recorded in ``Report.readings``.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -33,9 +34,10 @@ _PROTECTED = re.compile(
     r"|(?:19|20)\d{2}\s*年度?"
     r"|第\s*\d+\s*[页条项]"
     r"|增\s*/\s*减"
+    r"|\d+\s*位小数"
 )
 _NUMBER = r"[-+]?\d+(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?"
-_NULL = r"/|／|-{1,2}|—{1,2}|－|–|无(?![" + _CJK + r"])"
+_NULL = r"/|／|-{1,2}|—{1,2}|－|–|无(?!\s*[" + _CJK + r"])"
 _PIECE = re.compile(
     rf"(?P<num>{_NUMBER})(?P<unit>万元|元|万|%)?|(?P<null>(?<!\S)(?:{_NULL})(?!\S))|(?P<text>[^\s\d+\-/／—－–无]+|\S)"
 )
@@ -187,12 +189,25 @@ def find_hits(label_text: str, version: schema.FormatVersion) -> list[Hit]:
 
 def detect_format(table_text: str) -> schema.FormatVersion | None:
     """The format version the table vocabulary points to, or None if it points nowhere."""
-    c = _compact(table_text)
+    c = _compact(table_text) + _compact(_unwrap_headers(table_text))
     scores = {v: sum(w for key, w in schema.FORMAT_MARKERS[v] if _compact(key) in c) for v in schema.FORMATS}
     best = max(scores, key=lambda v: scores[v])
     if scores[best] == 0 or scores["2019"] == scores["2021"]:
         return None
     return best
+
+
+def _unwrap_headers(table_text: str) -> str:
+    """Header cells wrapped over two lines of a layout row, joined cell by cell.
+
+    ``信息  本年制  本年废`` over ``内容  发件数  止件数`` gives ``信息内容 本年制发件数 本年废止件数``.
+    """
+    rows = [[f.strip() for f in _CELL_SPLIT.split(line) if f.strip()] for line in table_text.split("\n")]
+    out = []
+    for top, bottom in itertools.pairwise(rows):
+        if len(top) == len(bottom) >= 2 and not any(ch.isdigit() for f in top + bottom for ch in f):
+            out.append(" ".join(a + b for a, b in zip(top, bottom, strict=True)))
+    return "\n".join(out)
 
 
 # ----------------------------------------------------------------------------- assembly
@@ -203,6 +218,9 @@ class TableResult:
     tables: dict[str, Table]
     readings: list[Reading] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Runs of values that fit no row, or not the number of cells of their row: how badly
+    # the text fits the format version it was read as.
+    misfits: int = 0
 
 
 def assemble_tables(units: list[Unit], version: schema.FormatVersion) -> TableResult:
@@ -319,6 +337,7 @@ def _segment(
             where = f" in {current}" if current else ""
             raw = " ".join(v.raw or "□" for v in values)
             result.warnings.append(f"values with no row label{where} at line {values[0].lines[0]}: {raw}")
+            result.misfits += 1
             continue
         spec = specs[current]
         if len(pending) >= 3 and len(values) == sum(len(spec.row(r).columns) for r in pending):
@@ -412,6 +431,7 @@ def _fill(groups: list[Group], version: schema.FormatVersion, result: TableResul
             continue
         done[key] = g.lines[0]
         cands, why = candidates(g, version)
+        result.misfits += len(g.values) != g.size
         kept.append((g, cands))
         if why and len(cands) == 1:
             result.tables[g.table].notes.append(f"{g.name}: {why} ({g.raw})")
