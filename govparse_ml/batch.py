@@ -21,6 +21,7 @@ import json
 import math
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
@@ -138,6 +139,46 @@ def _key_of() -> dict[tuple[str, str, str], str]:
 # --------------------------------------------------------------------------- rows
 
 
+@cache
+def _index() -> dict[str, int]:
+    return {c: i for i, c in enumerate(columns())}
+
+
+@cache
+def _cell_index() -> dict[tuple[str, str, str], int]:
+    idx = _index()
+    return {c: idx[k] for c, k in _key_of().items()}
+
+
+def _row_values(report: Report, id: str | None, source: str | None, encoding: str | None) -> list[Any]:
+    """The report as one row of the wide dataset: a list in :func:`columns` order (compact to ship)."""
+    row: list[Any] = [None] * len(columns())
+    meta = report.meta
+    row[:7] = [id, source, meta.title, meta.agency, meta.year, meta.format_version, encoding]
+    where = _cell_index()
+    for c in report.cells():
+        row[where[(c.table, c.row, c.col)]] = c.value
+    failed = unverifiable = 0
+    for check in report.checks:
+        if check.status == "failed":
+            failed += 1
+        elif check.status == "unverifiable":
+            unverifiable += 1
+    row[_N_FAILED] = failed
+    row[_N_UNVERIFIABLE] = unverifiable
+    row[_WARNINGS] = WARNING_SEPARATOR.join(report.warnings) or None
+    return row
+
+
+def _error_values(id: str, source: str | None, error: str, encoding: str | None = None) -> list[Any]:
+    row: list[Any] = [None] * len(columns())
+    row[0], row[1], row[6], row[_ERROR] = id, source, encoding, error
+    return row
+
+
+_N_FAILED, _N_UNVERIFIABLE, _WARNINGS, _ERROR = -4, -3, -2, -1
+
+
 def report_row(
     report: Report,
     id: str | None = None,
@@ -145,41 +186,8 @@ def report_row(
     source: str | None = None,
     encoding: str | None = None,
 ) -> dict[str, Any]:
-    """The report as one row of the wide dataset (a plain dict, every column present)."""
-    row: dict[str, Any] = dict.fromkeys(columns())
-    meta = report.meta
-    row.update(
-        id=id,
-        source=source,
-        title=meta.title,
-        agency=meta.agency,
-        year=meta.year,
-        format_version=meta.format_version,
-        encoding=encoding,
-    )
-    keys = _key_of()
-    for c in report.cells():
-        key = keys.get((c.table, c.row, c.col))
-        if key is None:  # a cell the union does not know: a schema change mid-run; keep it anyway
-            key = schema.cell_key(c.table, c.row, c.col)
-        row[key] = c.value
-    failed = unverifiable = 0
-    for check in report.checks:
-        if check.status == "failed":
-            failed += 1
-        elif check.status == "unverifiable":
-            unverifiable += 1
-    row["n_checks_failed"] = failed
-    row["n_checks_unverifiable"] = unverifiable
-    row["warnings"] = WARNING_SEPARATOR.join(report.warnings) or None
-    return row
-
-
-def error_row(id: str, source: str | None, error: str, encoding: str | None = None) -> dict[str, Any]:
-    """The row of a report that could not be parsed: only its id, source and error."""
-    row: dict[str, Any] = dict.fromkeys(columns())
-    row.update(id=id, source=source, encoding=encoding, error=error)
-    return row
+    """The report as one row of the wide dataset: a dict with every column of :func:`columns`."""
+    return dict(zip(columns(), _row_values(report, id, source, encoding), strict=True))
 
 
 def _report_cells(report: Report) -> list[tuple[str, str, str, Any, Any]]:
@@ -202,14 +210,14 @@ class Item:
     error: str | None = None
 
 
-Result = tuple[dict[str, Any], list[tuple[str, str, str, Any, Any]] | None]
+Result = tuple[list[Any], list[tuple[str, str, str, Any, Any]] | None]  # (row values, cells)
 
 
 def _process(item: Item, model: Any, want_cells: bool) -> Result:
     encoding = item.encoding
     try:
         if item.error is not None:
-            return error_row(item.id, item.source, item.error, encoding), None
+            return _error_values(item.id, item.source, item.error, encoding), None
         if item.text is not None:
             text = item.text
         else:
@@ -219,12 +227,12 @@ def _process(item: Item, model: Any, want_cells: bool) -> Result:
                 decoded = read_text(item.path or item.source, source=item.source)
             text, encoding = decoded.text, decoded.encoding
         report = parse(text, model=model)
-        row = report_row(report, item.id, source=item.source, encoding=encoding)
+        row = _row_values(report, item.id, item.source, encoding)
         return row, (_report_cells(report) if want_cells else None)
     except InputError as exc:
-        return error_row(item.id, item.source, str(exc), encoding), None
+        return _error_values(item.id, item.source, str(exc), encoding), None
     except Exception as exc:  # a parser bug costs this report, not the batch
-        return error_row(item.id, item.source, f"parser crashed: {type(exc).__name__}: {exc}", encoding), None
+        return _error_values(item.id, item.source, f"parser crashed: {type(exc).__name__}: {exc}", encoding), None
 
 
 _WORKER_MODEL = "<the worker's model>"  # sentinel: use the model the worker was started with
@@ -236,6 +244,8 @@ def _init_worker(model: Any) -> None:
     """Process-pool initializer: keep the model and load it now, once per worker."""
     global _worker_model
     _worker_model = model
+    with contextlib.suppress(ValueError, OSError):  # Ctrl-C is the parent's to handle: it stops the pool
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(Exception):  # a warm-up failure shows up on the first real report
         parse(_WARM_TEXT, model=model)
 
@@ -425,7 +435,7 @@ def to_dataframe(reports: Iterable[Report] | Iterable[tuple[Any, Report]], ids: 
             if n >= len(id_list):
                 raise ValueError(f"to_dataframe: more reports than ids ({len(id_list)})")
             rid = id_list[n]
-        rows.append(report_row(report, str(n) if rid is None else str(rid)))
+        rows.append(_row_values(report, str(n) if rid is None else str(rid), None, None))
     if id_list is not None and len(id_list) != len(rows):
         raise ValueError(f"to_dataframe: {len(id_list)} ids for {len(rows)} reports")
     return rows_frame(rows)
@@ -460,15 +470,28 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=df.index)
 
 
-def rows_frame(rows: Sequence[dict[str, Any]]):
-    """The wide dataset from row dicts (see :func:`report_row`)."""
+def rows_frame(rows: Sequence[Sequence[Any] | dict[str, Any]]):
+    """The wide dataset from rows: lists in :func:`columns` order, or dicts (see :func:`report_row`)."""
+    import numpy as np
     import pandas as pd
 
-    cols = list(columns())
-    extra = sorted({k for r in rows for k in r} - set(cols)) if rows else []
-    cols += extra
-    data = [[r.get(c) for c in cols] for r in rows]
-    return _typed(pd.DataFrame(data, columns=cols, dtype=object))
+    cols = columns()
+    lists = [[r.get(c) for c in cols] if isinstance(r, dict) else r for r in rows]
+    by_col = list(zip(*lists, strict=True)) if lists else [()] * len(cols)
+    floats = _float_columns()
+    out: dict[str, Any] = {}
+    for name, values in zip(cols, by_col, strict=True):
+        if name in TEXT_COLUMNS:
+            out[name] = pd.array(values, dtype="string")
+            continue
+        arr = np.array(values, dtype=float)  # None -> nan
+        mask = np.isnan(arr)
+        arr[mask] = 0
+        if name not in floats and np.array_equal(arr, np.trunc(arr)):
+            out[name] = pd.arrays.IntegerArray(arr.astype(np.int64), mask)
+        else:
+            out[name] = pd.arrays.FloatingArray(arr, mask)
+    return pd.DataFrame(out, columns=list(cols))
 
 
 def cells_frame(cells: Iterable[tuple]):
@@ -498,7 +521,9 @@ def _jsonl_items(path: Path, label: str) -> list[Item]:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            items.append(Item(source, source, encoding=decoded.encoding, error=f"line {n} of {label} is not JSON: {exc}"))
+            items.append(
+                Item(source, source, encoding=decoded.encoding, error=f"line {n} of {label} is not JSON: {exc}")
+            )
             continue
         if not isinstance(obj, dict):
             items.append(Item(source, source, encoding=decoded.encoding, error=f"line {n} of {label} is not an object"))
@@ -507,7 +532,7 @@ def _jsonl_items(path: Path, label: str) -> list[Item]:
         rid = source if rid is None or rid == "" else str(rid)
         text = obj.get("text")
         if not isinstance(text, str):
-            what = "has no \"text\"" if text is None else f"has a {type(text).__name__} \"text\", not a string"
+            what = 'has no "text"' if text is None else f'has a {type(text).__name__} "text", not a string'
             items.append(Item(rid, source, encoding=decoded.encoding, error=f"line {n} of {label} {what}"))
             continue
         items.append(Item(rid, source, text=text, encoding=decoded.encoding))
@@ -557,7 +582,9 @@ def collect_inputs(inputs: Sequence[str]) -> tuple[list[Item], list[str]]:
             item = Item(new_id, item.source, item.path, item.data, item.text, item.encoding, item.error)
         unique.append(item)
     if renamed:
-        notes.append(f"{renamed} duplicate ids made unique with a #N suffix (e.g. the same file name in two directories)")
+        notes.append(
+            f"{renamed} duplicate ids made unique with a #N suffix (e.g. the same file name in two directories)"
+        )
     return unique, notes
 
 
@@ -689,22 +716,32 @@ def read_frame(path: str | os.PathLike[str], *, long: bool = False):
 
 
 class _Checkpoint:
-    """Rows done so far, appended as they come, so an interrupted batch can --resume."""
+    """Rows done so far, appended as they come, so an interrupted batch can --resume.
+
+    JSON Lines: a header ``{"columns": [...]}``, then ``{"row": [...], "cells": [...] | null}`` per report.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._fh: Any = None
 
-    def open(self, *, keep: bool) -> None:
-        self._fh = open(self.path, "a" if keep else "w", encoding="utf-8")  # noqa: SIM115
+    def start(self, carry: Sequence[Result] = ()) -> None:
+        """Begin a new checkpoint holding ``carry`` (what an earlier run left), then append to it."""
+        tmp = _tmp_path(self.path)
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps({"columns": list(columns())}, ensure_ascii=False) + "\n")
+            for line in self._lines(carry):
+                fh.write(line + "\n")
+        os.replace(tmp, self.path)
+        self._fh = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
 
-    def add(self, results: list[tuple[dict[str, Any], list | None]]) -> None:
-        cols = columns()
-        lines = []
+    @staticmethod
+    def _lines(results: Iterable[Result]) -> Iterator[str]:
         for row, cells in results:
-            rec = {"row": {c: row[c] for c in cols if row.get(c) is not None}, "cells": cells}
-            lines.append(json.dumps(rec, ensure_ascii=False))
-        self._fh.write("\n".join(lines) + "\n")
+            yield json.dumps({"row": row, "cells": cells}, ensure_ascii=False)
+
+    def add(self, results: Sequence[Result]) -> None:
+        self._fh.write("".join(line + "\n" for line in self._lines(results)))
         self._fh.flush()
 
     def close(self) -> None:
@@ -712,18 +749,28 @@ class _Checkpoint:
             self._fh.close()
             self._fh = None
 
-    def read(self) -> list[tuple[dict[str, Any], list | None]]:
-        out = []
+    def read(self) -> list[Result]:
+        """What the checkpoint holds, rows in the current column order."""
+        out: list[Result] = []
         if not self.path.exists():
             return out
+        cols = list(columns())
+        header = cols
         with open(self.path, encoding="utf-8") as fh:
             for line in fh:
                 try:
                     rec = json.loads(line)
                 except json.JSONDecodeError:  # the line being written when the run stopped
                     continue
+                if "columns" in rec:
+                    header = rec["columns"]
+                    continue
+                row = rec["row"]
+                if header != cols:  # written by another version of the schema: match by name
+                    named = dict(zip(header, row, strict=False))
+                    row = [named.get(c) for c in cols]
                 cells = rec.get("cells")
-                out.append((rec["row"], [tuple(c) for c in cells] if cells is not None else None))
+                out.append((row, [tuple(c) for c in cells] if cells is not None else None))
         return out
 
     def remove(self) -> None:
@@ -745,7 +792,7 @@ def _isolate_local(pool: _LocalPool, chunk: list[Item], want_cells: bool, exc: B
             pool.reset()
             out.append(
                 (
-                    error_row(
+                    _error_values(
                         item.id,
                         item.source,
                         "the worker process died while parsing this report (out of memory, or a crash in a library)",
@@ -776,7 +823,7 @@ def _with_bytes(chunk: list[Item]) -> list[Item]:
 
 def _failed_chunk(chunk: list[Item], exc: BaseException) -> list[Result]:
     msg = f"the worker failed on this chunk of reports: {type(exc).__name__}: {exc}"
-    return [(error_row(it.id, it.source, msg, it.encoding), None) for it in chunk]
+    return [(_error_values(it.id, it.source, msg, it.encoding), None) for it in chunk]
 
 
 def run_items(
@@ -924,7 +971,9 @@ def run_batch(args: argparse.Namespace) -> int:
         raise InputError("no reports to parse in " + ", ".join(args.inputs))
 
     checkpoint = _Checkpoint(out_path.with_name(out_path.name + ".partial"))
-    old_rows, old_cells, done = _resume_state(args, out_path, cells_path, checkpoint) if args.resume else (None, None, set())
+    old_rows, old_cells, done, carry = (
+        _resume_state(args, out_path, cells_path, checkpoint) if args.resume else (None, None, set(), [])
+    )
     if not args.resume and checkpoint.path.exists():
         print(
             f"govparse-ml batch: discarding {checkpoint.path} left by an interrupted run (use --resume to continue it)",
@@ -933,10 +982,11 @@ def run_batch(args: argparse.Namespace) -> int:
     todo = [it for it in items if it.id not in done]
     skipped = len(items) - len(todo)
 
-    rows: list[dict[str, Any]] = []
+    rows: list[list[Any]] = []
     cells: list[tuple] = []
     bar = None
-    checkpoint.open(keep=args.resume)
+    results = None
+    checkpoint.start(carry)
     try:
         results = run_items(
             todo,
@@ -953,7 +1003,7 @@ def run_batch(args: argparse.Namespace) -> int:
             for row, rc in chunk:
                 rows.append(row)
                 if rc:
-                    rid = row["id"]
+                    rid = row[0]
                     cells.extend((rid, *c) for c in rc)
             if bar is not None:
                 bar.update(len(chunk))
@@ -970,28 +1020,20 @@ def run_batch(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
+        if results is not None:
+            results.close()  # stops the workers now, not when the generator is collected
         checkpoint.close()
 
-    new_ids = {r["id"] for r in rows}
-    wide = rows_frame(rows)
-    if old_rows is not None and len(old_rows):
-        import pandas as pd
-
-        keep = old_rows[~old_rows["id"].isin(new_ids)]
-        wide = _typed(pd.concat([keep, wide], ignore_index=True))
+    new_ids = {r[0] for r in rows}
+    wide = _replace_ids(old_rows, rows_frame(rows), new_ids)
     write_frame(wide, out_path)
     if cells_path is not None:
-        long = cells_frame(cells)
-        if old_cells is not None and len(old_cells):
-            import pandas as pd
-
-            keep = old_cells[~old_cells["id"].isin(new_ids)]
-            long = pd.concat([keep, long], ignore_index=True)
+        long = _replace_ids(old_cells, cells_frame(cells), new_ids)
         write_frame(long, cells_path, long=True)
     checkpoint.remove()
 
-    failed = sum(r.get("error") is not None for r in rows)
-    with_failed_checks = sum((r.get("n_checks_failed") or 0) > 0 for r in rows)
+    failed = sum(r[_ERROR] is not None for r in rows)
+    with_failed_checks = sum((r[_N_FAILED] or 0) > 0 for r in rows)
     elapsed = time.perf_counter() - start
     extra = f" ({skipped} already in {out_path}, skipped)" if skipped else ""
     print(
@@ -1001,9 +1043,20 @@ def run_batch(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _resume_state(args: Any, out_path: Path, cells_path: Path | None, checkpoint: _Checkpoint):
-    """What an earlier run left: its rows, its cells and the ids not to parse again."""
+def _replace_ids(old: pd.DataFrame | None, new: pd.DataFrame, ids: set[str]) -> pd.DataFrame:
+    """``old`` without the rows of ``ids``, then ``new``; known columns first, in their order."""
     import pandas as pd
+
+    if old is None or not len(old):
+        return new
+    both = pd.concat([old[~old["id"].isin(ids)], new], ignore_index=True)
+    order = list(new.columns) + [c for c in both.columns if c not in set(new.columns)]
+    both = both[order]
+    return _typed(both) if "n_checks_failed" in both.columns else both
+
+
+def _resume_state(args: Any, out_path: Path, cells_path: Path | None, checkpoint: _Checkpoint):
+    """What an earlier run left: its rows, its cells, the ids not to parse again, the checkpoint's entries."""
 
     def load(path: Path, long: bool):
         if not path.exists():
@@ -1019,20 +1072,15 @@ def _resume_state(args: Any, out_path: Path, cells_path: Path | None, checkpoint
 
     old_rows = load(out_path, False)
     old_cells = load(cells_path, True) if cells_path is not None else None
-    saved = checkpoint.read()
+    saved = list({row[0]: (row, cs) for row, cs in checkpoint.read()}.values())  # the last entry of an id wins
     if saved:
-        ck_rows = rows_frame([r for r, _ in saved])
-        ck_ids = set(ck_rows["id"])
-        old_rows = ck_rows if old_rows is None else _typed(
-            pd.concat([old_rows[~old_rows["id"].isin(ck_ids)], ck_rows], ignore_index=True)
-        )
+        ck_ids = {r[0] for r, _ in saved}
+        old_rows = _replace_ids(old_rows, rows_frame([r for r, _ in saved]), ck_ids)
         if cells_path is not None:
-            ck_cells = cells_frame((r["id"], *c) for r, cs in saved if cs for c in cs)
-            if old_cells is not None:
-                ck_cells = pd.concat([old_cells[~old_cells["id"].isin(ck_ids)], ck_cells], ignore_index=True)
-            old_cells = ck_cells
+            ck_cells = cells_frame((r[0], *c) for r, cs in saved if cs for c in cs)
+            old_cells = _replace_ids(old_cells, ck_cells, ck_ids)
     if old_rows is None:
-        return None, old_cells, set()
+        return None, old_cells, set(), saved
     ids = old_rows["id"].dropna()
     done = set(ids)
     errors = set(old_rows.loc[old_rows["error"].notna(), "id"].dropna())
@@ -1042,4 +1090,4 @@ def _resume_state(args: Any, out_path: Path, cells_path: Path | None, checkpoint
         done &= have_cells | errors
     if getattr(args, "retry_errors", False):
         done -= errors
-    return old_rows, old_cells, done
+    return old_rows, old_cells, done, saved

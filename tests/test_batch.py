@@ -103,7 +103,9 @@ def test_failed_files_become_error_rows_and_the_batch_goes_on(tmp_path: Path, ca
     root = tmp_path / "in"
     write_seeds(root, SEEDS[:2])
     (root / "scan.txt").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<</Type/Catalog>>\x00\x00\x01endobj")
-    (root / "zz_shift_jis.txt").write_bytes("政府の情報公開に関する年次報告書。カタカナとひらがな。".encode("shift_jis") * 4)
+    (root / "zz_shift_jis.txt").write_bytes(
+        "政府の情報公開に関する年次報告書。カタカナとひらがな。".encode("shift_jis") * 4
+    )
     out = tmp_path / "out.csv"
     code, err = run(capsys, str(root), "-o", str(out), "--rules-only")
     assert code == 0
