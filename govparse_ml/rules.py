@@ -108,9 +108,17 @@ def is_section_heading(text: str) -> bool:
     number = heading_number(c)
     if number and number[0] != 1:
         return False
-    rest = _SECTION_WORD.sub("", _SECTION_NUMBER.sub("", c, count=1))
     if c.startswith(("无", "没有", "暂无")):
         return False  # "无其他需要报告的事项" answers the section, it does not head it
+    body = _SECTION_NUMBER.sub("", c, count=1)
+    key = _SECTION_WORD.search(body)
+    tail = body[key.end() :].rstrip("。:：") if key else body
+    head = body[: key.start()] if key else body
+    if "无" in head or "没有" in head or (c.endswith("。") and head):
+        return False  # "本机关无其他需要报告的事项。" is the section's answer
+    if tail not in ("", "情况", "的情况", "工作情况"):
+        return False  # "…情况统计如下：" introduces a table; it is a sentence, not a heading
+    rest = _SECTION_WORD.sub("", body)
     return not _DIGIT.search(rest) and not _TABLE_WORD.search(rest)
 
 
