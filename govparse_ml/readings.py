@@ -234,6 +234,8 @@ def plausibility(table: str, row: str, cells: Cells) -> float:
         # Counts in one row tend to be of a similar size.
         lengths = [len(str(int(abs(x)))) for x in present]
         score -= (max(lengths) - min(lengths)) * 0.5
+        # Zero is the commonest count of all: a lone 0 beats a 0 glued onto a neighbour (60|1 vs 6|0|1).
+        score += 1.0 * sum(x == 0 for x in present)
     if table == "active_disclosure" and len(nums) == 3 and None not in nums and row.startswith("art20_1"):
         score += 1.0 if nums[2] >= nums[1] else -1.0  # type: ignore[operator]
     return score

@@ -25,6 +25,8 @@ _SECTION_KEY_ALT = "|".join(map(re.escape, _SECTION_KEYS))
 _SECTION_IN_LINE = re.compile(
     rf"(?<![{_NUMERALS}])(?:第[{_NUMERALS}]部分|[{_NUMERALS}]\s?[、.．])\s?"
     rf"[^。；;，,\d]{{0,12}}?(?:{_SECTION_KEY_ALT})(情况)?()"
+    # …or with no numbering, after a sentence end, a space or the numbers of a table.
+    rf"|(?<=[\d。；;！!？?\s])(?:政府信息公开(?:工作)?)?(?:{_SECTION_KEY_ALT})(情况)?(?![、,，])"
 )
 # Where a table starts inside a long line: the first caption or the 勾稽关系 note.
 _TABLE_START = re.compile(
