@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Universal newlines, as Python's text files read them. A lone \r is a line break too.
 _LINE_BREAK = re.compile(r"\r\n|\n|\r")
@@ -32,6 +33,7 @@ def split_lines(text: str) -> list[str]:
     return _LINE_BREAK.split(text)
 
 
+@lru_cache(maxsize=16384)
 def normalize_line(line: str) -> str:
     """The normalised text of one physical line (tabs kept, ends stripped of spaces)."""
     if line.isascii() and line.isprintable():

@@ -21,7 +21,7 @@ from . import schema
 Cells = tuple[str | None, ...]
 
 _GLUED = re.compile(r"[-+]?\d{2,}(?:\.\d+)?")
-_UNIT_SUFFIX = re.compile(r"(?:万元|元|万|%)$")
+_UNIT_SUFFIX = re.compile(r"(?:万元|元|万|件|条|个|项|次|家|人|%)$")
 # At most this many candidate readings of one group are kept.
 MAX_CANDIDATES = 5000
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from . import schema
 from .units import Unit
@@ -71,6 +72,7 @@ class RuleLabel:
     why: str
 
 
+@lru_cache(maxsize=8192)
 def compact(text: str) -> str:
     """Text without white space, table bars and fullwidth brackets: what vocabulary matches on."""
     return _SPACES_AND_BARS.sub("", text)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from . import schema
 from .document import Cell, Reading, Table
@@ -36,19 +36,20 @@ _PROTECTED = re.compile(
     r"|增\s*/\s*减"
     r"|\d+\s*位小数"
 )
+# Units written after a number in a cell ("12件", "3.5万元"): part of the value's text.
+_UNITS = "万元|元|万|件|条|个|项|次|家|人|%"
 _NUMBER = r"[-+]?\d+(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?"
 _NULL = r"/|／|-{1,2}|—{1,2}|－|–|无(?!\s*[" + _CJK + r"])"
 _PIECE = re.compile(
-    rf"(?P<num>{_NUMBER})(?P<unit>万元|元|万|%)?|(?P<null>(?<!\S)(?:{_NULL})(?!\S))|(?P<text>[^\s\d+\-/／—－–无]+|\S)"
+    rf"(?P<num>{_NUMBER})(?P<unit>{_UNITS})?|(?P<null>(?<!\S)(?:{_NULL})(?!\S))|(?P<text>[^\s\d+\-/／—－–无]+|\S)"
 )
 _ITEM_AFTER = re.compile(rf"[.．、]\s*[{_CJK}]")
 _FILLER = re.compile(r"[\s|:\-—=+_]*")
-_UNIT_SUFFIX = re.compile(r"(?:万元|元|万|%)$")
 _GLUED = re.compile(r"\d{2,}")
 _COMPACT = re.compile(r"[\s|#]+")
 _ITEM_MARK = re.compile(r"(?<=\d)、")
 _CELL_SPLIT = re.compile(r"\t|\||\s{2,}")
-_WHOLE_VALUE = re.compile(rf"^\s*(?:(?P<num>{_NUMBER})(?:万元|元|万|%)?|(?P<null>{_NULL}))\s*$")
+_WHOLE_VALUE = re.compile(rf"^\s*(?:(?P<num>{_NUMBER})(?:{_UNITS})?|(?P<null>{_NULL}))\s*$")
 
 
 @dataclass
@@ -179,12 +180,18 @@ def _compact(text: str) -> str:
 
 
 def find_hits(label_text: str, version: schema.FormatVersion) -> list[Hit]:
+    """The schema keys named in a run of label text, in order."""
+    return list(_find_hits(label_text, version))
+
+
+@lru_cache(maxsize=8192)
+def _find_hits(label_text: str, version: schema.FormatVersion) -> tuple[Hit, ...]:
     pattern, index = _key_index(version)
-    return [
+    return tuple(
         Hit(table, kind, ident, m.start())
         for m in pattern.finditer(_compact(label_text))
         for table, kind, ident in index[m.group(0)]
-    ]
+    )
 
 
 def detect_format(table_text: str) -> schema.FormatVersion | None:
@@ -321,7 +328,7 @@ def _segment(
         if not values:
             continue
         lines = seg.lines
-        if current == "review_litigation" or (current is None and not groups and len(values) >= 10):
+        if current == "review_litigation":
             review.extend(values)  # the review table is one run of fifteen numbers
             review_lines.extend(lines)
             continue

@@ -23,7 +23,9 @@ SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[Healt
 def wrong_cells(doc: generate.GeneratedReport) -> list[tuple]:
     report = parse(doc.text, model=None)
     assert report.meta.format_version == doc.format_version, report.warnings
-    return [(key, truth, report.cell(*key).value) for key, truth in doc.cells.items() if report.cell(*key).value != truth]
+    return [
+        (key, truth, report.cell(*key).value) for key, truth in doc.cells.items() if report.cell(*key).value != truth
+    ]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -1,0 +1,92 @@
+"""Table reassembly on small hand-written pieces of real-looking text."""
+
+from __future__ import annotations
+
+from govparse_ml import parse
+
+HEAD_2019 = "二、主动公开政府信息情况\n第二十条第（一）项\n信息内容\t本年新制作数量\t本年新公开数量\t对外公开总数量\n"
+APP_HEAD = (
+    "三、收到和处理政府信息公开申请情况\n"
+    "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）\t申请人情况\n"
+    "\t自然人\t法人或其他组织\t\t\t\t\t总计\n"
+    "\t\t商业企业\t科研机构\t社会公益组织\t法律服务机构\t其他\n"
+)
+
+
+def cells(text: str, table: str) -> dict:
+    report = parse(text, model=None)
+    return {k: (c.value, c.raw) for k, c in report.tables[table].cells.items()}, report
+
+
+def test_null_marks_keep_their_raw_text_and_zero_stays_zero() -> None:
+    got, _ = cells(HEAD_2019 + "规章\t/\t—\t0\n规范性文件\t无\t-\t12\n", "active_disclosure")
+    assert got[("art20_1.regulations", "new_made")] == (None, "/")
+    assert got[("art20_1.regulations", "new_published")] == (None, "—")
+    assert got[("art20_1.regulations", "total_published")] == (0, "0")
+    assert got[("art20_1.normative_docs", "new_made")] == (None, "无")
+    assert got[("art20_1.normative_docs", "new_published")] == (None, "-")
+    assert got[("art20_1.normative_docs", "total_published")] == (12, "12")
+
+
+def test_units_after_numbers_and_blank_cell_between_values() -> None:
+    got, _ = cells(HEAD_2019 + "规章\t3件\t\t5件\n", "active_disclosure")
+    assert got[("art20_1.regulations", "new_made")] == (3, "3件")
+    assert got[("art20_1.regulations", "new_published")] == (None, "")
+    assert got[("art20_1.regulations", "total_published")] == (5, "5件")
+    # A row that is absent keeps raw None; a row that is present but blank has raw "".
+    assert got[("art20_5.admin_license", "prev_items")] == (None, None)
+
+
+def test_signed_delta_and_decimal_amount() -> None:
+    text = (
+        HEAD_2019
+        + "第二十条第（五）项\n信息内容\t上一年项目数量\t本年增/减\t处理决定数量\n行政许可\t12\t-3\t450\n"
+        + "第二十条第（九）项\n信息内容\t采购项目数量\t采购总金额\n政府集中采购\t4\t1,234.50万元\n"
+    )
+    got, report = cells(text, "active_disclosure")
+    assert got[("art20_5.admin_license", "delta")] == (-3, "-3")
+    assert got[("art20_9.central_procurement", "amount")] == (1234.5, "1,234.50万元")
+    assert not report.failed_checks  # a negative delta is allowed
+
+
+def test_row_identity_failure_is_reported_not_dropped() -> None:
+    text = APP_HEAD + "一、本年新收政府信息公开申请数量\t1\t2\t0\t0\t0\t0\t4\n"
+    got, report = cells(text, "applications")
+    assert got[("new", "total")] == (4, "4")
+    failed = [c for c in report.failed_checks if "applications.new:" in c.name]
+    assert failed and failed[0].difference == 1.0 and "applications.new.total" in failed[0].cells
+
+
+def test_glued_digits_are_cut_by_the_row_identity_and_reported() -> None:
+    text = APP_HEAD.replace("\t", " ") + "一、本年新收政府信息公开申请数量640020470\n"
+    got, _ = cells(text, "applications")
+    assert [
+        got[("new", c)][0]
+        for c in ("natural", "commercial", "research", "public_interest", "legal_service", "other_org", "total")
+    ] == [64, 0, 0, 2, 0, 4, 70]
+
+
+def test_stray_page_number_between_rows_is_dropped_by_the_identity() -> None:
+    text = (
+        APP_HEAD
+        + "一、本年新收政府信息公开申请数量\t5\t1\t0\t0\t0\t0\t6\n12\n二、上年结转政府信息公开申请数量\t1\t0\t0\t0\t0\t0\t1\n"
+    )
+    got, _ = cells(text, "applications")
+    assert got[("new", "total")] == (6, "6")
+    assert got[("carried_in", "natural")] == (1, "1")
+
+
+def test_values_with_no_row_are_kept_in_a_warning() -> None:
+    _, report = cells(HEAD_2019 + "\t7\t8\t9\n", "active_disclosure")
+    assert any("no row label" in w and "7 8 9" in w for w in report.warnings)
+
+
+def test_same_layout_different_separators_same_cells() -> None:
+    rows = [("规章", "1", "2", "3"), ("规范性文件", "4", "5", "6")]
+    tab = HEAD_2019 + "".join("\t".join(r) + "\n" for r in rows)
+    pipes = HEAD_2019 + "".join("| " + " | ".join(r) + " |\n" for r in rows)
+    per_line = HEAD_2019 + "".join("\n".join(r) + "\n\n" for r in rows)
+    results = [cells(t, "active_disclosure")[0] for t in (tab, pipes, per_line)]
+    values = [{k: v[0] for k, v in r.items()} for r in results]
+    assert values[0] == values[1] == values[2]
+    assert values[0][("art20_1.normative_docs", "total_published")] == 6
