@@ -267,17 +267,16 @@ def _parse_chunk(texts: list[str], model: Any) -> list[Report]:
 
 
 def _mp_context() -> multiprocessing.context.BaseContext:
-    """fork when it is safe (POSIX, no other thread running): workers start at no import cost."""
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
+    """fork when it is safe (Linux, no other thread running): workers start at no import cost."""
+    if not sys.platform.startswith("linux"):
+        return multiprocessing.get_context()  # the platform's default: spawn on macOS and Windows
+    if threading.active_count() == 1:
         return multiprocessing.get_context("fork")
-    if "forkserver" in methods:
-        return multiprocessing.get_context("forkserver")
-    return multiprocessing.get_context("spawn")
+    return multiprocessing.get_context("forkserver")
 
 
 def _resolve_jobs(n_jobs: int) -> int:
-    if n_jobs == -1 or n_jobs == 0:
+    if n_jobs == -1:
         return os.cpu_count() or 1
     if n_jobs < 1:
         raise ValueError(f"n_jobs must be a positive number of processes, or -1 for all CPUs, not {n_jobs}")
@@ -838,6 +837,7 @@ def run_items(
 ) -> Iterator[list[Result]]:
     """Parse the items; yields lists of (row, cells) results, in input order."""
     size = chunksize or _auto_chunksize(len(items), jobs)
+    jobs = max(1, min(jobs, math.ceil(len(items) / size)))  # no idle workers loading the model for nothing
     chunks = _chunked(items, size)
     if backend == "dask":
         yield from _run_dask(chunks, jobs=jobs, model=model, want_cells=want_cells, scheduler=scheduler)
