@@ -310,8 +310,13 @@ class _LocalPool:
 
     def executor(self) -> Executor:
         if self._executor is None:
+            context = _mp_context()
+            if context.get_start_method() == "fork":
+                # Load the model here once: the forked workers inherit it instead of each loading it.
+                with contextlib.suppress(Exception):
+                    parse(_WARM_TEXT, model=self.model)
             self._executor = ProcessPoolExecutor(
-                max_workers=self.jobs, mp_context=_mp_context(), initializer=_init_worker, initargs=(self.model,)
+                max_workers=self.jobs, mp_context=context, initializer=_init_worker, initargs=(self.model,)
             )
         return self._executor
 
