@@ -19,16 +19,12 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import multiprocessing
 import os
 import signal
 import sys
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -41,6 +37,8 @@ from .reader import InputError, decode_bytes, read_text
 
 if TYPE_CHECKING:
     import argparse
+    import multiprocessing.context
+    from concurrent.futures import Executor, Future
 
     import pandas as pd
 
@@ -268,6 +266,9 @@ def _parse_chunk(texts: list[str], model: Any) -> list[Report]:
 
 def _mp_context() -> multiprocessing.context.BaseContext:
     """fork when it is safe (Linux, no other thread running): workers start at no import cost."""
+    import multiprocessing
+    import threading
+
     if not sys.platform.startswith("linux"):
         return multiprocessing.get_context()  # the platform's default: spawn on macOS and Windows
     if threading.active_count() == 1:
@@ -309,6 +310,8 @@ class _LocalPool:
         self._executor: Executor | None = None
 
     def executor(self) -> Executor:
+        from concurrent.futures import ProcessPoolExecutor
+
         if self._executor is None:
             context = _mp_context()
             if context.get_start_method() == "fork":
@@ -339,6 +342,8 @@ class _LocalPool:
         on_broken: Callable[[list, BaseException], list] | None = None,
     ) -> Iterator[list]:
         """``fn(chunk, *args)`` for each chunk, in order. A chunk whose worker died goes to ``on_broken``."""
+        from concurrent.futures.process import BrokenProcessPool
+
         window = self.jobs * 4
         pending: deque[tuple[list, Future]] = deque()
         source = iter(chunks)
@@ -788,6 +793,8 @@ class _Checkpoint:
 
 def _isolate_local(pool: _LocalPool, chunk: list[Item], want_cells: bool, exc: BaseException) -> list[Result]:
     """Parse a chunk whose worker died one item at a time; the item that kills its worker gets an error row."""
+    from concurrent.futures.process import BrokenProcessPool
+
     out = []
     for item in chunk:
         try:
