@@ -261,6 +261,25 @@ def test_resume_after_an_interrupted_run(tmp_path: Path, capsys, monkeypatch) ->
     assert not partial.exists()
 
 
+def test_retry_errors_parses_the_failed_ids_again(tmp_path: Path, capsys) -> None:
+    root = tmp_path / "in"
+    write_seeds(root, SEEDS[:2])
+    fixed = root / "late.txt"
+    fixed.write_bytes(b"\x00\xff" * 200)
+    out = tmp_path / "out.jsonl"
+    assert run(capsys, str(root), "-o", str(out), "--rules-only")[0] == 0
+    assert read(out).set_index("id")["error"].notna().tolist() == [False, False, True]
+    fixed.write_text(seed_text(SEEDS[2]), encoding="utf-8")  # the file is re-exported as text
+    code, err = run(capsys, str(root), "-o", str(out), "--resume", "--rules-only")
+    assert code == 0 and err.startswith("0 reports")  # an error row is a done id
+    code, err = run(capsys, str(root), "-o", str(out), "--resume", "--retry-errors", "--rules-only")
+    assert code == 0 and "1 reports, 0 failed" in err
+    df = read(out)
+    assert sorted(df["id"]) == sorted([f"{n}.txt" for n in SEEDS[:2]] + ["late.txt"])
+    assert df["error"].isna().all()
+    assert df.set_index("id").loc["late.txt", "format_version"] == _version(SEEDS[2])
+
+
 # --------------------------------------------------------------------------- parallel
 
 
