@@ -51,7 +51,10 @@ _ONE_VALUE = re.compile(_VALUE)
 _BRACKETED = re.compile(r"[(（][^()（）]*[)）]")
 _BARE_COMMA = re.compile(r"(?<!\d),|,(?!\d)")
 _PARENTHETICAL = re.compile(r"^[(（][^()（）]{1,60}[)）]$")
-_VALUES_ONLY = re.compile(rf"^(?:{_VALUE}[\s|]*)+$")
+# The same language as (?:_VALUE[\s|]*)+, written so that a run of digits or dashes has one
+# reading only: nested quantifiers over "9083441015996404310145998 x" backtracked 2^n.
+_VALUE_RUN = r"(?:-*\+?\d+(?:[.,]\d+)*(?!\d)%?|/|-+(?![-+\d])|—+(?!—)|－|无)"
+_VALUES_ONLY = re.compile(rf"^(?:{_VALUE_RUN}[\s|]*)+$")
 _PAGE_NUMBER = re.compile(
     r"^(?:[-—–－~]\s*\d{1,4}\s*[-—–－~]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
     r"|\d{1,4}\s*/\s*\d{1,4}|(?:page|Page|PAGE)\s*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?)$"
