@@ -29,12 +29,12 @@ from .units import Unit
 _CJK = "\u4e00-\u9fff"
 # Text whose digits belong to a label: notes in brackets, item numbers, years, page refs.
 _PROTECTED = re.compile(
-    rf"[(（][^()（）]*[{_CJK}][^()（）]*[)）]"
+    rf"[(（][^()（）{_CJK}]*[{_CJK}][^()（）]*[)）]"  # no CJK before the first: linear, not quadratic
     rf"|(?<![\d.])\d{{1,2}}\s*[.．、](?=\s*[{_CJK}“\"])"
     r"|(?:19|20)\d{2}\s*年度?"
     r"|第\s*\d+\s*[页条项]"
     r"|增\s*/\s*减"
-    r"|\d+\s*位小数"
+    r"|(?<!\d)\d+\s*位小数"  # from the start of a digit run only: linear, not quadratic
 )
 # Units written after a number in a cell ("12件", "3.5万元"): part of the value's text.
 _UNITS = "万元|元|万|件|条|个|项|次|家|人|%"
