@@ -998,7 +998,10 @@ def run_batch(args: argparse.Namespace) -> int:
     cells: list[tuple] = []
     bar = None
     results = None
-    checkpoint.start(carry)
+    try:
+        checkpoint.start(carry)
+    except OSError as exc:
+        raise InputError(f"cannot write {checkpoint.path}: {exc.strerror or exc}") from None
     try:
         results = run_items(
             todo,
@@ -1038,10 +1041,16 @@ def run_batch(args: argparse.Namespace) -> int:
 
     new_ids = {r[0] for r in rows}
     wide = _replace_ids(old_rows, rows_frame(rows), new_ids)
-    write_frame(wide, out_path)
-    if cells_path is not None:
-        long = _replace_ids(old_cells, cells_frame(cells), new_ids)
-        write_frame(long, cells_path, long=True)
+    try:
+        write_frame(wide, out_path)
+        if cells_path is not None:
+            long = _replace_ids(old_cells, cells_frame(cells), new_ids)
+            write_frame(long, cells_path, long=True)
+    except OSError as exc:
+        raise InputError(
+            f"cannot write {exc.filename or out_path}: {exc.strerror or exc}; "
+            f"the parsed reports are kept in {checkpoint.path}: fix the problem and run again with --resume"
+        ) from None
     checkpoint.remove()
 
     failed = sum(r[_ERROR] is not None for r in rows)
