@@ -105,7 +105,9 @@ class Table:
         """
         import pandas as pd
 
-        spec = schema.tables(self.format_version or "2019")[self.id]
+        if self.format_version is None:
+            return pd.DataFrame()  # no format, no schema to lay the cells out by
+        spec = schema.tables(self.format_version)[self.id]  # type: ignore[index]
         columns: list[schema.ColumnSpec] = []
         for row in spec.rows:
             for col in row.columns:

@@ -132,13 +132,11 @@ def _warn_structure(report: Report) -> None:
 
 
 def _empty_tables(version: schema.FormatVersion | None) -> dict[str, Table]:
-    from .document import Cell
+    """The three tables with no cells: what a text of unknown format has."""
+    return {tid: Table(tid, title, version, {}) for tid, title in _TABLE_TITLES.items()}
 
-    v = version or "2021"
-    return {
-        tid: Table(tid, spec.title, version, {(r, c): Cell(tid, r, c) for r, c in spec.cell_ids()})
-        for tid, spec in schema.tables(v).items()
-    }
+
+_TABLE_TITLES = {tid: spec.title for tid, spec in schema.tables("2021").items()}
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
