@@ -24,6 +24,9 @@ _GLUED = re.compile(r"[-+]?\d{2,}(?:\.\d+)?")
 _UNIT_SUFFIX = re.compile(r"(?:万元|元|万|件|条|个|项|次|家|人|%)$")
 # At most this many candidate readings of one group are kept.
 MAX_CANDIDATES = 5000
+# At most this many cuts are tried per group: without a bound, a long glued run that no cut
+# fits (37 digits for 7 cells: C(36, 6) cuts) took a minute. Real rows need < 100,000.
+MAX_CUT_STEPS = 300_000
 
 
 @cache
@@ -157,13 +160,18 @@ def _glued_readings(values: list[RawValue], n: int, checked: list[tuple[int, int
         if v.numbered_tail:  # the last one or two digits may be the next item's number
             options += [v.raw[:-k] for k in (1, 2) if len(v.raw) > k and v.raw[:-k][-1:].isdigit()]
         variants.append(options)
+    budget = [MAX_CUT_STEPS]  # shared by the variants
     for texts in itertools.product(*variants):
         tokens = [(t, v.blank, v.glued or v.numbered_tail) for t, v in zip(texts, values, strict=True)]
-        yield from _cut_tokens(tokens, n, ends)
+        yield from _cut_tokens(tokens, n, ends, budget)
 
 
-def _cut_tokens(tokens: list[tuple[str, bool, bool]], n: int, ends: dict[int, tuple[int, int]]) -> Iterator[Cells]:
-    """Depth-first: every token gives one cell, a glued one gives one or more."""
+def _cut_tokens(
+    tokens: list[tuple[str, bool, bool]], n: int, ends: dict[int, tuple[int, int]], budget: list[int] | None = None
+) -> Iterator[Cells]:
+    """Depth-first: every token gives one cell, a glued one gives one or more; stops when
+    ``budget[0]`` (cuts left to try) runs out."""
+    budget = budget if budget is not None else [MAX_CUT_STEPS]
     cells: list[str | None] = []
     count = len(tokens)
     # Fewest and most cells the tokens from i on can give.
@@ -189,6 +197,9 @@ def _cut_tokens(tokens: list[tuple[str, bool, bool]], n: int, ends: dict[int, tu
 
     def split(ti: int, text: str) -> Iterator[Cells]:
         for piece in _first_pieces(text):
+            budget[0] -= 1
+            if budget[0] < 0:
+                return
             rest = text[len(piece) :]
             cells.append(piece)
             if _complete_ok(cells, ends):
