@@ -31,7 +31,10 @@ def parse(
     """
     if not isinstance(text, str):
         hint = (
-            " (decode it first, e.g. govparse_ml.read_text(path).text)" if isinstance(text, bytes | bytearray) else ""
+            " (decode it first: govparse_ml.reader.read_text(path).text for a file, "
+            "govparse_ml.reader.decode_bytes(data).text for bytes)"
+            if isinstance(text, bytes | bytearray)
+            else ""
         )
         raise TypeError(f"parse() takes the report's text as str, not {type(text).__name__}{hint}")
     warnings: list[str] = []
@@ -46,7 +49,13 @@ def parse(
 
     units: list[Unit] = split_units(raw_lines)
     loaded = _resolve_model(model, warnings)
-    unit_labels = label_units(units, loaded, threshold)
+    try:
+        unit_labels = label_units(units, loaded, threshold)
+    except Exception as exc:  # a model that fails on this text must not cost the user the report
+        if loaded is None:
+            raise
+        warnings.append(f"line classifier failed ({type(exc).__name__}: {exc}): labels come from the rules")
+        unit_labels = label_units(units, None, threshold)
     label_lines(lines, units, unit_labels)
     labels = [u.label for u in unit_labels]
 
