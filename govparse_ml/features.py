@@ -1,0 +1,765 @@
+"""Features of the units of a document, for the line classifier.
+
+GROBID's segmentation features are the model: the shape of a unit (length, share of CJK,
+digits and punctuation, the punctuation profile, numbering such as 一、 （一） 1. 第X部分,
+``|`` at either end, tabs, markdown marks, a final 。), its first and last characters, its
+place in the document, character n-grams of its start and of its end, jieba tokens of short
+units (headings and table labels; the tokenizer's dictionary is the tables' and sections'
+vocabulary), and the same features of the neighbouring units (``window`` on each side).
+
+Speed matters (the whole labelling stage has about a millisecond per report): a document is
+featurised in one pass. Its units are joined into one string and turned into an array of
+code points; character classes, punctuation counts, numbering patterns and n-gram codes are
+computed in numpy for all units at once, and n-grams are looked up in a numpy hash table.
+Only jieba is Python-level, and it runs on short units only, with a cache.
+
+:data:`FEATURE_VERSION` changes whenever the features do: a model trained on other features
+is refused when loaded.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from functools import lru_cache
+from itertools import repeat
+from operator import attrgetter
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from . import rules, schema
+from .units import Unit
+
+FEATURE_VERSION = 1
+
+# --------------------------------------------------------------------------- characters
+
+# Character classes (exclusive), one per code point.
+OTHER, CJK, DIGIT, LATIN, SPACE, TAB, BAR, CJK_PUNCT, ASCII_PUNCT, SEP = range(10)
+N_CLASSES = 10
+CLASS_NAMES = ("other", "cjk", "digit", "latin", "space", "tab", "bar", "cjk_punct", "ascii_punct", "sep")
+_LUT_SIZE = 0x10000
+_ASTRAL = 0x3400  # code points beyond the BMP are read as this (rare) CJK character
+_SEP = ord("\n")
+
+
+def _class_table() -> np.ndarray:
+    lut = np.zeros(_LUT_SIZE, dtype=np.int64)
+    for lo, hi in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF)):
+        lut[lo : hi + 1] = CJK
+    for lo, hi in ((0x3000, 0x303F), (0xFF00, 0xFF0F), (0xFF1A, 0xFF20), (0x2010, 0x206F), (0xFE30, 0xFE4F)):
+        lut[lo : hi + 1] = CJK_PUNCT
+    for cp in range(0x21, 0x7F):
+        lut[cp] = ASCII_PUNCT
+    lut[ord("0") : ord("9") + 1] = DIGIT
+    lut[ord("A") : ord("Z") + 1] = LATIN
+    lut[ord("a") : ord("z") + 1] = LATIN
+    for ch in " \u00a0\u3000":
+        lut[ord(ch)] = SPACE
+    lut[ord("\t")] = TAB
+    lut[ord("|")] = BAR
+    lut[_SEP] = SEP
+    return lut
+
+
+# Punctuation profile: groups of characters counted per unit.
+PUNCT_GROUPS: tuple[str, ...] = (
+    "。",
+    "，,",
+    "、",
+    "；;",
+    "：:",
+    "？?！!",
+    "（([【〔",
+    "）)]】〕",
+    "《》",
+    "“”\"‘’「」'",
+    "%",
+    "/",
+    "-—–－―~",
+    "…",
+    ".·",
+    "#*>=_`",
+    "+",
+    "一二三四五六七八九十",
+    "年月日",
+    "第",
+    "件条项个次",
+    "无",
+    "页共",
+    "是",
+)
+N_PUNCT = len(PUNCT_GROUPS) + 1  # group 0: none of them
+_GROUP = {chars: g for g, chars in enumerate(PUNCT_GROUPS, start=1)}
+
+
+def _punct_table() -> np.ndarray:
+    lut = np.zeros(_LUT_SIZE, dtype=np.int64)
+    for g, chars in enumerate(PUNCT_GROUPS, start=1):
+        for ch in chars:
+            lut[ord(ch)] = g
+    return lut
+
+
+def _fold_table() -> np.ndarray:
+    """Code points as the n-grams see them: every digit is 0, every kind of space one space."""
+    lut = np.arange(_LUT_SIZE, dtype=np.int64)
+    lut[ord("1") : ord("9") + 1] = ord("0")
+    lut[0] = 1  # a NUL must not look like "no character"
+    lut[0x3000] = lut[0xA0] = ord(" ")
+    return lut
+
+
+def _char_set(chars: str) -> np.ndarray:
+    lut = np.zeros(_LUT_SIZE, dtype=bool)
+    for ch in chars:
+        lut[ord(ch)] = True
+    return lut
+
+
+_CLASS = _class_table()
+_PUNCT = _punct_table()
+_FOLD = _fold_table()
+_NUMERALS = "一二三四五六七八九十"
+_IS_NUMERAL = _char_set(_NUMERALS)
+_IS_DIGIT = _char_set("0123456789")
+_IS_OPEN = _char_set("(（[【〔")
+_IS_CLOSE = _char_set(")）]】〕")
+_IS_SECTION_MARK = _char_set("、.．")
+_IS_ITEM_MARK = _char_set(".．、)）")
+_IS_CIRCLED = _char_set("①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳")
+_IS_MARKUP = _char_set("<[#>*`")
+
+# Flags about the start of a unit (after leading spaces, tabs and bars) and its make-up.
+START_NAMES = (
+    "num_section",  # 一、 十一、
+    "num_part",  # 第一部分
+    "num_sub",  # （一）
+    "num_item",  # 1. 1、 12)
+    "num_paren_digit",  # (1)
+    "num_circled",  # ①
+    "num_shi",  # 一是
+    "art20",  # 第二十条
+    "note",  # （本列数据…
+    "attachment",  # 附件 附表
+    "none_answer",  # 无… 没有… 暂无…
+    "markup",  # < [ # > * `
+    "leading_blank",  # starts with a space, tab or bar
+    "date_line",  # only a date: 2021年12月31日
+    "page_like",  # only a page number: 3, - 3 -, 第3页 共9页
+    "values_only",  # numbers (or / - 无) and separators only
+    "separator_only",  # punctuation and separators only
+    "no_cjk",
+)
+
+# --------------------------------------------------------------------------- jieba
+
+
+def dictionary_words() -> list[str]:
+    """The tokenizer's dictionary: the vocabulary of the tables and of the section titles."""
+    words: set[str] = {w for w in rules.TABLE_VOCABULARY if len(w) >= 2}
+    numbering = re.compile(rf"^(?:[(（][{_NUMERALS}]{{1,2}}[)）]|\d{{1,2}}[.、]|[{_NUMERALS}]{{1,2}}、)\s*")
+    for version in schema.FORMATS:
+        for table in schema.tables(version).values():
+            words.update(table.header_keys)
+            for row in table.rows:
+                words.update(re.split(r"[\s,，、()（）/]+", numbering.sub("", row.label)))
+                words.update(row.keys)
+                words.update(c.label for c in row.columns)
+    for s in schema.SECTIONS:
+        words.update(s.keys)
+        words.add(s.title)
+    return sorted(w for w in words if re.fullmatch(r"[\u4e00-\u9fff]{2,16}", w))
+
+
+_tokenizers: dict[tuple[str, ...], object] = {}
+_tokenizer_lock = threading.Lock()
+
+
+def _tokenizer(words: tuple[str, ...]):
+    """A jieba tokenizer whose dictionary is ``words``: built once per process."""
+    tk = _tokenizers.get(words)
+    if tk is None:
+        with _tokenizer_lock:
+            tk = _tokenizers.get(words)
+            if tk is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                tk = jieba.Tokenizer()
+                # A small dictionary loads in a millisecond: jieba's own 20 MB one (0.7 s) is
+                # never read, and no cache file is written.
+                data = "\n".join(f"{w} {1000 * len(w)}" for w in words).encode("utf-8")
+                tk.FREQ, tk.total = tk.gen_pfdict(io.BytesIO(data))
+                tk.initialized = True
+                _tokenizers[words] = tk
+    return tk
+
+
+@lru_cache(maxsize=1 << 15)
+def _tokens(words: tuple[str, ...], text: str) -> tuple[str, ...]:
+    """The words of 2+ characters jieba finds in the CJK characters of ``text`` (cached:
+    table labels repeat from report to report)."""
+    core = _NON_CJK.sub("", text)
+    return tuple(t for t in _tokenizer(words).lcut(core, HMM=False) if len(t) >= 2)
+
+
+_NON_CJK = re.compile(r"[^\u4e00-\u9fff]+")
+
+
+# --------------------------------------------------------------------------- n-gram table
+
+_MULT = np.uint64(0x9E3779B97F4A7C15)
+_TAIL_SALT = np.int64(0x2545F4914F6CDD1D)  # tail n-gram codes are xor-ed with this in the shared table
+
+
+class CodeTable:
+    """A read-only hash table from n-gram codes to their index in a vocabulary, looked up in
+    numpy: linear probing, a few vectorised probes for all the n-grams of a document."""
+
+    def __init__(self, vocab: np.ndarray) -> None:
+        bits = max(int(np.ceil(np.log2(max(vocab.size, 1) * 8))), 4)  # load factor <= 1/8
+        self.shift = np.uint64(64 - bits)
+        home = self._home(vocab)
+        # Insert in order of home slot: each key goes to the first free slot at or after its
+        # home, i.e. pos_i = max(home_i, pos_(i-1) + 1), a running maximum. No wrap-around:
+        # the table has room past the last home slot.
+        order = np.argsort(home, kind="stable")
+        h = home[order]
+        steps = np.arange(h.size)
+        pos = np.maximum.accumulate(h - steps) + steps if h.size else h
+        self.max_probe = int((pos - h).max()) if h.size else 0
+        size = (1 << bits) + self.max_probe + 1
+        self.keys = np.full(size, -1, dtype=np.int64)
+        self.values = np.full(size, -1, dtype=np.int64)
+        self.keys[pos] = vocab[order]
+        self.values[pos] = order
+
+    def _home(self, codes: np.ndarray) -> np.ndarray:
+        return ((codes.astype(np.uint64) * _MULT) >> self.shift).astype(np.int64)
+
+    def lookup(self, codes: np.ndarray) -> np.ndarray:
+        """Index of each code in the vocabulary, -1 where it is not in it."""
+        out = np.full(codes.size, -1, dtype=np.int64)
+        if not codes.size:
+            return out
+        slot = self._home(codes)
+        for _ in range(self.max_probe + 1):
+            hit = self.keys[slot] == codes
+            out[hit] = self.values[slot[hit]]
+            slot += 1
+        return out
+
+
+# --------------------------------------------------------------------------- featurizer
+
+Document = Sequence[Unit] | Sequence[str]
+
+
+class _Doc:
+    """Per-character arrays of one document, shared by the feature blocks."""
+
+    __slots__ = ("cls", "counts", "cp", "ends", "n", "pcounts", "starts", "texts", "unit_of", "units")
+
+    def __init__(self, doc: Document) -> None:
+        units = list(doc) if len(doc) and isinstance(doc[0], Unit) else None
+        texts = [u.text for u in units] if units is not None else [str(t) for t in doc]  # type: ignore[union-attr]
+        joined = "\n".join(texts)
+        if joined.count("\n") != len(texts) - 1:  # a unit never holds a line break; a raw string might
+            texts = [t.replace("\n", " ") for t in texts]
+            joined = "\n".join(texts)
+        self.units, self.texts, n = units, texts, len(texts)
+        self.n = n
+        # "\n" + units joined by "\n" + "\n": cp[starts[i]] is the separator before unit i,
+        # cp[starts[i] + 1 : ends[i] + 1] its characters.
+        cp = np.frombuffer(("\n" + joined + "\n").encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        cp = cp.astype(np.int64)
+        if cp.size and cp.max() >= _LUT_SIZE:
+            cp[cp >= _LUT_SIZE] = _ASTRAL
+        self.cp = cp
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+        self.starts = np.zeros(n, dtype=np.int64)
+        np.cumsum(lengths[:-1] + 1, out=self.starts[1:])
+        self.ends = self.starts + lengths
+        # unit of every character of cp[1:] (the separator after a unit goes with it)
+        self.unit_of = np.repeat(np.arange(n), lengths + 1)
+        self.cls = _CLASS[cp]
+        body_cls = self.cls[1:]
+        self.counts = np.bincount(self.unit_of * N_CLASSES + body_cls, minlength=n * N_CLASSES).reshape(n, N_CLASSES)
+        self.counts[:, SEP] = 0
+        pun = _PUNCT[cp[1:]]
+        self.pcounts = np.bincount(self.unit_of * N_PUNCT + pun, minlength=n * N_PUNCT).reshape(n, N_PUNCT)
+
+
+class Featurizer(BaseEstimator, TransformerMixin):
+    """Features of every unit of a list of documents, for a linear model.
+
+    ``transform(X)`` takes a list of documents (each a list of :class:`Unit` or of unit
+    texts) and returns a sparse matrix with one row per unit, documents one after the other:
+    the unit's own features, then those of the unit before, after, two before, two after…
+    (``window`` on each side), then flags for "no unit there" at the document's edges.
+
+    Parameters: ``ngram_max`` (longest character n-gram), ``head_chars`` (n-grams are taken
+    from this many characters at the start of a unit), ``tail_chars`` (and, as features of
+    their own, from this many at its end), ``min_df`` (an n-gram or token is kept when it
+    occurs in this many training units), ``max_ngrams`` (keep the most frequent head n-grams;
+    a quarter of that for the tail), ``jieba_max_len`` (units with 2 to this many CJK
+    characters are tokenized), ``window`` (neighbours on each side whose features are added),
+    ``use_ngrams`` / ``use_jieba`` (for ablations).
+    """
+
+    def __init__(
+        self,
+        ngram_max: int = 3,
+        head_chars: int = 16,
+        tail_chars: int = 4,
+        min_df: int = 3,
+        max_ngrams: int = 12000,
+        jieba_max_len: int = 16,
+        window: int = 2,
+        use_ngrams: bool = True,
+        use_jieba: bool = True,
+    ) -> None:
+        self.ngram_max = ngram_max
+        self.head_chars = head_chars
+        self.tail_chars = tail_chars
+        self.min_df = min_df
+        self.max_ngrams = max_ngrams
+        self.jieba_max_len = jieba_max_len
+        self.window = window
+        self.use_ngrams = use_ngrams
+        self.use_jieba = use_jieba
+
+    # ----------------------------------------------------------------- fit
+
+    def fit(self, X, y=None):
+        self.dictionary_ = tuple(dictionary_words()) if self.use_jieba else ()
+        head_counts: Counter[int] = Counter()
+        tail_counts: Counter[int] = Counter()
+        token_counts: Counter[str] = Counter()
+        for doc in X:
+            if not len(doc):
+                continue
+            d = _Doc(doc)
+            if self.use_ngrams:
+                head, tail = self._ngram_codes(d)
+                head_counts.update(_unit_frequency(*head))
+                tail_counts.update(_unit_frequency(*tail))
+            if self.use_jieba:
+                for tokens in self._doc_tokens(d):
+                    if tokens:
+                        token_counts.update(set(tokens))
+        self.head_vocab_ = _vocab(head_counts, self.min_df, self.max_ngrams)
+        tail = _vocab(tail_counts, self.min_df, max(self.max_ngrams // 4, 1))
+        # one hash table holds both: drop a (never seen) tail code whose salted form is a head code
+        self.tail_vocab_ = tail[~np.isin(tail ^ _TAIL_SALT, self.head_vocab_)]
+        self.tokens_ = tuple(sorted(t for t, c in token_counts.items() if c >= self.min_df))
+        self.n_dense_ = len(self.dense_names())
+        self.n_base_ = self.n_dense_ + self.head_vocab_.size + self.tail_vocab_.size + len(self.tokens_)
+        self.n_features_out_ = self.n_base_ * (2 * self.window + 1) + 2 * self.window
+        self.feature_version_ = FEATURE_VERSION
+        return self
+
+    # Derived look-up structures are rebuilt after unpickling rather than stored.
+    _CACHED = ("_code_table", "_token_index")
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # a copy: object.__getstate__ may return __dict__ itself
+        for key in self._CACHED:
+            state.pop(key, None)
+        return state
+
+    def _tables(self) -> tuple[CodeTable, dict[str, int]]:
+        """One hash table for the head and the tail n-grams (tail codes salted, columns after
+        the head's), and the token index."""
+        try:
+            return self._code_table, self._token_index
+        except AttributeError:
+            self._code_table = CodeTable(np.concatenate((self.head_vocab_, self.tail_vocab_ ^ _TAIL_SALT)))
+            self._token_index = {t: i for i, t in enumerate(self.tokens_)}
+            return self._code_table, self._token_index
+
+    def prepare(self) -> None:
+        """Build the look-up tables now rather than on the first document (for timing)."""
+        self._tables()
+        if self.use_jieba:
+            _tokenizer(self.dictionary_)
+
+    # ----------------------------------------------------------------- transform
+
+    def transform(self, X) -> sp.csr_matrix:
+        mats = [self.transform_doc(doc) for doc in X]
+        if not mats:
+            return sp.csr_matrix((0, self.n_features_out_), dtype=np.float64)
+        return sp.vstack(mats, format="csr")
+
+    def transform_doc(self, doc: Document) -> sp.csr_matrix:
+        """The rows of one document's units, neighbours included."""
+        return self.with_neighbours(self.base_features(doc))
+
+    def base_parts(self, doc: Document) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+        """The features of each unit on its own (no neighbours) as coordinates: ``(n_units,
+        rows, cols, values)``, columns in ``[0, n_base_)``; an entry that repeats adds up (an
+        n-gram seen twice counts 2). Nothing is sorted: this is what the classifier scores."""
+        empty = np.zeros(0, dtype=np.int64)
+        if not len(doc):
+            return 0, empty, empty, np.zeros(0)
+        table, token_index = self._tables()
+        d = _Doc(doc)
+        tokens = self._doc_tokens(d) if self.use_jieba else None
+        rows_parts, cols_parts, vals_parts = self._dense_entries(d, tokens)
+        offset = self.n_dense_
+        if self.use_ngrams:
+            (head_rows, head_codes), (tail_rows, tail_codes) = self._ngram_codes(d)
+            idx = table.lookup(np.concatenate((head_codes, tail_codes ^ _TAIL_SALT)))
+            hit = idx >= 0
+            rows_parts.append(np.concatenate((head_rows, tail_rows))[hit])
+            cols_parts.append(idx[hit] + offset)
+        offset += self.head_vocab_.size + self.tail_vocab_.size
+        if tokens is not None and token_index:
+            pairs = [(i, token_index[t]) for i, toks in enumerate(tokens) if toks for t in toks if t in token_index]
+            if pairs:
+                r, c = np.array(pairs, dtype=np.int64).T
+                rows_parts.append(r)
+                cols_parts.append(c + offset)
+        rows = np.concatenate(rows_parts)
+        vals = np.ones(rows.size)
+        n_dense_entries = sum(v.size for v in vals_parts)
+        vals[:n_dense_entries] = np.concatenate(vals_parts)  # the n-gram and token hits are 1
+        return d.n, rows, np.concatenate(cols_parts), vals
+
+    def base_features(self, doc: Document) -> sp.csr_matrix:
+        """The features of each unit on its own (no neighbours): ``n_units × n_base_``."""
+        n, rows, cols, vals = self.base_parts(doc)
+        return sp.csr_matrix((vals, (rows, cols)), shape=(n, self.n_base_))  # repeats add up
+
+    def with_neighbours(self, base: sp.csr_matrix) -> sp.csr_matrix:
+        """``[B, B of the unit before, after, 2 before, 2 after, …, edge flags]`` of a document."""
+        n = base.shape[0]
+        blocks = [base]
+        for k in range(1, self.window + 1):
+            blocks.append(_shift(base, -k))  # the unit k before
+            blocks.append(_shift(base, +k))  # the unit k after
+        blocks.append(sp.csr_matrix(self.edge_flags(n)))
+        return sp.hstack(blocks, format="csr", dtype=np.float64)
+
+    def edge_flags(self, n: int) -> np.ndarray:
+        """``n × 2·window``: 1 where there is no unit k before (column 2k-2) or after (2k-1)."""
+        flags = np.zeros((n, 2 * self.window), dtype=np.float64)
+        for k in range(1, self.window + 1):
+            flags[: min(k, n), 2 * (k - 1)] = 1.0
+            flags[max(n - k, 0) :, 2 * (k - 1) + 1] = 1.0
+        return flags
+
+    # ----------------------------------------------------------------- names
+
+    def dense_names(self) -> list[str]:
+        """Names of the first ``n_dense_`` columns: one-hot groups, then flags, then values."""
+        names = [f"len_bin={b}" for b in range(_LEN_BINS.size + 1)]
+        names += [f"ratio_{c}_bin={b}" for c in ("cjk", "digit", "punct") for b in range(_RATIO_BINS.size + 1)]
+        for what in ("tabs", "bars", "numbers", "spaces"):
+            names += [f"count_{what}_bin={b}" for b in range(_COUNT_BINS.size + 1)]
+        names += [f"first_class={c}" for c in CLASS_NAMES]
+        names += [f"last_class={c}" for c in CLASS_NAMES]
+        names += ["last_char=none"] + [f"last_char={g}" for g in PUNCT_GROUPS]
+        names += [f"pos_bin={b}" for b in range(_POS_BINS)]
+        # flags
+        names += [f"has={g}" for g in PUNCT_GROUPS]
+        names += [f"has3={g}" for g in PUNCT_GROUPS]
+        names += ["starts_bar", "ends_bar", "final_period", "final_colon"]
+        names += [f"start_{p}" for p in START_NAMES]
+        names += ["first_unit", "last_unit", "second_unit", "second_last_unit"]
+        names += [f"cut={c or 'none'}" for c in _CUTS]
+        names += ["part_gt0", "line_has_parts", "blank_before", "blank_after"]
+        names += ["jieba_tokenized", "jieba_no_word"]
+        # values
+        names += ["log_len", "rel_pos"] + [f"ratio_{c}" for c in CLASS_NAMES]
+        return names
+
+    def feature_names(self) -> list[str]:
+        base = list(self.dense_names())
+        base += [f"head={_decode(c)}" for c in self.head_vocab_]
+        base += [f"tail={_decode(c)}" for c in self.tail_vocab_]
+        base += [f"tok={t}" for t in self.tokens_]
+        names = list(base)
+        for k in range(1, self.window + 1):
+            names += [f"[-{k}]{b}" for b in base]
+            names += [f"[+{k}]{b}" for b in base]
+        for k in range(1, self.window + 1):
+            names += [f"no_unit[-{k}]", f"no_unit[+{k}]"]
+        return names
+
+    # ----------------------------------------------------------------- internals
+
+    def _dense_entries(
+        self, d: _Doc, tokens: list[tuple[str, ...] | None] | None
+    ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+        """The shape, pattern, position and structure features (the first ``n_dense_``
+        columns, see :meth:`dense_names`) as lists of ``rows``, ``cols`` and ``values``
+        arrays: one array each for the one-hot groups, the flags and the real values."""
+        n, cp, starts, ends, counts, pcounts = d.n, d.cp, d.starts, d.ends, d.counts, d.pcounts
+        lengths = ends - starts
+        safe_len = np.maximum(lengths, 1)
+        compact_len = lengths - counts[:, SPACE] - counts[:, TAB] - counts[:, BAR]
+        is_digit = d.cls[1:] == DIGIT
+        run_start = is_digit.copy()
+        run_start[1:] &= ~is_digit[:-1]
+        numbers = np.bincount(d.unit_of[run_start], minlength=n)
+        first_cp = cp[starts + 1]
+        last_cp = cp[np.maximum(ends, starts + 1)]
+        ratios = counts / safe_len[:, None]
+        punct_ratio = (counts[:, CJK_PUNCT] + counts[:, ASCII_PUNCT]) / safe_len
+        idx = np.arange(n)
+        rel = idx / max(n - 1, 1)
+
+        # one-hot groups: the index of the hot column in each group, offset by the group's start
+        groups = np.stack(
+            [
+                np.searchsorted(_LEN_BINS, compact_len),
+                np.searchsorted(_RATIO_BINS, ratios[:, CJK]),
+                np.searchsorted(_RATIO_BINS, ratios[:, DIGIT]),
+                np.searchsorted(_RATIO_BINS, punct_ratio),
+                np.searchsorted(_COUNT_BINS, counts[:, TAB]),
+                np.searchsorted(_COUNT_BINS, counts[:, BAR]),
+                np.searchsorted(_COUNT_BINS, numbers),
+                np.searchsorted(_COUNT_BINS, counts[:, SPACE]),
+                d.cls[starts + 1],
+                d.cls[np.maximum(ends, starts + 1)],
+                _PUNCT[last_cp],
+                np.minimum((rel * _POS_BINS).astype(np.int64), _POS_BINS - 1),
+            ],
+            axis=1,
+        )
+        np.minimum(groups, _GROUP_WIDTHS - 1, out=groups)
+        groups += _GROUP_STARTS
+        # flags
+        jieba_flags = np.zeros((n, 2), dtype=bool)
+        if tokens is not None:
+            eligible = self._jieba_eligible(d)
+            jieba_flags[:, 0] = eligible
+            jieba_flags[:, 1] = eligible
+            for i in np.flatnonzero(eligible).tolist():
+                if tokens[i]:
+                    jieba_flags[i, 1] = False
+        flags = np.hstack(
+            [
+                pcounts[:, 1:] > 0,
+                pcounts[:, 1:] >= 3,
+                (first_cp == ord("|"))[:, None],
+                (last_cp == ord("|"))[:, None],
+                (last_cp == ord("。"))[:, None],
+                ((last_cp == ord(":")) | (last_cp == ord("：")))[:, None],
+                _start_flags(d, numbers, compact_len),
+                (idx == 0)[:, None],
+                (idx == n - 1)[:, None],
+                (idx == 1)[:, None],
+                (idx == n - 2)[:, None],
+                _structure(d.units, n),
+                jieba_flags,
+            ]
+        )
+        f_rows, f_cols = np.divmod(np.flatnonzero(flags), flags.shape[1])
+        # real values
+        vals = np.hstack([np.minimum(np.log1p(compact_len) / np.log(256.0), 1.5)[:, None], rel[:, None], ratios])
+        n_groups, n_flags, n_vals = groups.shape[1], flags.shape[1], vals.shape[1]
+        assert _GROUPS_WIDTH + n_flags + n_vals == self.n_dense_
+        rows = [np.repeat(idx, n_groups), f_rows, np.repeat(idx, n_vals)]
+        cols = [
+            groups.ravel(),
+            f_cols + _GROUPS_WIDTH,
+            np.tile(np.arange(_GROUPS_WIDTH + n_flags, self.n_dense_), n),
+        ]
+        values = [np.ones(n * n_groups), np.ones(f_rows.size), vals.ravel()]
+        return rows, cols, values
+
+    def _ngram_codes(self, d: _Doc):
+        """``(rows, codes)`` of the n-grams at the head and at the tail of every unit.
+
+        The separator between units stands for the start and the end of a unit, so
+        ``\\n一、`` is "starts with 一、" and ``况\\n`` "ends with 况"; n-grams that would
+        span two units are dropped. The n-gram of code points c1 c2 c3 is the integer
+        ``c1 << 42 | c2 << 21 | c3`` (code points fit in 21 bits).
+        """
+        cp, starts, ends = d.cp, d.starts, d.ends
+        folded = _FOLD[cp]
+        m = folded.size
+        positions = np.arange(m)
+        # Unit of each position: the separator before a unit is its start mark.
+        unit_at = np.empty(m, dtype=np.int64)
+        unit_at[:-1] = d.unit_of
+        unit_at[-1] = d.n - 1
+        pos_in_unit = positions - starts[unit_at]  # 0 on the start mark
+        to_end = ends[unit_at] + 1 - positions  # distance to the end mark
+        is_sep = d.cls == SEP
+        opens_nothing = is_sep & (pos_in_unit != 0)  # the final separator
+        head_r, head_c, tail_r, tail_c = [], [], [], []
+        code = folded
+        for k in range(1, self.ngram_max + 1):
+            if m < k:
+                break
+            mk = m - k + 1
+            if k == 1:
+                valid = ~is_sep
+            else:
+                code = (code[:mk] << 21) | folded[k - 1 :]
+                valid = ~opens_nothing[:mk]
+                for j in range(1, k - 1):
+                    valid &= ~is_sep[j : mk + j]
+            rows = unit_at[:mk]
+            at_head = valid & (pos_in_unit[:mk] < self.head_chars)
+            head_r.append(rows[at_head])
+            head_c.append(code[at_head])
+            last = to_end[:mk] - (k - 1)  # from the n-gram's last position to the end mark
+            at_tail = valid & (last >= 0) & (last <= self.tail_chars)
+            tail_r.append(rows[at_tail])
+            tail_c.append(code[at_tail])
+        return (np.concatenate(head_r), np.concatenate(head_c)), (np.concatenate(tail_r), np.concatenate(tail_c))
+
+    def _doc_tokens(self, d: _Doc) -> list[tuple[str, ...] | None]:
+        """jieba tokens (2+ characters) of the units with 2..jieba_max_len CJK characters; None elsewhere."""
+        words = self.dictionary_
+        texts = d.texts
+        out: list[tuple[str, ...] | None] = [None] * d.n
+        for i in np.flatnonzero(self._jieba_eligible(d)).tolist():
+            out[i] = _tokens(words, texts[i])
+        return out
+
+    def _jieba_eligible(self, d: _Doc) -> np.ndarray:
+        cjk = d.counts[:, CJK]
+        return (cjk >= 2) & (cjk <= self.jieba_max_len)
+
+
+# --------------------------------------------------------------------------- helpers
+
+_LEN_BINS = np.array([0, 1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 256])
+_RATIO_BINS = np.array([0.0, 0.2, 0.5, 0.8, 0.999])
+_COUNT_BINS = np.array([0, 1, 2, 3, 5, 8, 12, 20])
+_POS_BINS = 10
+_CUTS = ("", "section", "after_heading", "title", "table", "sub")
+_CUT_INDEX = {c: i for i, c in enumerate(_CUTS)}
+# Widths of the one-hot groups of _dense_entries, in order, and where each starts.
+_GROUP_WIDTHS = np.array(
+    [_LEN_BINS.size + 1]
+    + [_RATIO_BINS.size + 1] * 3
+    + [_COUNT_BINS.size + 1] * 4
+    + [N_CLASSES, N_CLASSES, N_PUNCT, _POS_BINS]
+)
+_GROUP_STARTS = np.concatenate(([0], np.cumsum(_GROUP_WIDTHS)[:-1]))
+_GROUPS_WIDTH = int(_GROUP_WIDTHS.sum())
+_LINE, _PART, _CUT = attrgetter("line"), attrgetter("part"), attrgetter("cut")
+
+
+def _start_flags(d: _Doc, numbers: np.ndarray, compact_len: np.ndarray) -> np.ndarray:
+    """The :data:`START_NAMES` flags of every unit, from its first characters and its counts."""
+    cp, starts, ends, counts, pcounts = d.cp, d.starts, d.ends, d.counts, d.pcounts
+    m = cp.size
+    cls = d.cls
+    stop = (cls != SPACE) & (cls != TAB) & (cls != BAR)  # the separator after a unit stops too
+    nxt = np.where(stop, np.arange(m), m - 1)
+    nxt = np.minimum.accumulate(nxt[::-1])[::-1]  # next stopping position at or after p
+    f = nxt[starts + 1]  # first character of each unit that is not blank
+    c0, c1, c2, c3 = (np.where(f + k <= ends, cp[np.minimum(f + k, m - 1)], _SEP) for k in range(4))
+    num0, num1, num2 = _IS_NUMERAL[c0], _IS_NUMERAL[c1], _IS_NUMERAL[c2]
+    dig0, dig1, dig2, dig3 = _IS_DIGIT[c0], _IS_DIGIT[c1], _IS_DIGIT[c2], _IS_DIGIT[c3]
+    open0, close2, close3 = _IS_OPEN[c0], _IS_CLOSE[c2], _IS_CLOSE[c3]
+    cjk = counts[:, CJK]
+    dates, nothing = pcounts[:, _GROUP["年月日"]], pcounts[:, _GROUP["无"]]
+    no_cjk = cjk == 0
+    o = ord
+    return np.stack(
+        [
+            num0 & (_IS_SECTION_MARK[c1] | (num1 & _IS_SECTION_MARK[c2])),
+            (c0 == o("第")) & num1 & ((c2 == o("部")) | (c3 == o("部")) | (c2 == o("章")) | (c2 == o("节"))),
+            open0 & num1 & (close2 | (num2 & close3)),
+            dig0 & ((_IS_ITEM_MARK[c1] & ~dig2) | (dig1 & _IS_ITEM_MARK[c2] & ~dig3)),
+            open0 & dig1 & (close2 | (dig2 & close3)),
+            _IS_CIRCLED[c0],
+            num0 & (c1 == o("是")),
+            (c0 == o("第")) & (c1 == o("二")) & (c2 == o("十")) & (c3 == o("条")),
+            (open0 & (c1 == o("本")) & (c2 == o("列"))) | ((c0 == o("本")) & (c1 == o("列"))),
+            (c0 == o("附")) & ((c1 == o("件")) | (c1 == o("表"))),
+            (c0 == o("无")) | ((c0 == o("没")) & (c1 == o("有"))) | ((c0 == o("暂")) & (c1 == o("无"))),
+            _IS_MARKUP[c0],
+            f > starts + 1,
+            (cjk == dates) & (dates >= 1) & (numbers >= 1) & (compact_len <= 14),
+            (cjk == pcounts[:, _GROUP["第"]] + pcounts[:, _GROUP["页共"]])
+            & (numbers >= 1)
+            & (numbers <= 2)
+            & (compact_len <= 12),
+            (cjk == nothing)
+            & (counts[:, LATIN] == 0)
+            & ((numbers > 0) | (nothing > 0) | (pcounts[:, _GROUP["/"]] > 0)),
+            no_cjk & (numbers == 0) & (counts[:, LATIN] == 0) & (compact_len > 0),
+            no_cjk,
+        ],
+        axis=1,
+    )
+
+
+def _structure(units: list[Unit] | None, n: int) -> np.ndarray:
+    """Where a unit sits in its line: the kind of cut that opened it, and blank lines around."""
+    out = np.zeros((n, len(_CUTS) + 4), dtype=bool)
+    if units is None:
+        out[:, 0] = True
+        return out
+    lines = np.fromiter(map(_LINE, units), dtype=np.int64, count=n)
+    parts = np.fromiter(map(_PART, units), dtype=np.int64, count=n)
+    cuts = np.fromiter(map(_CUT_INDEX.get, map(_CUT, units), repeat(0)), dtype=np.int64, count=n)
+    out[np.arange(n), cuts] = True
+    out[:, len(_CUTS)] = parts > 0
+    same_before = np.zeros(n, dtype=bool)
+    same_before[1:] = lines[1:] == lines[:-1]
+    same_after = np.zeros(n, dtype=bool)
+    same_after[:-1] = same_before[1:]
+    out[:, len(_CUTS) + 1] = same_before | same_after
+    out[1:, len(_CUTS) + 2] = lines[1:] > lines[:-1] + 1
+    out[:-1, len(_CUTS) + 3] = lines[1:] > lines[:-1] + 1
+    return out
+
+
+def _unit_frequency(rows: np.ndarray, codes: np.ndarray) -> list[int]:
+    """Each code once per unit it occurs in."""
+    if not codes.size:
+        return []
+    order = np.lexsort((codes, rows))
+    r, c = rows[order], codes[order]
+    keep = np.ones(r.size, dtype=bool)
+    keep[1:] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
+    return c[keep].tolist()
+
+
+def _vocab(counts: Counter[int], min_df: int, max_size: int) -> np.ndarray:
+    kept = sorted(((c, code) for code, c in counts.items() if c >= min_df), key=lambda x: (-x[0], x[1]))
+    return np.array(sorted(code for _, code in kept[:max_size]), dtype=np.int64)
+
+
+def _shift(m: sp.csr_matrix, k: int) -> sp.csr_matrix:
+    """Row i of the result is row i+k of ``m`` (zeros outside)."""
+    n = m.shape[0]
+    indptr = m.indptr
+    if abs(k) >= n:
+        return sp.csr_matrix(m.shape, dtype=m.dtype)
+    if k < 0:  # row i takes row i-|k|
+        k = -k
+        new_indptr = np.concatenate((np.zeros(k, dtype=indptr.dtype), indptr[: n - k + 1]))
+        stop = indptr[n - k]
+        return sp.csr_matrix((m.data[:stop], m.indices[:stop], new_indptr), shape=m.shape)
+    start = indptr[k]
+    new_indptr = np.concatenate((indptr[k:] - start, np.full(k, indptr[n] - start, dtype=indptr.dtype)))
+    return sp.csr_matrix((m.data[start:], m.indices[start:], new_indptr), shape=m.shape)
+
+
+def _decode(code: int) -> str:
+    """The text of an n-gram code (the separator shown as ⏎)."""
+    chars = []
+    code = int(code)
+    while code:
+        chars.append(chr(code & 0x1FFFFF))
+        code >>= 21
+    return "".join(reversed(chars)).replace("\n", "⏎")

@@ -1,0 +1,193 @@
+"""The unit features: shapes, neighbours, start patterns, n-grams and jieba tokens."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import seed_names, seed_text
+
+from govparse_ml import features
+from govparse_ml.features import FEATURE_VERSION, Featurizer
+from govparse_ml.normalize import split_lines
+from govparse_ml.units import split_units
+
+DOC = [
+    "2021年政府信息公开工作年度报告",
+    "一、总体情况",
+    "2021年，县工信局认真贯彻落实《条例》，进一步健全公开机制。",
+    "（一）主动公开情况",
+    "第二十条第(一)项\t\t\t",
+    "信息内容\t本年制发件数\t本年废止件数\t现行有效件数",
+    "规章\t0\t0\t0",
+    "\t\t4.保护第三方合法权益\t0\t0\t0\t0\t0\t0\t0",
+    "0 |",
+    "--------\t---\t---",
+    "- 3 -",
+    "2021年12月31日",
+]
+
+
+def seed_units(name: str):
+    return split_units(split_lines(seed_text(name)))
+
+
+@pytest.fixture(scope="module")
+def fitted() -> Featurizer:
+    docs = [seed_units(n) for n in seed_names()] + [DOC]
+    return Featurizer(min_df=1).fit(docs)
+
+
+def test_feature_version_is_an_int() -> None:
+    assert isinstance(FEATURE_VERSION, int) and FEATURE_VERSION >= 1
+
+
+def test_shape_and_names(fitted: Featurizer) -> None:
+    units = seed_units(seed_names()[0])
+    X = fitted.transform_doc(units)
+    assert X.shape == (len(units), fitted.n_features_out_)
+    assert len(fitted.feature_names()) == fitted.n_features_out_
+    assert fitted.n_features_out_ == fitted.n_base_ * 5 + 4  # own + ±1 + ±2, and 4 edge flags
+    both = fitted.transform([units, DOC])
+    assert both.shape[0] == len(units) + len(DOC)
+
+
+def test_neighbour_blocks_are_the_neighbours_own_features(fitted: Featurizer) -> None:
+    X = fitted.transform_doc(DOC).toarray()
+    nb = fitted.n_base_
+    own = X[:, :nb]
+    before1, after1, before2, after2 = (X[:, (i + 1) * nb : (i + 2) * nb] for i in range(4))
+    n = len(DOC)
+    for i in range(n):
+        assert np.array_equal(before1[i], own[i - 1] if i >= 1 else np.zeros(nb))
+        assert np.array_equal(after1[i], own[i + 1] if i + 1 < n else np.zeros(nb))
+        assert np.array_equal(before2[i], own[i - 2] if i >= 2 else np.zeros(nb))
+        assert np.array_equal(after2[i], own[i + 2] if i + 2 < n else np.zeros(nb))
+    edges = X[:, 5 * nb :]
+    assert edges[0].tolist() == [1, 0, 1, 0]  # no unit before, nor two before
+    assert edges[1].tolist() == [0, 0, 1, 0]
+    assert edges[-1].tolist() == [0, 1, 0, 1]
+
+
+def names_on(fitted: Featurizer, doc, i: int) -> set[str]:
+    names = fitted.feature_names()
+    row = fitted.base_features(doc)[i]
+    return {names[j] for j in row.indices}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "absent"),
+    [
+        ("一、总体情况", {"start_num_section"}, {"start_num_sub", "start_values_only"}),
+        ("十一、其他", {"start_num_section"}, set()),
+        ("（一）主动公开情况", {"start_num_sub"}, {"start_num_section"}),
+        ("(二) 部分公开", {"start_num_sub"}, set()),
+        ("1.属于国家秘密", {"start_num_item"}, {"start_leading_blank"}),
+        ("\t\t4.保护第三方合法权益\t0", {"start_num_item", "start_leading_blank"}, set()),
+        ("12.5\t3", set(), {"start_num_item"}),  # a decimal, not an item number
+        ("第三部分 主动公开", {"start_num_part"}, set()),
+        ("第二十条第(一)项", {"start_art20"}, set()),
+        ("(本列数据的勾稽关系为：…)", {"start_note"}, set()),
+        ("一是加强领导。", {"start_num_shi"}, set()),
+        ("2021年12月31日", {"start_date_line"}, {"start_page_like"}),
+        ("- 3 -", {"start_page_like", "start_no_cjk"}, {"start_date_line"}),
+        ("第 2 页 共 9 页", {"start_page_like"}, set()),
+        ("0\t0\t0\t12", {"start_values_only", "start_no_cjk"}, set()),
+        ("0 |", {"start_values_only"}, set()),
+        ("无", {"start_values_only", "start_none_answer"}, set()),
+        ("--------\t---\t---", {"start_separator_only"}, {"start_values_only"}),
+        ("无其他需要报告的事项。", {"start_none_answer"}, {"start_values_only"}),
+        ("附件：统计表", {"start_attachment"}, set()),
+    ],
+)
+def test_start_flags(fitted: Featurizer, text: str, expected: set[str], absent: set[str]) -> None:
+    got = names_on(fitted, ["前文。", text, "后文。"], 1)
+    assert expected <= got, expected - got
+    assert not (absent & got), absent & got
+
+
+def test_shape_features(fitted: Featurizer) -> None:
+    got = names_on(fitted, DOC, 6)  # "规章\t0\t0\t0"
+    assert {"count_tabs_bin=3", "count_numbers_bin=3", "first_class=cjk", "last_class=digit"} <= got
+    got = names_on(fitted, DOC, 2)  # a sentence
+    assert {"final_period", "has=。", "has=，,", "last_char=。", "has=《》"} <= got
+    got = names_on(fitted, DOC, 8)  # "0 |"
+    assert "ends_bar" in got and "starts_bar" not in got
+    assert "first_unit" in names_on(fitted, DOC, 0)
+    assert "last_unit" in names_on(fitted, DOC, len(DOC) - 1)
+
+
+def test_ngrams_mark_start_and_end_and_never_span_units(fitted: Featurizer) -> None:
+    got = names_on(fitted, DOC, 1)  # 一、总体情况
+    assert {"head=⏎一、", "head=⏎一", "head=情况⏎", "tail=况⏎", "tail=体情况"} <= got
+    # digits fold to 0: "2021年" and "2020年" share their n-grams
+    assert "head=⏎00" in names_on(fitted, DOC, 0)
+    # no n-gram of unit 1 contains text of unit 0 or 2
+    for name in got:
+        if name.startswith(("head=", "tail=")):
+            gram = name.split("=", 1)[1]
+            assert gram.replace("⏎", "") in "一、总体情况", name
+
+
+def test_jieba_tokens_of_short_units(fitted: Featurizer) -> None:
+    got = names_on(fitted, ["信息内容\t本年制发件数", *DOC], 0)
+    assert {"tok=信息内容", "tok=本年制发件数", "jieba_tokenized"} <= got
+    assert "tok=规章" in names_on(fitted, DOC, 6)
+    long_prose = names_on(fitted, DOC, 2)
+    assert not any(n.startswith("tok=") for n in long_prose) and "jieba_tokenized" not in long_prose
+    # the tokenizer is built once per dictionary and cached
+    assert features._tokenizer(fitted.dictionary_) is features._tokenizer(fitted.dictionary_)
+    assert "信息内容" in features.dictionary_words() and "总体情况" in features.dictionary_words()
+
+
+def test_units_and_strings_agree_on_text_features(fitted: Featurizer) -> None:
+    units = seed_units(seed_names()[3])
+    a = fitted.base_features(units)
+    b = fitted.base_features([u.text for u in units])
+    names = fitted.feature_names()
+    structural = {
+        i for i, n in enumerate(names[: fitted.n_base_]) if n.startswith(("cut=", "part_", "line_", "blank_"))
+    }
+    keep = [i for i in range(fitted.n_base_) if i not in structural]
+    assert (a[:, keep] != b[:, keep]).nnz == 0
+
+
+def test_base_parts_match_base_features(fitted: Featurizer) -> None:
+    units = seed_units(seed_names()[1])
+    n, rows, cols, vals = fitted.base_parts(units)
+    assert n == len(units) and rows.size == cols.size == vals.size
+    dense = np.zeros((n, fitted.n_base_))
+    np.add.at(dense, (rows, cols), vals)
+    assert np.allclose(fitted.base_features(units).toarray(), dense)
+    # every one-hot group has exactly one entry per unit
+    names = fitted.dense_names()
+    len_bins = [i for i, name in enumerate(names) if name.startswith("len_bin=")]
+    assert (dense[:, len_bins].sum(axis=1) == 1).all()
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        [],
+        [""],
+        ["a"],
+        ["𠀀𠀁 astral 字", "\x00\x01 control", "line\nbreak inside"],
+        ["|" * 500, "0" * 5000, "表" * 3000],
+        ["只有一行"],
+    ],
+    ids=["empty", "empty-unit", "one-char", "odd-chars", "long", "single"],
+)
+def test_odd_documents(fitted: Featurizer, doc) -> None:
+    X = fitted.transform_doc(doc)
+    assert X.shape == (len(doc), fitted.n_features_out_)
+    assert np.isfinite(X.data).all()
+
+
+def test_code_table_lookup() -> None:
+    rng = np.random.default_rng(0)
+    vocab = np.unique(rng.integers(0, 2**62, 5000))
+    table = features.CodeTable(vocab)
+    queries = np.concatenate([vocab[::7], rng.integers(0, 2**62, 300)])
+    got = table.lookup(queries)
+    expected = np.array([np.searchsorted(vocab, q) if q in set(vocab.tolist()) else -1 for q in queries])
+    assert np.array_equal(got, expected)
+    assert features.CodeTable(np.zeros(0, dtype=np.int64)).lookup(queries[:3]).tolist() == [-1, -1, -1]
