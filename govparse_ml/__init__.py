@@ -6,6 +6,16 @@ from .pipeline import parse
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str):
+    # train / evaluate import scikit-learn: only when asked for, so that `import govparse_ml` stays light.
+    if name in ("train", "evaluate"):
+        from . import training
+
+        return getattr(training, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "Cell",
     "CheckResult",
@@ -17,7 +27,9 @@ __all__ = [
     "Section",
     "Table",
     "__version__",
+    "evaluate",
     "parse",
     "parse_many",
     "to_dataframe",
+    "train",
 ]
