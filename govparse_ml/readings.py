@@ -161,9 +161,45 @@ def _glued_readings(values: list[RawValue], n: int, checked: list[tuple[int, int
             options += [v.raw[:-k] for k in (1, 2) if len(v.raw) > k and v.raw[:-k][-1:].isdigit()]
         variants.append(options)
     budget = [MAX_CUT_STEPS]  # shared by the variants
+    whole_row = checked == [(0, n)]
     for texts in itertools.product(*variants):
+        if whole_row and len(texts) == 1 and texts[0].isdigit():
+            # One run of digits for one row with a total: choose the total, then cut the rest.
+            yield from _cut_row_with_total(texts[0], n, budget)
+            continue
         tokens = [(t, v.blank, v.glued or v.numbered_tail) for t, v in zip(texts, values, strict=True)]
         yield from _cut_tokens(tokens, n, ends, budget)
+
+
+def _cut_row_with_total(digits: str, n: int, budget: list[int]) -> Iterator[Cells]:
+    """Cuts of ``digits`` into ``n - 1`` parts followed by their sum.
+
+    Knowing the total first turns the search into a subset-sum walk whose partial sums can
+    never pass the total, so even long rows are cut in a few thousand steps.
+    """
+    for k in range(1, len(digits) - (n - 1) + 1):
+        total_text = digits[-k:]
+        if len(total_text) > 1 and total_text.startswith("0"):
+            continue
+        for parts in _parts_summing_to(digits[:-k], n - 1, int(total_text), budget):
+            yield (*parts, total_text)
+
+
+def _parts_summing_to(digits: str, count: int, total: int, budget: list[int]) -> Iterator[tuple[str, ...]]:
+    """Cuts of ``digits`` into ``count`` numbers (no leading zeros) that add up to ``total``."""
+    if count == 1:
+        if digits and (digits == "0" or not digits.startswith("0")) and int(digits) == total:
+            yield (digits,)
+        return
+    for piece in _first_pieces(digits[: len(digits) - (count - 1)]):
+        budget[0] -= 1
+        if budget[0] < 0:
+            return
+        value = int(piece)
+        if value > total:
+            break  # longer pieces are only larger
+        for rest in _parts_summing_to(digits[len(piece) :], count - 1, total - value, budget):
+            yield (piece, *rest)
 
 
 def _cut_tokens(
