@@ -308,6 +308,7 @@ def batch_10k(tmp: Path, n: int, jobs: int) -> dict:
         output_bytes=out.stat().st_size,
         failed=int(df["error"].notna().sum()),
         with_failed_checks=int((df["n_checks_failed"].fillna(0) > 0).sum()),
+        top_errors={str(k)[:300]: int(v) for k, v in df["error"].value_counts().head(3).items()},
         format_versions={str(k): int(v) for k, v in df["format_version"].value_counts(dropna=False).items()},
     )
     return r
@@ -390,7 +391,8 @@ def print_table(r: dict) -> None:
                 (
                     f"batch {corpus} -j {jobs} ({b['reports']} reports, end to end)",
                     f"{run['wall_s']:.1f} s · {run['reports_per_s']:.0f} reports/s "
-                    f"(CPU {run['cpu_s']:.1f} s: {run['reports_per_s_cpu_bound']:.0f}/s with {jobs} idle cores)",
+                    f"(CPU {run['cpu_s']:.1f} s: {run['reports_per_s_cpu_bound']:.0f}/s with {jobs} idle cores)"
+                    f" · {run['summary'].split(', ')[1] if ', ' in run['summary'] else '?'}",
                 )
             )
         o = b["overhead"]
