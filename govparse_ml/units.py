@@ -8,6 +8,7 @@ so that each unit can get one label. Every unit keeps the number of its input li
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -79,12 +80,19 @@ def _cut(text: str) -> list[tuple[str, str]]:
         if end < len(text) - 1 and not _looks_like_title_tail(text[end : end + 4]):
             cuts.setdefault(end, "after_heading")
     # A table inside a line that is mostly prose: cut before it.
+    # (Heading cuts looked up by bisection, table cuts come in order: linear in the number of
+    # cuts; scanning all cuts for each table start took 19 s on a 0.5 MB one-line report.)
+    heading_cuts = sorted(cuts)
+    last_table = 0
     for m in _TABLE_START.finditer(text):
         start = m.start()
-        if start > 0 and not any(abs(start - c) < 3 for c in cuts):
-            prev_cut = max((c for c in cuts if c < start), default=0)
+        i = bisect.bisect_left(heading_cuts, start - 2)
+        near = (i < len(heading_cuts) and heading_cuts[i] <= start + 2) or (last_table and start - last_table < 3)
+        if start > 0 and not near:
+            prev_cut = max(heading_cuts[i - 1] if i else 0, last_table)
             if not _TABLE_START.search(text, prev_cut, start):
                 cuts[start] = "table"
+                last_table = start
     if not cuts:
         return [(text, "")]  # an ordinary long line: a paragraph or a table row
     pieces = []
