@@ -23,7 +23,7 @@ import os
 import signal
 import sys
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -1053,7 +1053,11 @@ def run_batch(args: argparse.Namespace) -> int:
         ) from None
     checkpoint.remove()
 
-    failed = sum(r[_ERROR] is not None for r in rows)
+    errors = Counter(r[_ERROR] for r in rows if r[_ERROR] is not None)
+    for message, count in errors.most_common(3):  # a systematic failure shows at once
+        shown = message if len(message) <= 300 else message[:300] + "…"
+        print(f"govparse-ml batch: {count} × {shown}", file=sys.stderr)
+    failed = errors.total()
     with_failed_checks = sum((r[_N_FAILED] or 0) > 0 for r in rows)
     elapsed = time.perf_counter() - start
     extra = f" ({skipped} already in {out_path}, skipped)" if skipped else ""
