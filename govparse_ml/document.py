@@ -17,7 +17,7 @@ Source = Literal["model", "rule"]
 CheckStatus = Literal["passed", "failed", "unverifiable"]
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     """One physical input line, with the label it got."""
 
@@ -57,7 +57,7 @@ class Section:
             yield from child.walk()
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     table: str
     row: str

@@ -37,16 +37,17 @@ def label_units(
     units: list[Unit], model: UnitModel | None = None, threshold: float = DEFAULT_THRESHOLD
 ) -> list[UnitLabel]:
     """Labels of the units, from the model where it is confident, from the rules elsewhere."""
-    rule_labels = rules.label_units(units)
     if model is None or not units:
-        return [UnitLabel(r.label, r.confidence, "rule") for r in rule_labels]
+        return [UnitLabel(r.label, r.confidence, "rule") for r in rules.label_units(units)]
     labels, confidences = model.predict_units(units)
-    out = []
-    for rule, label, confidence in zip(rule_labels, labels, confidences, strict=True):
-        if confidence >= threshold:
-            out.append(UnitLabel(label, float(confidence), "model"))
-        else:
-            out.append(UnitLabel(rule.label, rule.confidence, "rule"))
+    out = [UnitLabel(label, float(conf), "model") for label, conf in zip(labels, confidences, strict=True)]
+    unsure = [i for i, conf in enumerate(confidences) if conf < threshold]
+    if unsure:
+        # The rules look at neighbours too, so they label the whole document, and then
+        # stand in for the model where it is unsure.
+        rule_labels = rules.label_units(units)
+        for i in unsure:
+            out[i] = UnitLabel(rule_labels[i].label, rule_labels[i].confidence, "rule")
     return out
 
 

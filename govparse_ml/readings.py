@@ -48,7 +48,7 @@ def _num(raw: str | None) -> float | None:
     return None if raw is None else parse_value(raw, "amount")
 
 
-@dataclass
+@dataclass(slots=True)
 class RawValue:
     """A value token of a row as read from the text."""
 
@@ -346,7 +346,7 @@ def choose(groups: list[tuple[Group, list[Cells]]], version: schema.FormatVersio
     solved jointly by dynamic programming over the partial sums; what is left ambiguous is
     settled by coordinate ascent on the number of identities that hold.
     """
-    plaus = [[plausibility(g.table, g.name, c) for c in cands] for g, cands in groups]
+    plaus = [[plausibility(g.table, g.name, c) for c in cands] if len(cands) > 1 else [0.0] for g, cands in groups]
     choice = [max(range(len(cands)), key=lambda i, k=k: (plaus[k][i], -i)) for k, (_, cands) in enumerate(groups)]
     if all(len(cands) == 1 for _, cands in groups):
         return choice

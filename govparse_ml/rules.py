@@ -68,7 +68,7 @@ _TITLE_WORD = re.compile(r"年度报告|工作报告|年报")
 _MARKUP = re.compile(r"^(?:<[^>]{1,40}>|\[[^\]]{0,40}\]|[#>*]+|```.*)$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RuleLabel:
     label: str
     confidence: float
@@ -129,7 +129,13 @@ def is_section_heading(text: str) -> bool:
 
 def label_one(unit: Unit) -> RuleLabel:
     """The label of a unit from its own text, before neighbours are looked at."""
-    text = unit.text.strip()
+    return _label_text(unit.text)
+
+
+@lru_cache(maxsize=16384)
+def _label_text(text: str) -> RuleLabel:
+    # Cached: table cells ("0", "|") and boilerplate lines recur within and across reports.
+    text = text.strip()
     c = compact(text)
     if not c:
         return RuleLabel("other", 0.6, "separator")  # only bars: settled by neighbours
@@ -230,13 +236,15 @@ def _settle_lone_rows(units: list[Unit], labels: list[RuleLabel]) -> None:
     sentence ("…信息公开行政复议3件"); a line of several short cells with wide gaps next to a
     table is a header row whose words were wrapped ("信息    本年制    本年废").
     """
-    n = len(units)
-    for i in range(n):
-        lab = labels[i]
-        before, after = _neighbour(labels, i, -1), _neighbour(labels, i, +1)
-        if lab.why == "table vocabulary" and before == after == "prose" and len(_fields(units[i].text)) < 2:
-            labels[i] = RuleLabel("prose", 0.6, "table words inside prose")
-        elif lab.label == "prose" and "table" in (before, after) and _header_row(units[i].text):
+    for i, lab in enumerate(labels):
+        if lab.why == "table vocabulary" and len(_fields(units[i].text)) < 2:
+            if _neighbour(labels, i, -1) == _neighbour(labels, i, +1) == "prose":
+                labels[i] = RuleLabel("prose", 0.6, "table words inside prose")
+        elif (
+            lab.label == "prose"
+            and _header_row(units[i].text)
+            and "table" in (_neighbour(labels, i, -1), _neighbour(labels, i, +1))
+        ):
             labels[i] = RuleLabel("table", 0.7, "wrapped header row")
 
 

@@ -52,7 +52,7 @@ _CELL_SPLIT = re.compile(r"\t|\||\s{2,}")
 _WHOLE_VALUE = re.compile(rf"^\s*(?:(?P<num>{_NUMBER})(?:{_UNITS})?|(?P<null>{_NULL}))\s*$")
 
 
-@dataclass
+@dataclass(slots=True)
 class Token:
     kind: str  # "label" | "value" | "empty" | "lead" (an empty cell before a row's first value)
     text: str
@@ -67,14 +67,17 @@ def tokenize(units: list[Unit]) -> list[Token]:
     for index, unit in enumerate(units):
         if _FILLER.fullmatch(unit.text):
             continue  # markdown separators and filler bars
-        cells = _CELL_SPLIT.split(unit.text)
+        text = unit.text
+        if "\t" not in text and "|" not in text and "  " not in text:
+            out.extend(_cell_tokens(text, unit.line, index))  # one cell: no empties to place
+            continue
         row: list[Token] = []
-        for cell in cells:
+        for cell in _CELL_SPLIT.split(text):
             if not cell.strip():
                 row.append(Token("empty", "", unit.line, index))
                 continue
             row.extend(_cell_tokens(cell, unit.line, index))
-        out.extend(_trim_empties(row))
+        out.extend(_trim_empties(row) if any(t.kind == "empty" for t in row) else row)
     _vertical_wu(out)
     return out
 
@@ -196,8 +199,13 @@ def _find_hits(label_text: str, version: schema.FormatVersion) -> tuple[Hit, ...
 
 def detect_format(table_text: str) -> schema.FormatVersion | None:
     """The format version the table vocabulary points to, or None if it points nowhere."""
-    c = _compact(table_text) + _compact(_unwrap_headers(table_text))
-    scores = {v: sum(w for key, w in schema.FORMAT_MARKERS[v] if _compact(key) in c) for v in schema.FORMATS}
+    found = _format_of(_compact(table_text))
+    # Only if the words as they stand do not tell: join header cells wrapped over two lines.
+    return found or _format_of(_compact(table_text) + _compact(_unwrap_headers(table_text)))
+
+
+def _format_of(compact_text: str) -> schema.FormatVersion | None:
+    scores = {v: sum(w for key, w in schema.FORMAT_MARKERS[v] if _compact(key) in compact_text) for v in schema.FORMATS}
     best = max(scores, key=lambda v: scores[v])
     if scores[best] == 0 or scores["2019"] == scores["2021"]:
         return None

@@ -41,7 +41,7 @@ _CUT_HINT = re.compile(rf"{_SECTION_KEY_ALT}|{_TABLE_START.pattern}|政府信息
 _TITLE = re.compile(r"^.{2,50}?政府信息公开(?:工作)?年度报告")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unit:
     """A logical piece of one input line: the thing that gets a label."""
 

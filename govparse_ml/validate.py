@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from . import schema
 from .document import CheckResult, Table
 
@@ -17,14 +19,15 @@ def run_checks(tables: dict[str, Table], version: schema.FormatVersion) -> list[
     return results
 
 
-def _check_identity(ident: schema.Identity, tables: dict[str, Table]) -> CheckResult:
-    def value(cell: tuple[str, str, str]):
-        t, r, c = cell
-        return tables[t].cells[(r, c)].value
+@lru_cache(maxsize=256)
+def _names(ident: schema.Identity) -> tuple[str, ...]:
+    return tuple(schema.cell_key(*c) for c in (*ident.lhs, *ident.rhs))
 
-    lhs = [value(c) for c in ident.lhs]
-    rhs = [value(c) for c in ident.rhs]
-    names = [schema.cell_key(*c) for c in (*ident.lhs, *ident.rhs)]
+
+def _check_identity(ident: schema.Identity, tables: dict[str, Table]) -> CheckResult:
+    lhs = [tables[t].cells[(r, c)].value for t, r, c in ident.lhs]
+    rhs = [tables[t].cells[(r, c)].value for t, r, c in ident.rhs]
+    names = list(_names(ident))
     missing = [n for n, v in zip(names, lhs + rhs, strict=True) if v is None]
     if missing:
         return CheckResult(
