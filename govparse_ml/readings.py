@@ -363,9 +363,10 @@ def choose(groups: list[tuple[Group, list[Cells]]], version: schema.FormatVersio
 
 
 _MAX_STATES = 20000
-# States times candidates of one member row: past this the exact solution is not tried (the
-# layout tests need at most ~3,000; 20,000 states × 5,000 glued readings took minutes).
-_MAX_WORK = 200_000
+# States times candidates, summed over the rows of a relation: past this the exact solution
+# is not tried (the layout tests need at most ~3,000; 20,000 states × 5,000 glued readings
+# of a row took minutes).
+_MAX_WORK = 100_000
 
 
 def _solve_relation(
@@ -387,9 +388,11 @@ def _solve_relation(
 
     width = len(rel.cols)
     states: dict[tuple[float, ...], tuple[float, tuple[tuple[int, int], ...]]] = {(0.0,) * width: (0.0, ())}
+    work = 0
     for k, sign in members:
         cands = groups[k][1]
-        if len(states) * len(cands) > _MAX_WORK:
+        work += len(states) * len(cands)
+        if work > _MAX_WORK:
             return None  # too many readings to solve exactly: leave it to coordinate ascent
         vectors = [vector(k, idx) for idx in range(len(cands))]
         nxt: dict[tuple[float, ...], tuple[float, tuple[tuple[int, int], ...]]] = {}
