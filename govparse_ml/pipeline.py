@@ -80,6 +80,8 @@ def _read_tables(report: Report, table_units: list[Unit]) -> None:
     table_text = "\n".join(u.text for u in table_units)
     version = tables.detect_format(table_text)
     if version is None:
+        if _pre_2019_signs(report):
+            return  # the old format's statistics table is none of the standard tables (_warn_structure says so)
         # No header says which format: read both ways, keep the one the text fits better.
         results = {v: tables.assemble_tables(table_units, v) for v in schema.FORMATS}
         scored = {v: _fit(r, v) for v, r in results.items()}
@@ -114,6 +116,13 @@ def _warn_structure(report: Report) -> None:
     w = report.warnings
     found = {t.id for t in report.tables.values() if t.found}
     std = sections.standard_sections_found(report.sections)
+    old = _pre_2019_signs(report) if report.meta.format_version is None else None
+    if old:
+        w.append(
+            f"this looks like a report in the format used before 2019 ({old}): its counts are not "
+            "in the 2019/2021 standard tables, so no tables were read"
+        )
+        return
     if not found and len(std) < 2:
         w.append(
             "this does not look like a government information-disclosure annual report "
@@ -146,6 +155,23 @@ def _empty_tables(version: schema.FormatVersion | None) -> dict[str, Table]:
 
 
 _TABLE_TITLES = {tid: spec.title for tid, spec in schema.tables("2021").items()}
+
+
+# Top-level headings of the format used up to the 2018 reports (2008 条例), absent from the 2019 one.
+_OLD_FORMAT_HEADING = re.compile(
+    r"依申请公开政府信息(?:的)?情况|收费及减免|因政府信息公开申请(?:提起|申请)?行政复议|不予公开政府信息的?情况"
+)
+
+
+def _pre_2019_signs(report: Report) -> str | None:
+    """Why the text looks like a report in the pre-2019 format, or None."""
+    for s in report.sections:
+        if _OLD_FORMAT_HEADING.search(s.title or ""):
+            return f"section heading {s.title!r}"
+    year, title = report.meta.year, report.meta.title or ""
+    if year is not None and 2007 <= year < 2019 and "政府信息公开" in title:
+        return f"report year {year}"
+    return None
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
