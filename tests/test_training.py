@@ -184,6 +184,7 @@ def test_eval_cli_prints_tables(capsys, tmp_path: Path) -> None:
     assert main(["eval", "--data", str(data), "--json", str(tmp_path / "s.json")]) == 0
     out = capsys.readouterr().out
     assert "macro-F1" in out and "confusion (rules)" in out and "cells" in out
+    assert "it was trained on 1 of these 1 documents" in out  # the shipped model saw the seeds
 
 
 def test_shipped_model_beats_rules_on_unseen_generated_documents() -> None:
