@@ -48,6 +48,9 @@ def parse(
         warnings.append("the text looks like binary data (many control characters): is it a PDF, image or archive?")
 
     units: list[Unit] = split_units(raw_lines)
+    if not units:  # only spaces, control and invisible characters (zero-width, BOM, NUL)
+        warnings.append("empty input: no visible text to parse (only blank or invisible characters)")
+        return report
     loaded = _resolve_model(model, warnings)
     try:
         unit_labels = label_units(units, loaded, threshold)
