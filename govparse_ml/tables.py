@@ -102,37 +102,41 @@ def _cell_tokens(cell: str, line: int, index: int) -> list[Token]:
     stripped = cell.strip()
     if stripped.isdigit() and stripped.isascii():
         return [Token("value", stripped, line, index)]
-    whole = _WHOLE_VALUE.match(cell)
-    if whole:
-        return [Token("value", cell.strip(), line, index)]
+    return [Token(kind, text, line, index, tail) for kind, text, tail in _cell_pieces(cell)]
+
+
+@lru_cache(maxsize=16384)
+def _cell_pieces(cell: str) -> tuple[tuple[str, str, bool], ...]:
+    """``(kind, text, tail)`` of the label and value pieces of one cell.
+
+    Cached: row labels and headers are the same in every report of a format.
+    """
+    if _WHOLE_VALUE.match(cell):
+        return (("value", cell.strip(), False),)
     # Mask the digits that are part of label text, then scan.
     masked = _PROTECTED.sub(lambda m: "#" * len(m.group(0)), cell)
-    tokens: list[Token] = []
+    pieces: list[tuple[str, str, bool]] = []
     label: list[str] = []
     for m in _PIECE.finditer(masked):
         if m.group("text") is not None:
             label.append(cell[m.start() : m.end()])
             continue
         if label:
-            tokens.append(Token("label", "".join(label), line, index))
+            pieces.append(("label", "".join(label), False))
             label = []
         end = m.end()
         tail = m.group("num") is not None and _ITEM_AFTER.match(masked, end) is not None
-        tokens.append(Token("value", cell[m.start() : end], line, index, tail))
+        pieces.append(("value", cell[m.start() : end], tail))
     # Label characters separated only by spaces stay one label ("不予公 开").
     if label:
-        tokens.append(Token("label", "".join(label), line, index))
-    return _merge_labels(tokens)
-
-
-def _merge_labels(tokens: list[Token]) -> list[Token]:
-    out: list[Token] = []
-    for t in tokens:
-        if out and t.kind == "label" and out[-1].kind == "label":
-            out[-1].text += t.text
+        pieces.append(("label", "".join(label), False))
+    merged: list[tuple[str, str, bool]] = []
+    for piece in pieces:
+        if merged and piece[0] == "label" and merged[-1][0] == "label":
+            merged[-1] = ("label", merged[-1][1] + piece[1], False)
         else:
-            out.append(t)
-    return out
+            merged.append(piece)
+    return tuple(merged)
 
 
 def _trim_empties(row: list[Token]) -> list[Token]:
