@@ -33,6 +33,20 @@ def _model_arg(args: argparse.Namespace):
     return load_model(path, trust=args.trust_model)
 
 
+def _write(text: str) -> None:
+    """Write to standard output; as UTF-8 bytes when its encoding cannot hold the text
+    (PYTHONIOENCODING=ascii, a Latin-1 locale): JSON Lines are UTF-8 in any case."""
+    try:
+        sys.stdout.write(text)
+    except UnicodeEncodeError:
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is None:
+            raise
+        sys.stdout.flush()
+        buffer.write(text.encode("utf-8"))
+        buffer.flush()
+
+
 def cmd_parse(args: argparse.Namespace) -> int:
     from .pipeline import parse
     from .reader import read_text
@@ -45,7 +59,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
     if args.verbose:
         print(f"read {source} as {decoded.encoding} ({decoded.confidence})", file=sys.stderr)
     report = parse(decoded.text, model=_model_arg(args), threshold=args.threshold)
-    sys.stdout.write(export.render(report, args.format))
+    _write(export.render(report, args.format))
     for w in report.warnings if args.format != "markdown" else []:
         print(f"warning: {w}", file=sys.stderr)
     return EXIT_OK
