@@ -67,7 +67,8 @@ def tokenize(units: list[Unit]) -> list[Token]:
     for index, unit in enumerate(units):
         if _FILLER.fullmatch(unit.text):
             continue  # markdown separators and filler bars
-        text = unit.text
+        # Empty cells at the ends of a row are layout (merged cells, markdown bars): drop them.
+        text = unit.text.strip(" \t|")
         if "\t" not in text and "|" not in text and "  " not in text:
             out.extend(_cell_tokens(text, unit.line, index))  # one cell: no empties to place
             continue
