@@ -41,6 +41,12 @@ def label_units(
         return [UnitLabel(r.label, r.confidence, "rule") for r in rules.label_units(units)]
     labels, confidences = model.predict_units(units)
     out = [UnitLabel(label, float(conf), "model") for label, conf in zip(labels, confidences, strict=True)]
+    for i, unit in enumerate(units):
+        # A few patterns are surer than any model: a page number is never table text, even
+        # inside a table, where the model has seen few of them.
+        rule = rules.label_one(unit)
+        if rule.why in rules.DECISIVE and out[i].label != rule.label:
+            out[i] = UnitLabel(rule.label, rule.confidence, "rule")
     unsure = [i for i, conf in enumerate(confidences) if conf < threshold]
     if unsure:
         # The rules look at neighbours too, so they label the whole document, and then

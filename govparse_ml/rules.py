@@ -68,6 +68,10 @@ _TITLE_WORD = re.compile(r"年度报告|工作报告|年报")
 _MARKUP = re.compile(r"^(?:<[^>]{1,40}>|\[[^\]]{0,40}\]|[#>*]+|```.*)$")
 
 
+# Rules whose label overrides the model's (see labeling.label_units).
+DECISIVE = frozenset({"page number"})
+
+
 @dataclass(frozen=True, slots=True)
 class RuleLabel:
     label: str

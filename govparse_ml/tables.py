@@ -59,6 +59,7 @@ class Token:
     line: int
     unit: int  # index of the unit (a physical row) the token came from
     tail: bool = False  # a value whose digits run straight into an item number ("…00002.其他")
+    cell: int = 0  # index of the cell within its unit
 
 
 def tokenize(units: list[Unit]) -> list[Token]:
@@ -73,37 +74,36 @@ def tokenize(units: list[Unit]) -> list[Token]:
             out.extend(_cell_tokens(text, unit.line, index))  # one cell: no empties to place
             continue
         row: list[Token] = []
-        for cell in _CELL_SPLIT.split(text):
+        for position, cell in enumerate(_CELL_SPLIT.split(text)):
             if not cell.strip():
-                row.append(Token("empty", "", unit.line, index))
+                row.append(Token("empty", "", unit.line, index, cell=position))
                 continue
-            row.extend(_cell_tokens(cell, unit.line, index))
+            row.extend(_cell_tokens(cell, unit.line, index, position))
         out.extend(_trim_empties(row) if any(t.kind == "empty" for t in row) else row)
     _vertical_wu(out)
     return out
 
 
 def _vertical_wu(tokens: list[Token]) -> None:
-    """A lone 无 between one-character label lines is a character of a vertical label
-    (``（四）无法提供`` written down the page), not a null cell."""
+    """A 无 that is the first character of a label broken over lines is not a null cell:
+    ``（四）无`` / ``法提供`` (the label's cell ends in it and the next line goes on with
+    label text) or a vertical label written down the page (``无`` alone between one-character
+    label lines)."""
     for i in range(1, len(tokens) - 1):
         t, before, after = tokens[i], tokens[i - 1], tokens[i + 1]
-        if (
-            t.kind == "value"
-            and t.text == "无"
-            and before.kind == after.kind == "label"
-            and before.unit != t.unit != after.unit
-            and len(before.text) <= 3
-            and len(after.text) <= 3
-        ):
+        if t.kind != "value" or t.text != "无" or before.kind != "label" or after.kind != "label":
+            continue
+        vertical = before.unit != t.unit != after.unit and len(before.text) <= 3 and len(after.text) <= 3
+        broken = before.unit == t.unit and before.cell == t.cell and after.unit != t.unit
+        if vertical or broken:
             t.kind = "label"
 
 
-def _cell_tokens(cell: str, line: int, index: int) -> list[Token]:
+def _cell_tokens(cell: str, line: int, index: int, position: int = 0) -> list[Token]:
     stripped = cell.strip()
     if stripped.isdigit() and stripped.isascii():
-        return [Token("value", stripped, line, index)]
-    return [Token(kind, text, line, index, tail) for kind, text, tail in _cell_pieces(cell)]
+        return [Token("value", stripped, line, index, cell=position)]
+    return [Token(kind, text, line, index, tail, position) for kind, text, tail in _cell_pieces(cell)]
 
 
 @lru_cache(maxsize=16384)
