@@ -34,7 +34,7 @@ _PROTECTED = re.compile(
     r"|(?:19|20)\d{2}\s*年度?"
     r"|第\s*\d+\s*[页条项]"
     r"|增\s*/\s*减"
-    r"|(?<!\d)\d+\s*位小数"  # from the start of a digit run only: linear, not quadratic
+    r"|(?<!\d)\d+\s*位小数|保留\s*\d+\s*位"  # from the start of a digit run only: linear, not quadratic
 )
 # Units written after a number in a cell ("12件", "3.5万元"): part of the value's text.
 _UNITS = "万元|元|万|件|条|个|项|次|家|人|%"
