@@ -108,7 +108,7 @@ def _run_in_heading(text: str, stack: list[Section]) -> Section | None:
     level, num = number
     body = text[len(num) :].lstrip() if text.startswith(num) else text
     m = _RUN_IN_TITLE.match(body)
-    if not m or ("," in m.group(1) and len(m.group(1)) > 20):
+    if not m or m.group(1).count(",") > 1:  # a title has one comma at most: more is a sentence
         return None
     parent_level = max((s.level for s in stack if s.number is None or s.level < level), default=1)
     return Section(m.group(1).strip(), max(level, parent_level + 1) if level <= parent_level else level, num)
