@@ -44,13 +44,8 @@ def build_sections(units: list[Unit], labels: list[str]) -> tuple[list[Section],
                 stack.append(pre)
             else:
                 continue
-        _add_line(stack, unit.line)
-        if label != "prose":
-            if label == "table":
-                open_paragraph = None
-            continue
         text = unit.text.strip()
-        runin = _run_in_heading(text, stack)
+        runin = _run_in_heading(text, stack) if label == "prose" else None
         if runin is not None:
             # "（一）领导重视。县商务工信局将……": a sub-section whose title runs into its text.
             while stack and stack[-1].level >= runin.level:
@@ -58,8 +53,12 @@ def build_sections(units: list[Unit], labels: list[str]) -> tuple[list[Section],
             runin.line = unit.line
             (stack[-1].children if stack else roots).append(runin)
             stack.append(runin)
-            _add_line(stack, unit.line)
             open_paragraph = None
+        _add_line(stack, unit.line)
+        if label != "prose":
+            if label == "table":
+                open_paragraph = None
+            continue
         target = stack[-1]
         if (
             open_paragraph is not None
