@@ -363,6 +363,7 @@ _MODEL = "default"
 def _init(model: str) -> None:
     global _MODEL
     _MODEL = None if model == "rules" else "default"
+    parse("一、总体情况", model=_MODEL)  # load the model before the clock runs on any case
 
 
 def run_chunk(args: tuple[int, int, int]) -> tuple[int, list[tuple[int, str, str]], list[tuple[float, int, str]], int]:
