@@ -182,6 +182,29 @@ def test_adversarial_lines_are_cheap(text: str) -> None:
     assert_sound(text, report)
 
 
+SHAPES = {
+    # Runs of one kind of line: each of the first two was quadratic (29 s and 5 s at 20k-80k lines).
+    "separator lines": "|",
+    "a paragraph with no full stop": "这是一个没有句号的片段",
+    "page numbers": "- 3 -",
+    "sub-headings": "（一）领导重视",
+    "table rows": "规章\t1\t2\t3",
+}
+
+
+@pytest.mark.parametrize("line", SHAPES.values(), ids=SHAPES.keys())
+def test_cost_is_linear_in_runs_of_one_kind_of_line(line: str) -> None:
+    def seconds(n: int) -> float:
+        text = "\n".join([line] * n)
+        t0 = time.perf_counter()
+        parse(text, model=None)
+        return time.perf_counter() - t0
+
+    small = min(seconds(1000) for _ in range(3))
+    large = seconds(8000)
+    assert large < max(3 * 8 * small, 0.5), (small, large)  # quadratic would be 64×
+
+
 def test_cost_grows_linearly_with_the_number_of_lines() -> None:
     seed = seed_text("002_c0cda94c0518ae98")
     parse(seed, model=None)  # warm up
