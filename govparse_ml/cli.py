@@ -33,6 +33,17 @@ def _model_arg(args: argparse.Namespace):
     return load_model(path, trust=args.trust_model)
 
 
+def _probability(text: str) -> float:
+    """A --threshold value: a number from 0 to 1 (argparse makes anything else exit 2)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
+    return value
+
+
 def _write(text: str) -> None:
     """Write to standard output; as UTF-8 bytes when its encoding cannot hold the text
     (PYTHONIOENCODING=ascii, a Latin-1 locale): JSON Lines are UTF-8 in any case."""
@@ -123,7 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", "-f", choices=export.FORMATS, default="markdown", help="output format (default markdown)"
     )
     sp.add_argument("--rules-only", action="store_true", help="label lines with the rules, not the model")
-    sp.add_argument("--threshold", type=float, default=0.5, help="model confidence under which the rules decide")
+    sp.add_argument(
+        "--threshold", type=_probability, default=0.5, help="model confidence under which the rules decide (0 to 1)"
+    )
     sp.add_argument("--verbose", "-v", action="store_true", help="say which encoding was used")
     model_options(sp)
     sp.set_defaults(func=cmd_parse)
