@@ -151,9 +151,10 @@ def test_unreadable_input_exits_1_with_a_message(capsys, tmp_path, make, phrase:
         ["parse", "x.txt", "--bogus"],
         ["parse", "x.txt", "--format", "xml"],
         ["parse", "x.txt", "--threshold", "abc"],
+        ["parse", "x.txt", "--threshold", "7"],
         ["parse", "a.txt", "b.txt"],
     ],
-    ids=["no command", "unknown command", "no file", "unknown option", "unknown format", "bad number", "two files"],
+    ids=["no command", "unknown command", "no file", "unknown option", "unknown format", "bad number", "threshold > 1", "two files"],
 )
 def test_bad_usage_exits_2(capsys, argv: list[str]) -> None:
     code, out, err = run(capsys, *argv)
