@@ -6,7 +6,6 @@ import copy
 import itertools
 import json
 import shutil
-import time
 from pathlib import Path
 
 import numpy as np
@@ -278,16 +277,14 @@ def test_save_is_atomic(small_model: LineClassifier, saved: Path, tmp_path: Path
 # --------------------------------------------------------------------------- the shipped model
 
 
-def test_shipped_model_loads_fast_and_is_small() -> None:
+def test_shipped_model_loads_and_is_small() -> None:
     path = classifier.default_model_path()
     assert path.exists(), "models/line_classifier.joblib is missing: run `govparse-ml train`"
     card = json.loads(path.with_name(CARD_FILE).read_text(encoding="utf-8"))
     assert card["model_sha256"] == classifier.sha256_file(path)
     assert card["feature_version"] == classifier.FEATURE_VERSION
     assert path.stat().st_size < 5_000_000
-    t = time.perf_counter()
-    model = load_default()
-    assert time.perf_counter() - t < 3.0  # ≈ 0.1 s on a quiet machine; generous for loaded CI
+    model = load_default()  # load time is measured by scripts/bench.py, not asserted here
     assert load_model(path) is not None  # the shipped path needs no trust
     units = split_units(split_lines(seed_text(seed_names()[0])))
     assert len(model.predict_units(units)[0]) == len(units)

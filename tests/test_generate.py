@@ -6,7 +6,6 @@ import importlib.util
 import json
 import random
 import re
-import time
 from functools import cache
 from pathlib import Path
 
@@ -370,14 +369,6 @@ def test_bad_arguments() -> None:
         generate(1, layout="nope")
     with pytest.raises(ValueError):
         generate(1, format_version="2020")
-
-
-def test_generation_is_fast() -> None:
-    start = time.perf_counter()
-    for seed in range(200):
-        generate(seed)
-    per_report = (time.perf_counter() - start) / 200
-    assert per_report < 0.01  # budget 5 ms; twice that for slow CI machines
 
 
 # --------------------------------------------------------------------------- corpus script

@@ -156,7 +156,8 @@ def test_lines_split_only_on_cr_and_lf() -> None:
 
 # ----------------------------------------------------------------------------- item 4: linear cost
 # Each of these took from seconds to hours before it was fixed; each now takes well under a second.
-# The bounds are loose (a slow CI machine), the full proof is scripts/scale.py.
+# The bound only catches a return of the blow-up (a hang guard, not a speed target): how cost grows
+# with size is measured by scripts/scale.py (--shapes for runs of one kind of line).
 
 ADVERSARIAL = {
     # rules._VALUES_ONLY: nested quantifiers, 2^n on a run of digits followed by text (28 s at 25 digits).
@@ -178,46 +179,8 @@ ADVERSARIAL = {
 def test_adversarial_lines_are_cheap(text: str) -> None:
     t0 = time.perf_counter()
     report = parse(text, model=None)
-    assert time.perf_counter() - t0 < 8.0
+    assert time.perf_counter() - t0 < 30.0
     assert_sound(text, report)
-
-
-SHAPES = {
-    # Runs of one kind of line: each of the first two was quadratic (29 s and 5 s at 20k-80k lines).
-    "separator lines": "|",
-    "a paragraph with no full stop": "这是一个没有句号的片段",
-    "page numbers": "- 3 -",
-    "sub-headings": "（一）领导重视",
-    "table rows": "规章\t1\t2\t3",
-}
-
-
-@pytest.mark.parametrize("line", SHAPES.values(), ids=SHAPES.keys())
-def test_cost_is_linear_in_runs_of_one_kind_of_line(line: str) -> None:
-    def seconds(n: int) -> float:
-        text = "\n".join([line] * n)
-        t0 = time.perf_counter()
-        parse(text, model=None)
-        return time.perf_counter() - t0
-
-    small = min(seconds(1000) for _ in range(3))
-    large = seconds(8000)
-    assert large < max(3 * 8 * small, 0.5), (small, large)  # quadratic would be 64×
-
-
-def test_cost_grows_linearly_with_the_number_of_lines() -> None:
-    seed = seed_text("002_c0cda94c0518ae98")
-    parse(seed, model=None)  # warm up
-
-    def per_line(k: int) -> float:
-        text = "\n".join([seed] * k)
-        t0 = time.perf_counter()
-        parse(text, model=None)
-        return (time.perf_counter() - t0) / (text.count("\n") + 1)
-
-    small = min(per_line(2) for _ in range(3))
-    large = per_line(40)
-    assert large < 4 * small, (small, large)
 
 
 # ----------------------------------------------------------------------------- item 5: not reports
