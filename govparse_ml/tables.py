@@ -45,7 +45,6 @@ _PIECE = re.compile(
 )
 _ITEM_AFTER = re.compile(rf"[.．、]\s*[{_CJK}]")
 _FILLER = re.compile(r"[\s|:\-—=+_]*")
-_GLUED = re.compile(r"\d{2,}")
 _COMPACT = re.compile(r"[\s|#]+")
 _ITEM_MARK = re.compile(r"(?<=\d)、")
 _CELL_SPLIT = re.compile(r"\t|\||\s{2,}")
