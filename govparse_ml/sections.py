@@ -180,18 +180,22 @@ def _year(title: str | None, units: list[Unit]) -> int | None:
     return years.most_common(1)[0][0] if years else None
 
 
+_AGENCY_END = re.compile(_AGENCY_SUFFIX + "$")
+
+
 def _agency(title: str | None, units: list[Unit], labels: list[str]) -> str | None:
     if title:
         t = rules.compact(title)
         t = re.sub(r"(?:关于)?(?:(?:19|20)\d{2}年度?)", " ", t)
         t = re.sub(r"政府信息公开(?:工作)?年度报告.*$", "", t)
         t = re.sub(r"^(?:关于)|的?$", "", t.strip())
-        parts = [p for p in t.split() if p]
-        for p in parts:
-            if re.search(_AGENCY_SUFFIX + r"$", p) or len(p) >= 2:
-                return p
+        parts = [p for p in t.split() if len(p) >= 2]
+        # The part that ends like an agency name, else the first one.
+        named = next((p for p in parts if _AGENCY_END.search(p)), None)
+        if named or parts:
+            return named or parts[0]
     for u, lab in zip(reversed(units[-4:]), reversed(labels[-4:]), strict=True):
         c = rules.compact(u.text)
-        if lab == "other" and re.search(_AGENCY_SUFFIX + "$", c) and len(c) <= 30:
+        if lab == "other" and _AGENCY_END.search(c) and len(c) <= 30:
             return c
     return None

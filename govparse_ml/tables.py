@@ -164,7 +164,6 @@ class Hit:
     table: str
     kind: str  # "row" | "header"
     id: str  # row id, or the header key
-    start: int
 
 
 @cache
@@ -195,7 +194,7 @@ def find_hits(label_text: str, version: schema.FormatVersion) -> list[Hit]:
 def _find_hits(label_text: str, version: schema.FormatVersion) -> tuple[Hit, ...]:
     pattern, index = _key_index(version)
     return tuple(
-        Hit(table, kind, ident, m.start())
+        Hit(table, kind, ident)
         for m in pattern.finditer(_compact(label_text))
         for table, kind, ident in index[m.group(0)]
     )
