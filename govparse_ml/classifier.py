@@ -36,45 +36,40 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
+from . import inference
 from .document import LABELS
-from .features import FEATURE_VERSION, Featurizer
-from .reader import InputError
+from .features import FEATURE_VERSION, FeatureSpace
+from .inference import (
+    ARRAYS_FILE,
+    CARD_FILE,
+    MODEL_FILE,
+    ModelError,
+    ModelIntegrityError,
+    ModelNotFoundError,
+    ModelVersionError,
+    UnitScorer,
+    read_card,
+)
 from .units import Unit
 
-MODEL_FILE = "line_classifier.joblib"
-CARD_FILE = "line_classifier.json"
 DECODERS = ("none", "viterbi")
-
-
-# --------------------------------------------------------------------------- errors
-
-
-class ModelError(InputError):
-    """The line classifier cannot be used; the message says why. ``parse`` falls back to the rules."""
-
-
-class ModelNotFoundError(ModelError):
-    pass
-
-
-class ModelIntegrityError(ModelError):
-    """The model file does not match its card, or cannot be read."""
-
-
-class ModelVersionError(ModelError):
-    """The model was trained on other features than this version of the code computes."""
 
 
 class UntrustedModelError(ModelError):
     """A model path other than the shipped model, without ``trust=True``."""
 
 
-# --------------------------------------------------------------------------- estimator
+# --------------------------------------------------------------------------- estimators
+
+
+class Featurizer(FeatureSpace, BaseEstimator, TransformerMixin):
+    """:class:`~govparse_ml.features.FeatureSpace` as a scikit-learn transformer, the first
+    step of the classifier's Pipeline (same parameters, ``fit`` / ``transform``)."""
+
 
 
 class LineClassifier(BaseEstimator, ClassifierMixin):
@@ -176,7 +171,7 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
         self.log_start_ = np.log(start / start.sum())
 
     def _compile(self) -> None:
-        """Split the linear weights per neighbour offset, for :meth:`_doc_scores`."""
+        """Split the linear weights per neighbour offset into the :class:`UnitScorer` that predicts."""
         fz: Featurizer = self.pipeline_.named_steps["features"]
         model: LogisticRegression = self.pipeline_.named_steps["model"]
         coef = model.coef_  # (k, n_features_out) — or (1, …) for two classes
@@ -189,13 +184,12 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
         for k in range(1, w + 1):
             offsets += [-k, +k]
         blocks = [coef[:, i * nb : (i + 1) * nb].T for i in range(len(offsets))]  # each (nb, k)
-        self._offsets = offsets
-        self._weights = np.ascontiguousarray(np.hstack(blocks))  # (nb, n_offsets * k)
-        self._edge_weights = np.ascontiguousarray(coef[:, len(offsets) * nb :].T)  # (2w, k)
-        self._intercept = intercept.copy()
+        self._scorer = UnitScorer(
+            fz, self.classes_, np.hstack(blocks), coef[:, len(offsets) * nb :].T, intercept.copy(), offsets
+        )
 
     # The split weights are derived from the Pipeline's: rebuilt after unpickling, not stored.
-    _COMPILED = ("_offsets", "_weights", "_edge_weights", "_intercept")
+    _COMPILED = ("_scorer",)
 
     def __getstate__(self):
         state = dict(super().__getstate__())  # a copy: object.__getstate__ may return __dict__ itself
@@ -210,37 +204,10 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
 
     # ----------------------------------------------------------------- predict
 
-    def _doc_scores(self, doc) -> np.ndarray:
-        """Linear scores (n_units × n_classes) of one document.
-
-        The unit's own features (one sparse matrix of coordinates) are multiplied
-        once by the weights of every offset, ``z = B @ [W_0 | W_-1 | W_+1 | …]``; unit i then
-        sums ``z[i + offset]`` over the offsets. No BLAS call: on small matrices a threaded
-        BLAS costs more in start-up than the product (milliseconds on a busy machine).
-        """
-        fz: Featurizer = self.pipeline_.named_steps["features"]
-        k = len(self.classes_)
-        n, rows, cols, vals = fz.base_parts(doc)
-        # COO times dense: one pass over the entries (repeats add up), no sorting
-        z = sp.coo_matrix((vals, (rows, cols)), shape=(n, fz.n_base_)) @ self._weights  # (n, n_offsets * k)
-        scores = z[:, :k] + self._intercept
-        for b, off in enumerate(self._offsets[1:], start=1):
-            # unit i gets the weights of offset `off` applied to unit i+off's features
-            block = z[:, b * k : (b + 1) * k]
-            if off < 0 and -off < n:
-                scores[-off:] += block[: n + off]
-            elif off > 0 and off < n:
-                scores[: n - off] += block[off:]
-        for j in range(1, fz.window + 1):  # no unit j before / after: the edge flags
-            scores[: min(j, n)] += self._edge_weights[2 * (j - 1)]
-            scores[max(n - j, 0) :] += self._edge_weights[2 * (j - 1) + 1]
-        return scores
-
     def _doc_log_proba(self, doc) -> np.ndarray:
-        s = self._doc_scores(doc)
-        s -= s.max(axis=1, keepdims=True)
-        s -= np.log(np.exp(s).sum(axis=1, keepdims=True))
-        return s
+        """Log-probabilities (n_units × classes) of one document, from the split weights
+        (:class:`~govparse_ml.inference.UnitScorer`), not the Pipeline's sparse matrices."""
+        return self._scorer.doc_log_proba(doc)
 
     def predict_proba(self, X: Sequence) -> list[np.ndarray]:
         """Per document, the class probabilities of its units (columns in ``classes_`` order),
@@ -304,7 +271,7 @@ def viterbi(log_emit: np.ndarray, log_trans: np.ndarray, log_start: np.ndarray) 
 
 def models_dir() -> Path:
     """Where the shipped model lives: ``models/`` beside the package (an installed checkout)."""
-    return Path(__file__).resolve().parent.parent / "models"
+    return inference.models_dir()
 
 
 def default_model_path() -> Path:
@@ -354,11 +321,12 @@ def _atomic_write(path: Path, data: bytes) -> None:
 
 
 def save_model(model: LineClassifier, out_dir: str | os.PathLike, card: dict[str, Any] | None = None) -> Path:
-    """Write ``out_dir/line_classifier.joblib`` and its card ``line_classifier.json``.
+    """Write ``out_dir/line_classifier.joblib`` (the estimator), ``line_classifier.npz`` (its
+    arrays, what ``parse`` loads) and their card ``line_classifier.json``.
 
-    Both are written to temporary files first and renamed into place, so a failure leaves
+    All are written to temporary files first and renamed into place, so a failure leaves
     whatever was there before. ``card`` adds fields (training data, scores, …) to the card.
-    Returns the model's path.
+    Returns the joblib file's path.
     """
     import joblib
 
@@ -367,12 +335,17 @@ def save_model(model: LineClassifier, out_dir: str | os.PathLike, card: dict[str
     buf = io.BytesIO()
     joblib.dump(model, buf, compress=3)
     data = buf.getvalue()
-    digest = hashlib.sha256(data).hexdigest()
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **inference.export_arrays(model._scorer))
+    arrays = buf.getvalue()
     fz: Featurizer = model.pipeline_.named_steps["features"]
     full_card: dict[str, Any] = {
         "model_file": MODEL_FILE,
-        "model_sha256": digest,
+        "model_sha256": hashlib.sha256(data).hexdigest(),
         "model_bytes": len(data),
+        "arrays_file": ARRAYS_FILE,
+        "arrays_sha256": hashlib.sha256(arrays).hexdigest(),
+        "arrays_bytes": len(arrays),
         "labels": [str(c) for c in model.classes_],
         "feature_version": FEATURE_VERSION,
         "params": {k: v for k, v in model.get_params().items() if isinstance(v, str | int | float | bool | type(None))},
@@ -388,18 +361,9 @@ def save_model(model: LineClassifier, out_dir: str | os.PathLike, card: dict[str
     card_bytes = (json.dumps(full_card, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     model_path = out / MODEL_FILE
     _atomic_write(model_path, data)
+    _atomic_write(out / ARRAYS_FILE, arrays)
     _atomic_write(out / CARD_FILE, card_bytes)
     return model_path
-
-
-def read_card(model_path: str | os.PathLike) -> dict[str, Any]:
-    card_path = Path(model_path).with_name(CARD_FILE)
-    try:
-        return json.loads(card_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ModelNotFoundError(f"model card {card_path} not found") from None
-    except (OSError, ValueError) as exc:
-        raise ModelIntegrityError(f"model card {card_path} is unreadable: {exc}") from None
 
 
 def _load_verified(path: Path, card: dict[str, Any] | None) -> LineClassifier:
@@ -488,8 +452,10 @@ def model_size(path: str | os.PathLike | None = None) -> int:
 
 
 __all__ = [
+    "ARRAYS_FILE",
     "CARD_FILE",
     "MODEL_FILE",
+    "Featurizer",
     "LineClassifier",
     "ModelError",
     "ModelIntegrityError",
@@ -499,6 +465,7 @@ __all__ = [
     "default_model_path",
     "load_default",
     "load_model",
+    "read_card",
     "save_model",
     "sha256_file",
     "viterbi",

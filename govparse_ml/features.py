@@ -28,13 +28,15 @@ from collections.abc import Sequence
 from functools import lru_cache
 from itertools import repeat
 from operator import attrgetter
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin
 
 from . import rules, schema
 from .units import Unit
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 FEATURE_VERSION = 1
 
@@ -297,7 +299,7 @@ class _Doc:
         self.pcounts = np.bincount(self.unit_of * N_PUNCT + pun, minlength=n * N_PUNCT).reshape(n, N_PUNCT)
 
 
-class Featurizer(BaseEstimator, TransformerMixin):
+class FeatureSpace:
     """Features of every unit of a list of documents, for a linear model.
 
     ``transform(X)`` takes a list of documents (each a list of :class:`Unit` or of unit
@@ -312,6 +314,15 @@ class Featurizer(BaseEstimator, TransformerMixin):
     a quarter of that for the tail), ``jieba_max_len`` (units with 2 to this many CJK
     characters are tokenized), ``window`` (neighbours on each side whose features are added),
     ``use_ngrams`` / ``use_jieba`` (for ablations).
+
+    This class needs numpy and jieba only (scipy for the sparse matrices of ``transform``),
+    so that parsing with the shipped model never imports scikit-learn; the Pipeline step
+    is its subclass :class:`govparse_ml.classifier.Featurizer`.
+
+    A unit's features split in two: those of its text alone (:meth:`text_parts`: shape,
+    punctuation, numbering, n-grams, tokens), which a scorer may cache by text, and those of
+    its place in the document (:meth:`context_parts`: position, blank lines around, how its
+    line was cut).
     """
 
     def __init__(
@@ -355,15 +366,32 @@ class Featurizer(BaseEstimator, TransformerMixin):
                 for tokens in self._doc_tokens(d):
                     if tokens:
                         token_counts.update(set(tokens))
-        self.head_vocab_ = _vocab(head_counts, self.min_df, self.max_ngrams)
+        head_vocab = _vocab(head_counts, self.min_df, self.max_ngrams)
         tail = _vocab(tail_counts, self.min_df, max(self.max_ngrams // 4, 1))
         # one hash table holds both: drop a (never seen) tail code whose salted form is a head code
-        self.tail_vocab_ = tail[~np.isin(tail ^ _TAIL_SALT, self.head_vocab_)]
-        self.tokens_ = tuple(sorted(t for t, c in token_counts.items() if c >= self.min_df))
+        return self.set_vocabulary(
+            dictionary=self.dictionary_,
+            head_vocab=head_vocab,
+            tail_vocab=tail[~np.isin(tail ^ _TAIL_SALT, head_vocab)],
+            tokens=tuple(sorted(t for t, c in token_counts.items() if c >= self.min_df)),
+        )
+
+    def set_vocabulary(
+        self, *, dictionary: tuple[str, ...], head_vocab: np.ndarray, tail_vocab: np.ndarray, tokens: tuple[str, ...]
+    ):
+        """Set what :meth:`fit` learns (the tokenizer's dictionary, the n-gram codes kept at the
+        head and at the tail, the tokens kept), as a saved model gives it back."""
+        self.dictionary_ = dictionary
+        self.head_vocab_ = head_vocab
+        self.tail_vocab_ = tail_vocab
+        self.tokens_ = tokens
         self.n_dense_ = len(self.dense_names())
+        assert self.n_dense_ == _N_DENSE, "dense_names and the column layout disagree"
         self.n_base_ = self.n_dense_ + self.head_vocab_.size + self.tail_vocab_.size + len(self.tokens_)
         self.n_features_out_ = self.n_base_ * (2 * self.window + 1) + 2 * self.window
         self.feature_version_ = FEATURE_VERSION
+        for key in self._CACHED:
+            self.__dict__.pop(key, None)
         return self
 
     # Derived look-up structures are rebuilt after unpickling rather than stored.
@@ -394,6 +422,8 @@ class Featurizer(BaseEstimator, TransformerMixin):
     # ----------------------------------------------------------------- transform
 
     def transform(self, X) -> sp.csr_matrix:
+        import scipy.sparse as sp
+
         mats = [self.transform_doc(doc) for doc in X]
         if not mats:
             return sp.csr_matrix((0, self.n_features_out_), dtype=np.float64)
@@ -406,14 +436,23 @@ class Featurizer(BaseEstimator, TransformerMixin):
     def base_parts(self, doc: Document) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
         """The features of each unit on its own (no neighbours) as coordinates: ``(n_units,
         rows, cols, values)``, columns in ``[0, n_base_)``; an entry that repeats adds up (an
-        n-gram seen twice counts 2). Nothing is sorted: this is what the classifier scores."""
+        n-gram seen twice counts 2). Nothing is sorted: this is what the classifier scores.
+        The text features (:meth:`text_parts`) and the context features
+        (:meth:`context_parts`) together."""
+        n, t_rows, t_cols, t_vals = self.text_parts(doc)
+        c_rows, c_cols, c_vals = self.context_parts(doc)
+        return n, np.concatenate((t_rows, c_rows)), np.concatenate((t_cols, c_cols)), np.concatenate((t_vals, c_vals))
+
+    def text_parts(self, doc: Document) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+        """The features of each unit's text alone, as in :meth:`base_parts`: the same for the
+        same text wherever it stands (``doc`` may be any list of texts)."""
         empty = np.zeros(0, dtype=np.int64)
         if not len(doc):
             return 0, empty, empty, np.zeros(0)
         table, token_index = self._tables()
         d = _Doc(doc)
         tokens = self._doc_tokens(d) if self.use_jieba else None
-        rows_parts, cols_parts, vals_parts = self._dense_entries(d, tokens)
+        rows_parts, cols_parts, vals_parts = self._text_dense(d, tokens)
         offset = self.n_dense_
         if self.use_ngrams:
             (head_rows, head_codes), (tail_rows, tail_codes) = self._ngram_codes(d)
@@ -434,13 +473,40 @@ class Featurizer(BaseEstimator, TransformerMixin):
         vals[:n_dense_entries] = np.concatenate(vals_parts)  # the n-gram and token hits are 1
         return d.n, rows, np.concatenate(cols_parts), vals
 
+    def context_parts(self, doc: Document) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(rows, cols, values)`` of the features of each unit's place in the document:
+        its relative position, first / last units, how its line was cut, blank lines around."""
+        n = len(doc)
+        units = list(doc) if n and isinstance(doc[0], Unit) else None
+        idx = np.arange(n)
+        rel = idx / max(n - 1, 1)
+        pos_col = _GROUP_STARTS[_POS_GROUP] + np.minimum((rel * _POS_BINS).astype(np.int64), _POS_BINS - 1)
+        flags = np.hstack(
+            [
+                (idx == 0)[:, None],
+                (idx == n - 1)[:, None],
+                (idx == 1)[:, None],
+                (idx == n - 2)[:, None],
+                _structure(units, n),
+            ]
+        )
+        f_rows, f_cols = np.divmod(np.flatnonzero(flags), flags.shape[1])
+        rows = np.concatenate((idx, f_rows, idx))
+        cols = np.concatenate((pos_col, f_cols + _CONTEXT_FLAGS_START, np.full(n, _REL_POS_COL)))
+        vals = np.concatenate((np.ones(n + f_rows.size), rel))
+        return rows, cols, vals
+
     def base_features(self, doc: Document) -> sp.csr_matrix:
         """The features of each unit on its own (no neighbours): ``n_units × n_base_``."""
+        import scipy.sparse as sp
+
         n, rows, cols, vals = self.base_parts(doc)
         return sp.csr_matrix((vals, (rows, cols)), shape=(n, self.n_base_))  # repeats add up
 
     def with_neighbours(self, base: sp.csr_matrix) -> sp.csr_matrix:
         """``[B, B of the unit before, after, 2 before, 2 after, …, edge flags]`` of a document."""
+        import scipy.sparse as sp
+
         n = base.shape[0]
         blocks = [base]
         for k in range(1, self.window + 1):
@@ -497,12 +563,13 @@ class Featurizer(BaseEstimator, TransformerMixin):
 
     # ----------------------------------------------------------------- internals
 
-    def _dense_entries(
+    def _text_dense(
         self, d: _Doc, tokens: list[tuple[str, ...] | None] | None
     ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
-        """The shape, pattern, position and structure features (the first ``n_dense_``
-        columns, see :meth:`dense_names`) as lists of ``rows``, ``cols`` and ``values``
-        arrays: one array each for the one-hot groups, the flags and the real values."""
+        """The shape, punctuation and numbering features among the first ``n_dense_`` columns
+        (see :meth:`dense_names`) as lists of ``rows``, ``cols`` and ``values`` arrays: one
+        array each for the one-hot groups, the flags and the real values. The columns of a
+        unit's place in the document are left to :meth:`context_parts`."""
         n, cp, starts, ends, counts, pcounts = d.n, d.cp, d.starts, d.ends, d.counts, d.pcounts
         lengths = ends - starts
         safe_len = np.maximum(lengths, 1)
@@ -516,7 +583,6 @@ class Featurizer(BaseEstimator, TransformerMixin):
         ratios = counts / safe_len[:, None]
         punct_ratio = (counts[:, CJK_PUNCT] + counts[:, ASCII_PUNCT]) / safe_len
         idx = np.arange(n)
-        rel = idx / max(n - 1, 1)
 
         # one-hot groups: the index of the hot column in each group, offset by the group's start
         groups = np.stack(
@@ -532,12 +598,11 @@ class Featurizer(BaseEstimator, TransformerMixin):
                 d.cls[starts + 1],
                 d.cls[np.maximum(ends, starts + 1)],
                 _PUNCT[last_cp],
-                np.minimum((rel * _POS_BINS).astype(np.int64), _POS_BINS - 1),
             ],
             axis=1,
         )
-        np.minimum(groups, _GROUP_WIDTHS - 1, out=groups)
-        groups += _GROUP_STARTS
+        np.minimum(groups, _GROUP_WIDTHS[:_POS_GROUP] - 1, out=groups)
+        groups += _GROUP_STARTS[:_POS_GROUP]
         # flags
         jieba_flags = np.zeros((n, 2), dtype=bool)
         if tokens is not None:
@@ -556,25 +621,15 @@ class Featurizer(BaseEstimator, TransformerMixin):
                 (last_cp == ord("。"))[:, None],
                 ((last_cp == ord(":")) | (last_cp == ord("：")))[:, None],
                 _start_flags(d, numbers, compact_len),
-                (idx == 0)[:, None],
-                (idx == n - 1)[:, None],
-                (idx == 1)[:, None],
-                (idx == n - 2)[:, None],
-                _structure(d.units, n),
                 jieba_flags,
             ]
         )
         f_rows, f_cols = np.divmod(np.flatnonzero(flags), flags.shape[1])
-        # real values
-        vals = np.hstack([np.minimum(np.log1p(compact_len) / np.log(256.0), 1.5)[:, None], rel[:, None], ratios])
-        n_groups, n_flags, n_vals = groups.shape[1], flags.shape[1], vals.shape[1]
-        assert _GROUPS_WIDTH + n_flags + n_vals == self.n_dense_
+        # real values: log_len, then (after rel_pos, a context column) the class ratios
+        vals = np.hstack([np.minimum(np.log1p(compact_len) / np.log(256.0), 1.5)[:, None], ratios])
+        n_groups, n_vals = groups.shape[1], vals.shape[1]
         rows = [np.repeat(idx, n_groups), f_rows, np.repeat(idx, n_vals)]
-        cols = [
-            groups.ravel(),
-            f_cols + _GROUPS_WIDTH,
-            np.tile(np.arange(_GROUPS_WIDTH + n_flags, self.n_dense_), n),
-        ]
+        cols = [groups.ravel(), _TEXT_FLAG_COLS[f_cols], np.tile(_TEXT_VALUE_COLS, n)]
         values = [np.ones(n * n_groups), np.ones(f_rows.size), vals.ravel()]
         return rows, cols, values
 
@@ -652,6 +707,23 @@ _GROUP_WIDTHS = np.array(
 )
 _GROUP_STARTS = np.concatenate(([0], np.cumsum(_GROUP_WIDTHS)[:-1]))
 _GROUPS_WIDTH = int(_GROUP_WIDTHS.sum())
+_POS_GROUP = 11  # the last group, position in the document, is a context feature
+# Flag columns (see dense_names): punctuation present / 3+ times, bar at start / end, final
+# 。 / ：, start flags — text; first / last / second / second-last unit, line cut, blank
+# lines — context; jieba flags — text. Then the values: log_len, rel_pos (context), ratios.
+_N_TEXT_FLAGS_BEFORE = 2 * len(PUNCT_GROUPS) + 4 + len(START_NAMES)
+_N_CONTEXT_FLAGS = 4 + len(_CUTS) + 4
+_CONTEXT_FLAGS_START = _GROUPS_WIDTH + _N_TEXT_FLAGS_BEFORE
+_TEXT_FLAG_COLS = np.concatenate(
+    (
+        np.arange(_GROUPS_WIDTH, _CONTEXT_FLAGS_START),
+        _CONTEXT_FLAGS_START + _N_CONTEXT_FLAGS + np.arange(2),
+    )
+)
+_VALUES_START = _CONTEXT_FLAGS_START + _N_CONTEXT_FLAGS + 2
+_REL_POS_COL = _VALUES_START + 1
+_TEXT_VALUE_COLS = np.concatenate(([_VALUES_START], _VALUES_START + 2 + np.arange(N_CLASSES)))
+_N_DENSE = _VALUES_START + 2 + N_CLASSES
 _LINE, _PART, _CUT = attrgetter("line"), attrgetter("part"), attrgetter("cut")
 
 
@@ -741,6 +813,8 @@ def _vocab(counts: Counter[int], min_df: int, max_size: int) -> np.ndarray:
 
 def _shift(m: sp.csr_matrix, k: int) -> sp.csr_matrix:
     """Row i of the result is row i+k of ``m`` (zeros outside)."""
+    import scipy.sparse as sp
+
     n = m.shape[0]
     indptr = m.indptr
     if abs(k) >= n:

@@ -27,7 +27,8 @@ def parse(
     """Parse the plain text of a report into a checked :class:`Report`.
 
     ``model`` is ``"default"`` (the shipped line classifier, loaded once), ``None`` (rules
-    only) or a loaded model (see :func:`govparse_ml.classifier.load_model`).
+    only) or a loaded model (see :func:`govparse_ml.classifier.load_model` and
+    :func:`govparse_ml.inference.load_arrays`).
     """
     if not isinstance(text, str):
         hint = (
@@ -185,6 +186,26 @@ def _looks_binary(text: str) -> bool:
     return len(_CONTROL.findall(sample)) > max(8, len(sample) // 50)
 
 
+def clear_caches() -> None:
+    """Empty the caches keyed by line text (rule labels, cell pieces, tokens, the model's text
+    scores). They make a corpus fast, since table labels and headings recur from report to
+    report; each is bounded, so this is for measuring or for freeing memory, never needed."""
+    from . import features, normalize, readings, rules
+
+    for cached in (
+        normalize.normalize_line,
+        rules.compact,
+        rules._label_text,
+        tables._cell_pieces,
+        tables._find_hits,
+        features._tokens,
+        readings.parse_value,
+    ):
+        cached.cache_clear()
+    if _default_model is not None and hasattr(_default_model, "clear_cache"):
+        _default_model.clear_cache()
+
+
 _default_model: Any = None
 _default_loaded = False
 
@@ -197,12 +218,10 @@ def _resolve_model(model: ModelArg, warnings: list[str]) -> UnitModel | None:
         return model
     if not _default_loaded:
         _default_loaded = True
+        from . import inference
+
         try:
-            from . import classifier
-        except ImportError:
-            return None
-        try:
-            _default_model = classifier.load_default()
+            _default_model = inference.load_default()
         except Exception as exc:  # missing, corrupt or tampered: rules, and say so
             _default_model = exc
     if isinstance(_default_model, Exception):

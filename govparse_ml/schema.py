@@ -10,7 +10,7 @@ See ``shared/spec/tables.md`` for the prose version.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from typing import Literal
 
 FormatVersion = Literal["2019", "2021"]
@@ -48,11 +48,16 @@ class TableSpec:
     # (their key also names a column, e.g. 总计).
     late_rows: frozenset[str] = field(default_factory=frozenset)
 
+    @cached_property
+    def _row_positions(self) -> dict[str, int]:
+        return {row.id: i for i, row in enumerate(self.rows)}
+
     def row(self, row_id: str) -> RowSpec:
-        for row in self.rows:
-            if row.id == row_id:
-                return row
-        raise KeyError(row_id)
+        return self.rows[self._row_positions[row_id]]
+
+    def row_index(self, row_id: str) -> int:
+        """The row's place in the table (0 for the first row)."""
+        return self._row_positions[row_id]
 
     def cell_ids(self) -> list[tuple[str, str]]:
         return [(row.id, col.id) for row in self.rows for col in row.columns]

@@ -363,7 +363,7 @@ def _segment(
         else:
             row = pending[-1]
             groups.append(Group(current, (row,), (len(spec.row(row).columns),), values, seg.lead, lines))
-        last_row[current] = max(last_row.get(current, -1), _row_index(spec, pending[-1]))
+        last_row[current] = max(last_row.get(current, -1), spec.row_index(pending[-1]))
         pending = []
     if review:
         rows = specs["review_litigation"].rows
@@ -372,10 +372,6 @@ def _segment(
             Group("review_litigation", tuple(r.id for r in rows), widths, review, 0, sorted(set(review_lines)))
         )
     return groups, seen
-
-
-def _row_index(spec: schema.TableSpec, row_id: str) -> int:
-    return next(i for i, r in enumerate(spec.rows) if r.id == row_id)
 
 
 def _next_row_named(spec: schema.TableSpec, segments: list[_Segment], k: int, last: int) -> str | None:

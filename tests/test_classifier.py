@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 from conftest import seed_names, seed_text
 
-from govparse_ml import classifier, labeling, pipeline
+from govparse_ml import classifier, inference, labeling, pipeline
 from govparse_ml.classifier import (
+    ARRAYS_FILE,
     CARD_FILE,
     MODEL_FILE,
     LineClassifier,
@@ -181,7 +182,7 @@ def test_cli_refuses_untrusted_model_and_accepts_it_with_trust(saved: Path, caps
 
 def copy_model(src: Path, dst: Path) -> Path:
     dst.mkdir(parents=True, exist_ok=True)
-    for name in (MODEL_FILE, CARD_FILE):
+    for name in (MODEL_FILE, ARRAYS_FILE, CARD_FILE):
         shutil.copy(src / name, dst / name)
     return dst
 
@@ -204,16 +205,16 @@ def test_tampered_model_is_refused_before_unpickling(saved: Path, tmp_path: Path
 
 
 def reset_default(monkeypatch, models: Path) -> None:
-    monkeypatch.setattr(classifier, "models_dir", lambda: models)
+    monkeypatch.setattr(inference, "models_dir", lambda: models)
     monkeypatch.setattr(pipeline, "_default_loaded", False, raising=False)
     monkeypatch.setattr(pipeline, "_default_model", None, raising=False)
 
 
 def test_parse_falls_back_to_rules_on_a_tampered_model(saved: Path, tmp_path: Path, monkeypatch) -> None:
     d = copy_model(saved, tmp_path / "m")
-    data = bytearray((d / MODEL_FILE).read_bytes())
+    data = bytearray((d / ARRAYS_FILE).read_bytes())  # what parse loads
     data[100] ^= 0xFF
-    (d / MODEL_FILE).write_bytes(bytes(data))
+    (d / ARRAYS_FILE).write_bytes(bytes(data))
     reset_default(monkeypatch, d)
     report = parse(seed_text(seed_names()[0]))
     assert any("line classifier not used" in w and "does not match" in w for w in report.warnings)

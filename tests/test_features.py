@@ -7,7 +7,8 @@ import pytest
 from conftest import seed_names, seed_text
 
 from govparse_ml import features
-from govparse_ml.features import FEATURE_VERSION, Featurizer
+from govparse_ml.classifier import Featurizer
+from govparse_ml.features import FEATURE_VERSION
 from govparse_ml.normalize import split_lines
 from govparse_ml.units import split_units
 
@@ -162,6 +163,27 @@ def test_base_parts_match_base_features(fitted: Featurizer) -> None:
     names = fitted.dense_names()
     len_bins = [i for i, name in enumerate(names) if name.startswith("len_bin=")]
     assert (dense[:, len_bins].sum(axis=1) == 1).all()
+
+
+def test_text_features_depend_on_the_text_only(fitted: Featurizer) -> None:
+    """text_parts of a unit are the same wherever the unit stands; context_parts hold the rest."""
+    units = seed_units(seed_names()[2])
+    n, rows, cols, vals = fitted.text_parts(units)
+    whole = np.zeros((n, fitted.n_base_))
+    np.add.at(whole, (rows, cols), vals)
+    picked = [3, len(units) // 2, len(units) - 1]
+    m, rows, cols, vals = fitted.text_parts([units[i].text for i in reversed(picked)])
+    alone = np.zeros((m, fitted.n_base_))
+    np.add.at(alone, (rows, cols), vals)
+    assert np.array_equal(alone[::-1], whole[picked])
+    c_rows, c_cols, _ = fitted.context_parts(units)
+    context = {fitted.dense_names()[c] for c in np.unique(c_cols)}
+    assert context >= {"first_unit", "last_unit", "rel_pos"} and all(
+        name.startswith(("pos_bin=", "first_", "last_", "second_", "cut=", "part_", "line_", "blank_", "rel_pos"))
+        for name in context
+    )
+    assert not set(np.unique(c_cols)) & set(np.unique(cols))  # the two parts never share a column
+    assert (np.bincount(c_rows, minlength=len(units)) >= 2).all()  # every unit has a position
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,282 @@
+"""The line classifier at parse time: plain arrays, scored per unit, no pickle, no scikit-learn.
+
+:class:`~govparse_ml.classifier.LineClassifier` is the scikit-learn estimator that is trained,
+evaluated and saved as ``line_classifier.joblib``. What ``parse`` needs of it is a linear
+model: its weights, the featurizer's vocabularies and the label set. :func:`export_arrays`
+takes those out into ``line_classifier.npz``, which :func:`load_default` reads with
+``numpy.load(allow_pickle=False)``: nothing in the file can run code, and loading imports
+neither scikit-learn nor scipy (a second saved at every start of the command line tool).
+The file's SHA-256 is checked against the card before it is read, like the joblib file's.
+
+:class:`UnitScorer` gives the same probabilities as the estimator (a test checks it). The
+weights are split per neighbour offset; a unit's own features are scored once against all of
+them; unit i then sums the scores of units i-2…i+2 at their offsets. The part of a unit's
+score that comes from its text alone (shape, n-grams, tokens) is cached by text: table labels
+and standard headings repeat from report to report, so in a corpus most units are scored
+from the cache and only their place in the document is featurised anew.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .features import FEATURE_VERSION, FeatureSpace
+from .reader import InputError
+from .units import Unit
+
+MODEL_FILE = "line_classifier.joblib"
+ARRAYS_FILE = "line_classifier.npz"
+CARD_FILE = "line_classifier.json"
+
+# The featurizer's constructor parameters, stored in the arrays file as integers.
+_SPACE_PARAMS = (
+    "ngram_max",
+    "head_chars",
+    "tail_chars",
+    "min_df",
+    "max_ngrams",
+    "jieba_max_len",
+    "window",
+    "use_ngrams",
+    "use_jieba",
+)
+
+
+class ModelError(InputError):
+    """The line classifier cannot be used; the message says why. ``parse`` falls back to the rules."""
+
+
+class ModelNotFoundError(ModelError):
+    pass
+
+
+class ModelIntegrityError(ModelError):
+    """The model file does not match its card, or cannot be read."""
+
+
+class ModelVersionError(ModelError):
+    """The model was trained on other features than this version of the code computes."""
+
+
+# --------------------------------------------------------------------------- scorer
+
+
+class UnitScorer:
+    """Class probabilities of the units of a document from a linear model over
+    :class:`~govparse_ml.features.FeatureSpace` features of each unit and its neighbours.
+
+    ``weights`` is ``n_base × (n_offsets · k)``: the block of offset ``offsets[b]`` holds the
+    weights of the features of the unit at that offset; ``edge_weights`` (``2·window × k``)
+    the weights of "no unit k before / after". ``cache_size`` bounds the text cache (rows of
+    ``n_offsets · k`` floats; it starts afresh when full).
+    """
+
+    def __init__(
+        self,
+        space: FeatureSpace,
+        classes: np.ndarray,
+        weights: np.ndarray,
+        edge_weights: np.ndarray,
+        intercept: np.ndarray,
+        offsets: Sequence[int],
+        cache_size: int = 1 << 15,
+    ) -> None:
+        self.space = space
+        self.classes_ = np.asarray(classes)
+        self.weights = np.ascontiguousarray(weights, dtype=np.float64)
+        self.edge_weights = np.ascontiguousarray(edge_weights, dtype=np.float64)
+        self.intercept = np.asarray(intercept, dtype=np.float64)
+        self.offsets = [int(o) for o in offsets]
+        self.cache_size = cache_size
+        self.clear_cache()
+
+    def clear_cache(self) -> None:
+        self._cache_rows = np.empty((self.cache_size, self.weights.shape[1]))
+        self._cache_index: dict[str, int] = {}
+
+    def _text_scores(self, texts: list[str]) -> np.ndarray:
+        """``len(texts) × (n_offsets · k)``: each text's own features times every offset's weights."""
+        index = self._cache_index
+        missing = [t for t in dict.fromkeys(texts) if t not in index]
+        if len(missing) > self.cache_size:  # a huge document: score it without the cache
+            return self._product(*self.space.text_parts(texts))
+        if len(index) + len(missing) > self.cache_size:
+            index.clear()
+        if missing:
+            start = len(index)
+            self._cache_rows[start : start + len(missing)] = self._product(*self.space.text_parts(missing))
+            index.update(zip(missing, range(start, start + len(missing)), strict=True))
+        return self._cache_rows[[index[t] for t in texts]]
+
+    def _product(self, n: int, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray) -> np.ndarray:
+        """``B @ weights`` for the coordinates of a sparse ``B`` (repeats add up), in numpy."""
+        width = self.weights.shape[1]
+        contrib = self.weights[cols] * vals[:, None]
+        flat = (rows[:, None] * width + np.arange(width)).ravel()
+        return np.bincount(flat, weights=contrib.ravel(), minlength=n * width).reshape(n, width)
+
+    def doc_scores(self, doc: Sequence[Unit] | Sequence[str]) -> np.ndarray:
+        """Linear scores (n_units × k) of one document."""
+        n = len(doc)
+        k = len(self.classes_)
+        texts = [u.text for u in doc] if n and isinstance(doc[0], Unit) else [str(t) for t in doc]
+        z = self._text_scores(texts)
+        z = z + self._product(n, *self.space.context_parts(doc))  # a copy: the cache stays as it is
+        scores = z[:, :k] + self.intercept
+        for b, off in enumerate(self.offsets[1:], start=1):
+            # unit i gets the weights of offset `off` applied to unit i+off's features
+            block = z[:, b * k : (b + 1) * k]
+            if off < 0 and -off < n:
+                scores[-off:] += block[: n + off]
+            elif off > 0 and off < n:
+                scores[: n - off] += block[off:]
+        for j in range(1, self.space.window + 1):  # no unit j before / after: the edge flags
+            scores[: min(j, n)] += self.edge_weights[2 * (j - 1)]
+            scores[max(n - j, 0) :] += self.edge_weights[2 * (j - 1) + 1]
+        return scores
+
+    def doc_log_proba(self, doc: Sequence[Unit] | Sequence[str]) -> np.ndarray:
+        s = self.doc_scores(doc)
+        s -= s.max(axis=1, keepdims=True)
+        s -= np.log(np.exp(s).sum(axis=1, keepdims=True))
+        return s
+
+    def predict_units(self, units: list[Unit]) -> tuple[list[str], list[float]]:
+        """The labelling protocol (:class:`govparse_ml.labeling.UnitModel`): the likeliest
+        label of every unit of one document and its probability."""
+        if not units:
+            return [], []
+        proba = np.exp(self.doc_log_proba(units))
+        path = proba.argmax(axis=1)
+        return self.classes_[path].tolist(), proba[np.arange(len(path)), path].tolist()
+
+
+# --------------------------------------------------------------------------- arrays file
+
+
+def export_arrays(scorer: UnitScorer) -> dict[str, np.ndarray]:
+    """The arrays that make up a scorer, for ``numpy.savez``: numbers and strings only."""
+    space = scorer.space
+    return {
+        "feature_version": np.array(FEATURE_VERSION),
+        "space_params": np.array([int(getattr(space, p)) for p in _SPACE_PARAMS], dtype=np.int64),
+        "dictionary": np.array(space.dictionary_, dtype=str),
+        "head_vocab": space.head_vocab_,
+        "tail_vocab": space.tail_vocab_,
+        "tokens": np.array(space.tokens_, dtype=str),
+        "classes": np.array([str(c) for c in scorer.classes_], dtype=str),
+        "weights": scorer.weights,
+        "edge_weights": scorer.edge_weights,
+        "intercept": scorer.intercept,
+        "offsets": np.array(scorer.offsets, dtype=np.int64),
+    }
+
+
+def scorer_from_arrays(arrays: Any) -> UnitScorer:
+    """A :class:`UnitScorer` from what :func:`export_arrays` wrote (a mapping of arrays)."""
+    params = dict(zip(_SPACE_PARAMS, (int(x) for x in arrays["space_params"]), strict=True))
+    space = FeatureSpace(**{p: bool(v) if p.startswith("use_") else v for p, v in params.items()})
+    space.set_vocabulary(
+        dictionary=tuple(str(w) for w in arrays["dictionary"]),
+        head_vocab=np.asarray(arrays["head_vocab"], dtype=np.int64),
+        tail_vocab=np.asarray(arrays["tail_vocab"], dtype=np.int64),
+        tokens=tuple(str(t) for t in arrays["tokens"]),
+    )
+    space.prepare()
+    return UnitScorer(
+        space,
+        np.array([str(c) for c in arrays["classes"]], dtype=object),
+        arrays["weights"],
+        arrays["edge_weights"],
+        arrays["intercept"],
+        arrays["offsets"].tolist(),
+    )
+
+
+def models_dir() -> Path:
+    """Where the shipped model lives: ``models/`` beside the package (an installed checkout)."""
+    return Path(__file__).resolve().parent.parent / "models"
+
+
+def read_card(model_path: str | os.PathLike) -> dict[str, Any]:
+    card_path = Path(model_path).with_name(CARD_FILE)
+    try:
+        return json.loads(card_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelNotFoundError(f"model card {card_path} not found") from None
+    except (OSError, ValueError) as exc:
+        raise ModelIntegrityError(f"model card {card_path} is unreadable: {exc}") from None
+
+
+def load_arrays(path: str | os.PathLike, card: dict[str, Any] | None = None) -> UnitScorer:
+    """A scorer from an arrays file, checked against ``card`` (SHA-256, feature version) when given.
+
+    The file is read with ``allow_pickle=False``: an arrays file cannot run code, so, unlike
+    a joblib file, one from elsewhere needs no trust to be loaded.
+    """
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise ModelNotFoundError(f"model file {p} not found") from None
+    except OSError as exc:
+        raise ModelIntegrityError(f"model file {p} is unreadable: {exc}") from None
+    if card is not None:
+        expected = card.get("arrays_sha256")
+        actual = hashlib.sha256(data).hexdigest()
+        if expected != actual:
+            raise ModelIntegrityError(
+                f"model file {p} does not match its card (SHA-256 {actual[:12]}…, card says "
+                f"{str(expected)[:12]}…): refusing to load it"
+            )
+        if card.get("feature_version") != FEATURE_VERSION:
+            raise ModelVersionError(
+                f"model {p} was trained on feature version {card.get('feature_version')}, this code computes "
+                f"version {FEATURE_VERSION}: retrain it (govparse-ml train)"
+            )
+    import io
+
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            version = int(arrays["feature_version"])
+            if version != FEATURE_VERSION:
+                raise ModelVersionError(
+                    f"model {p} was trained on feature version {version}, this code computes "
+                    f"version {FEATURE_VERSION}: retrain it (govparse-ml train)"
+                )
+            scorer = scorer_from_arrays(arrays)
+    except ModelError:
+        raise
+    except Exception as exc:
+        raise ModelIntegrityError(f"model file {p} is corrupt: {type(exc).__name__}: {exc}") from None
+    from .document import LABELS
+
+    unknown = sorted(set(scorer.classes_) - set(LABELS))
+    if unknown:
+        raise ModelIntegrityError(f"model {p} predicts unknown labels {unknown}")
+    if scorer.weights.shape[1] != len(scorer.offsets) * len(scorer.classes_):
+        raise ModelIntegrityError(f"model {p} is inconsistent: weights of shape {scorer.weights.shape}")
+    return scorer
+
+
+def load_default() -> UnitScorer:
+    """The shipped model for parsing (``models/line_classifier.npz`` beside the package),
+    checked against its card's SHA-256 and feature version before it is read.
+
+    Raises :class:`ModelError` (missing, tampered, corrupt or outdated); ``parse`` then uses
+    the rules and says so in ``Report.warnings``.
+    """
+    path = models_dir() / ARRAYS_FILE
+    if not path.exists():
+        raise ModelNotFoundError(
+            f"no shipped model at {path} (a checkout installed with `pip install -e .` has one; "
+            "or train one: govparse-ml train)"
+        )
+    return load_arrays(path, read_card(path))
