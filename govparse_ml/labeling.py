@@ -44,8 +44,8 @@ def label_units(
     for i, unit in enumerate(units):
         # A few patterns are surer than any model: a page number is never table text, even
         # inside a table, where the model has seen few of them.
-        rule = rules.label_one(unit)
-        if rule.why in rules.DECISIVE and out[i].label != rule.label:
+        rule = rules.decisive_label(unit)
+        if rule is not None and out[i].label != rule.label:
             out[i] = UnitLabel(rule.label, rule.confidence, "rule")
     unsure = [i for i, conf in enumerate(confidences) if conf < threshold]
     if unsure:

@@ -131,6 +131,18 @@ def is_section_heading(text: str) -> bool:
     return not _DIGIT.search(rest) and not _TABLE_WORD.search(rest)
 
 
+def decisive_label(unit: Unit) -> RuleLabel | None:
+    """The label of a rule in :data:`DECISIVE` that fires on the unit (a page number), or None.
+
+    What the labelling stage asks of every unit the model labels: so it runs only these
+    patterns, not the whole rule set (the compact form of a page number is under 40 characters).
+    """
+    if len(unit.text) > 40:
+        return None
+    label = _label_text(unit.text)
+    return label if label.why in DECISIVE else None
+
+
 def label_one(unit: Unit) -> RuleLabel:
     """The label of a unit from its own text, before neighbours are looked at."""
     return _label_text(unit.text)
