@@ -209,7 +209,22 @@ def _tokens(words: tuple[str, ...], text: str) -> tuple[str, ...]:
     """The words of 2+ characters jieba finds in the CJK characters of ``text`` (cached:
     table labels repeat from report to report)."""
     core = _NON_CJK.sub("", text)
-    return tuple(t for t in _tokenizer(words).lcut(core, HMM=False) if len(t) >= 2)
+    if len(core) < 2:
+        return ()
+    # jieba's own segmentation (prefix DAG, then the likeliest route), called directly: the
+    # text is one run of CJK characters already, so cut()'s splitting and generators add
+    # nothing but time (a third of the featurizer's on new text).
+    tk = _tokenizer(words)
+    route: dict[int, tuple[float, int]] = {}
+    tk.calc(core, tk.get_DAG(core), route)
+    out = []
+    x = 0
+    while x < len(core):
+        y = route[x][1] + 1
+        if y - x >= 2:
+            out.append(core[x:y])
+        x = y
+    return tuple(out)
 
 
 _NON_CJK = re.compile(r"[^\u4e00-\u9fff]+")

@@ -4,8 +4,8 @@
 evaluated and saved as ``line_classifier.joblib``. What ``parse`` needs of it is a linear
 model: its weights, the featurizer's vocabularies and the label set. :func:`export_arrays`
 takes those out into ``line_classifier.npz``, which :func:`load_default` reads with
-``numpy.load(allow_pickle=False)``: nothing in the file can run code, and loading imports
-neither scikit-learn nor scipy (a second saved at every start of the command line tool).
+``numpy.load(allow_pickle=False)``: nothing in the file can run code, and loading does not
+import scikit-learn (a second saved at every start of the command line tool).
 The file's SHA-256 is checked against the card before it is read, like the joblib file's.
 
 :class:`UnitScorer` gives the same probabilities as the estimator (a test checks it). The
@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from .features import FEATURE_VERSION, FeatureSpace
 from .reader import InputError
@@ -116,11 +117,19 @@ class UnitScorer:
         return self._cache_rows[[index[t] for t in texts]]
 
     def _product(self, n: int, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray) -> np.ndarray:
-        """``B @ weights`` for the coordinates of a sparse ``B`` (repeats add up), in numpy."""
-        width = self.weights.shape[1]
-        contrib = self.weights[cols] * vals[:, None]
-        flat = (rows[:, None] * width + np.arange(width)).ravel()
-        return np.bincount(flat, weights=contrib.ravel(), minlength=n * width).reshape(n, width)
+        """``B @ weights`` for the coordinates of a sparse ``B`` (repeats add up).
+
+        scipy's COO product is one pass in C over the entries; gathering the weight rows in
+        numpy instead was 20 times slower (0.12 against 2.4 ms for the 16,000 entries of a
+        301-unit report)."""
+        return sp.coo_matrix((vals, (rows, cols)), shape=(n, self.weights.shape[0])) @ self.weights
+
+    def _context_product(self, n: int, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray) -> np.ndarray:
+        """``B @ weights`` for the context features: a few dozen columns, so a dense ``n × c``
+        matrix of them times those rows of the weights."""
+        used, index = np.unique(cols, return_inverse=True)
+        dense = np.bincount(rows * used.size + index, weights=vals, minlength=n * used.size)
+        return dense.reshape(n, used.size) @ self.weights[used]
 
     def doc_scores(self, doc: Sequence[Unit] | Sequence[str]) -> np.ndarray:
         """Linear scores (n_units × k) of one document."""
@@ -128,7 +137,7 @@ class UnitScorer:
         k = len(self.classes_)
         texts = [u.text for u in doc] if n and isinstance(doc[0], Unit) else [str(t) for t in doc]
         z = self._text_scores(texts)
-        z = z + self._product(n, *self.space.context_parts(doc))  # a copy: the cache stays as it is
+        z = z + self._context_product(n, *self.space.context_parts(doc))  # a copy: the cache stays as it is
         scores = z[:, :k] + self.intercept
         for b, off in enumerate(self.offsets[1:], start=1):
             # unit i gets the weights of offset `off` applied to unit i+off's features
