@@ -210,8 +210,11 @@ def scorer_from_arrays(arrays: Any) -> UnitScorer:
 
 
 def models_dir() -> Path:
-    """Where the shipped model lives: ``models/`` beside the package (an installed checkout)."""
-    return Path(__file__).resolve().parent.parent / "models"
+    """Where the shipped model lives: ``govparse_ml/models`` in an installed wheel, else
+    ``models/`` of the checkout the package runs from (an editable install)."""
+    package = Path(__file__).resolve().parent
+    installed = package / "models"
+    return installed if (installed / CARD_FILE).exists() else package.parent / "models"
 
 
 def read_card(model_path: str | os.PathLike) -> dict[str, Any]:
@@ -285,7 +288,7 @@ def load_default() -> UnitScorer:
     path = models_dir() / ARRAYS_FILE
     if not path.exists():
         raise ModelNotFoundError(
-            f"no shipped model at {path} (a checkout installed with `pip install -e .` has one; "
+            f"no shipped model at {path} (an install from the repository carries one; "
             "or train one: govparse-ml train)"
         )
     return load_arrays(path, read_card(path))
