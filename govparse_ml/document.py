@@ -143,12 +143,20 @@ class Reading:
     """An ambiguous piece of text and the reading the parser chose for it."""
 
     table: str
-    row: str
+    row: str  # the row id; "*" for the review table's three rows read as one run
     raw: str
     chosen: list[int | float | None]
     alternatives: int  # how many readings were possible
     reason: str
     lines: list[int] = field(default_factory=list)
+    cells: list[str] = field(default_factory=list)  # "table.row.col" of each chosen value, in order
+    # "identities": no other reading satisfies as many identities of the format; "prior": several
+    # do, and the likeliest under the prior of realistic values was chosen (review these cells).
+    decided_by: str | None = None
+    log_prior: float | None = None  # of the chosen reading
+    # The best other readings, best first (at most 5): {"values": [...], "identities": how many
+    # identities of the format hold with it, "log_prior": its log prior, "why": why it lost}.
+    others: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -3,18 +3,24 @@
 A row's text does not always say which number is in which cell: digits glued together
 (``640020470`` for seven cells), a stray page number, cells left out. For each row (a
 *group*: one schema row, or the three rows of the review table that are written as one run
-of fifteen numbers) this module lists the candidate readings, prunes them with the row's own
-identity (total = sum of the parts), then picks one candidate per group so that the most
-identities of the whole table hold, with a plausibility prior as the tie-break.
+of fifteen numbers) this module lists the candidate readings, prunes them with the hard
+constraints and the row's own identity (total = sum of the parts), then picks one candidate
+per group: a reading in which every identity of the table holds if there is one (rows tied
+by relations are solved jointly and exactly), and among such readings the likeliest under a
+prior of what real reports look like. ``explain`` lists the alternatives for the user.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
+import operator
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from . import schema
 
@@ -104,13 +110,14 @@ def _row_ok(cells: Cells, start: int, width: int) -> bool:
 
 
 def candidates(group: Group, version: schema.FormatVersion) -> tuple[list[Cells], str]:
-    """Possible readings of a group as cells, the row identities applied, and why there are several."""
-    totals = row_totals(version)
-    checked = [
-        (sum(group.widths[:i]), w)
-        for i, (r, w) in enumerate(zip(group.rows, group.widths, strict=True))
-        if (group.table, r) in totals
-    ]
+    """Possible readings of a group as cells, the row identities applied, and why there are several.
+
+    Glued digits are cut every way the hard constraints allow (no leading zeros; a sign only in a
+    signed column, a decimal point only in an amount column), and the cuts for which a row's
+    total is not the sum of its parts are dropped. Only if no cut is left are they kept anyway,
+    and the checks will say so.
+    """
+    checked = _checked(group, version)
     raws: list[str | None] = [None if v.blank else v.raw for v in group.values]
     n = group.size
     if len(raws) == n:
@@ -124,18 +131,101 @@ def candidates(group: Group, version: schema.FormatVersion) -> tuple[list[Cells]
         cands = [tuple(r for i, r in enumerate(raws) if i not in d) for d in drops]
         return _prune(_unique(cands), checked), f"{extra} number{'s' if extra > 1 else ''} too many"
     if any(v.glued or v.numbered_tail for v in group.values):
-        cands = list(itertools.islice(_glued_readings(group.values, n, checked), MAX_CANDIDATES))
-        if cands:
-            return _unique(cands), "digits glued together"
-        # No cut satisfies the row identities: the best cut regardless, and the checks will say so.
-        cands = list(itertools.islice(_glued_readings(group.values, n, []), MAX_CANDIDATES))
-        if cands:
-            return _unique(cands), "digits glued together (no reading satisfies the row identities)"
+        found = _glued_candidates(group, version, checked)
+        if found is not None:
+            return found
     missing = n - len(raws)
     left = tuple(raws + [None] * missing)
     right = tuple([None] * missing + raws)
     order = [right, left] if group.lead >= missing else [left, right]
     return _unique(order), "cells missing"
+
+
+def _checked(group: Group, version: schema.FormatVersion) -> list[tuple[int, int]]:
+    """``(first cell, width)`` of the rows of a group whose last cell is the sum of the others."""
+    totals = row_totals(version)
+    return [
+        (sum(group.widths[:i]), w)
+        for i, (r, w) in enumerate(zip(group.rows, group.widths, strict=True))
+        if (group.table, r) in totals
+    ]
+
+
+def _glued_candidates(
+    group: Group, version: schema.FormatVersion, checked: list[tuple[int, int]]
+) -> tuple[list[Cells], str] | None:
+    n = group.size
+    kinds = _kinds(group, version)
+
+    def search(values: list[RawValue], checks: list[tuple[int, int]], strict: bool) -> list[Cells]:
+        found: Iterator[Cells] = _glued_readings(values, n, checks)
+        if strict:
+            found = (c for c in found if _admissible(c, kinds))
+        return _unique(list(itertools.islice(found, MAX_CANDIDATES)))
+
+    cands = search(group.values, checked, True)
+    why = "digits glued together"
+    best = max((_verified(c, checked) for c in cands), default=-1)
+    if checked and best < len(checked):
+        # Numbers before or after the run that keep a row total from being checked, or from
+        # holding: a page number (``— 1 —``, ``2/7``) between the table's header and its values.
+        for values, dropped in _without_strays(group.values):
+            trial = search(values, checked, True)
+            score = max((_verified(c, checked) for c in trial), default=-1)
+            if score > best:
+                best, cands = score, trial
+                why = f"digits glued together, {dropped} stray number{'s' if dropped > 1 else ''} before or after them dropped"
+    if cands:
+        return cands, why
+    # No cut satisfies the row identities: the cuts regardless, and the checks will say so.
+    for strict in (True, False):
+        cands = search(group.values, [], strict)
+        if cands:
+            return cands, "digits glued together (no reading satisfies the row identities)"
+    return None
+
+
+def _without_strays(values: list[RawValue]) -> Iterator[tuple[list[RawValue], int]]:
+    """The values without the short unglued numbers (or null marks) before and after the glued run."""
+
+    def stray(v: RawValue) -> bool:
+        return not (v.glued or v.numbered_tail or v.blank)
+
+    head = 0
+    while head < len(values) and stray(values[head]):
+        head += 1
+    tail = 0
+    while tail < len(values) - head and stray(values[len(values) - 1 - tail]):
+        tail += 1
+    options = {(head, 0), (0, tail), (head, tail)} - {(0, 0)}
+    for h, t in sorted(options):
+        if h <= 3 and t <= 2 and h + t < len(values):
+            yield values[h : len(values) - t], h + t
+
+
+def _kinds(group: Group, version: schema.FormatVersion) -> tuple[schema.ValueKind, ...]:
+    spec = schema.tables(version)[group.table]
+    return tuple(col.kind for row, w in zip(group.rows, group.widths, strict=True) for col in spec.row(row).columns[:w])
+
+
+def _admissible(cells: Cells, kinds: tuple[schema.ValueKind, ...]) -> bool:
+    """No negative count and no decimal count: the hard constraints of the format."""
+    for raw, kind in zip(cells, kinds, strict=False):
+        if raw is None or kind == "amount":
+            continue
+        if "." in raw or (kind == "count" and raw.startswith("-")):
+            return False
+    return True
+
+
+def _verified(cells: Cells, checked: list[tuple[int, int]]) -> int:
+    """How many row totals of a reading can be checked and hold."""
+    ok = 0
+    for start, width in checked:
+        nums = [_num(c) for c in cells[start : start + width]]
+        if None not in nums and abs(sum(nums[:-1]) - nums[-1]) < 1e-6:  # type: ignore[arg-type, operator]
+            ok += 1
+    return ok
 
 
 def _prune(cands: list[Cells], checked: list[tuple[int, int]]) -> list[Cells]:
@@ -161,45 +251,101 @@ def _glued_readings(values: list[RawValue], n: int, checked: list[tuple[int, int
             options += [v.raw[:-k] for k in (1, 2) if len(v.raw) > k and v.raw[:-k][-1:].isdigit()]
         variants.append(options)
     budget = [MAX_CUT_STEPS]  # shared by the variants
-    whole_row = checked == [(0, n)]
+    widths = _row_widths(checked, n)
     for texts in itertools.product(*variants):
-        if whole_row and len(texts) == 1 and texts[0].isdigit():
-            # One run of digits for one row with a total: choose the total, then cut the rest.
-            yield from _cut_row_with_total(texts[0], n, budget)
+        if widths and all(t.isdigit() and t.isascii() for t in texts) and not any(v.blank for v in values):
+            # Plain digits, and every row has a total: cut row by row, each row's span once.
+            yield from _cut_rows(list(texts), widths, budget)
             continue
         tokens = [(t, v.blank, v.glued or v.numbered_tail) for t, v in zip(texts, values, strict=True)]
         yield from _cut_tokens(tokens, n, ends, budget)
 
 
-def _cut_row_with_total(digits: str, n: int, budget: list[int]) -> Iterator[Cells]:
-    """Cuts of ``digits`` into ``n - 1`` parts followed by their sum.
+def _row_widths(checked: list[tuple[int, int]], n: int) -> tuple[int, ...] | None:
+    """The widths of the rows if every row of the group has a total, else None."""
+    if not checked or sum(w for _, w in checked) != n:
+        return None
+    return tuple(w for _, w in checked)
 
-    Knowing the total first turns the search into a subset-sum walk whose partial sums can
-    never pass the total, so even long rows are cut in a few thousand steps.
+
+def _cut_rows(tokens: list[str], widths: tuple[int, ...], budget: list[int]) -> Iterator[Cells]:
+    """Cuts of plain digit tokens into rows of ``widths`` cells, each row's last cell the sum of
+    the others; a cell never spans two tokens.
+
+    Row by row over the positions of the joined digits: the cuts of each span into one row are
+    found once (choosing the total first turns them into a subset-sum walk whose partial sums
+    cannot pass the total) and a row is only tried where the rows after it can still be cut, so
+    long runs cost thousands of steps, not an exhaustive search.
     """
-    for k in range(1, len(digits) - (n - 1) + 1):
-        total_text = digits[-k:]
-        if len(total_text) > 1 and total_text.startswith("0"):
-            continue
-        for parts in _parts_summing_to(digits[:-k], n - 1, int(total_text), budget):
-            yield (*parts, total_text)
+    digits = "".join(tokens)
+    size = len(digits)
+    limit = [size] * (size + 1)  # a piece starting at i ends at or before limit[i] (the next token)
+    boundary, pos = set(), 0
+    for t in tokens[:-1]:
+        pos += len(t)
+        boundary.add(pos)
+    for i in range(size - 1, -1, -1):
+        limit[i] = i + 1 if i + 1 in boundary else limit[i + 1]
+    rest = [sum(widths[r + 1 :]) for r in range(len(widths))]  # fewest digits the later rows need
+
+    @cache
+    def row_cuts(start: int, end: int, width: int) -> tuple[tuple[str, ...], ...]:
+        out = []
+        for k in range(1, end - start - (width - 1) + 1):
+            first = end - k
+            if limit[first] < end or (k > 1 and digits[first] == "0"):
+                continue
+            total = int(digits[first:end])
+            for parts in _parts_summing_to(digits, limit, start, first, width - 1, total, budget):
+                out.append((*parts, digits[first:end]))
+        return tuple(out)
+
+    @cache
+    def feasible(r: int, start: int) -> bool:
+        if r == len(widths):
+            return start == size
+        return any(
+            row_cuts(start, end, widths[r]) and feasible(r + 1, end)
+            for end in range(start + widths[r], size - rest[r] + 1)
+        )
+
+    def walk(r: int, start: int) -> Iterator[tuple[str, ...]]:
+        if r == len(widths):
+            yield ()
+            return
+        for end in range(start + widths[r], size - rest[r] + 1):
+            if not feasible(r + 1, end):
+                continue
+            for cut in row_cuts(start, end, widths[r]):
+                for more in walk(r + 1, end):
+                    yield (*cut, *more)
+
+    if feasible(0, 0):
+        yield from walk(0, 0)
 
 
-def _parts_summing_to(digits: str, count: int, total: int, budget: list[int]) -> Iterator[tuple[str, ...]]:
-    """Cuts of ``digits`` into ``count`` numbers (no leading zeros) that add up to ``total``."""
+def _parts_summing_to(
+    digits: str, limit: list[int], start: int, end: int, count: int, total: int, budget: list[int]
+) -> Iterator[tuple[str, ...]]:
+    """Cuts of ``digits[start:end]`` into ``count`` numbers (no leading zeros, none across a token
+    boundary) that add up to ``total``."""
     if count == 1:
-        if digits and (digits == "0" or not digits.startswith("0")) and int(digits) == total:
-            yield (digits,)
+        fits = start < end <= limit[start] and (end - start == 1 or digits[start] != "0")
+        if fits and int(digits[start:end]) == total:
+            yield (digits[start:end],)
         return
-    for piece in _first_pieces(digits[: len(digits) - (count - 1)]):
+    longest = min(limit[start], end - (count - 1)) - start
+    if digits[start : start + 1] == "0":
+        longest = min(longest, 1)
+    for k in range(1, longest + 1):
         budget[0] -= 1
         if budget[0] < 0:
             return
-        value = int(piece)
+        value = int(digits[start : start + k])
         if value > total:
             break  # longer pieces are only larger
-        for rest in _parts_summing_to(digits[len(piece) :], count - 1, total - value, budget):
-            yield (piece, *rest)
+        for rest in _parts_summing_to(digits, limit, start + k, end, count - 1, total - value, budget):
+            yield (digits[start : start + k], *rest)
 
 
 def _cut_tokens(
@@ -272,20 +418,190 @@ def _complete_ok(cells: list[str | None], ends: dict[int, tuple[int, int]]) -> b
     return span is None or _row_ok(tuple(cells), *span)
 
 
-def plausibility(table: str, row: str, cells: Cells) -> float:
-    """A prior over readings the identities cannot tell apart: realistic shapes score higher."""
-    nums = [_num(v) for v in cells]
-    present = [x for x in nums if x is not None]
-    score = 0.0
-    if present:
-        # Counts in one row tend to be of a similar size.
-        lengths = [len(str(int(abs(x)))) for x in present]
-        score -= (max(lengths) - min(lengths)) * 0.5
-        # Zero is the commonest count of all: a lone 0 beats a 0 glued onto a neighbour (60|1 vs 6|0|1).
-        score += 1.0 * sum(x == 0 for x in present)
-    if table == "active_disclosure" and len(nums) == 3 and None not in nums and row.startswith("art20_1"):
-        score += 1.0 if nums[2] >= nums[1] else -1.0  # type: ignore[operator]
-    return score
+# ----------------------------------------------------------------------------- the prior
+# Where the identities cannot tell two readings apart (a row without a total: ``-1220`` is
+# -1 | 20 or -12 | 0), the likelier one is chosen under a prior of what the cells of a real
+# report look like. Each count is 0 with some probability (zero is the commonest count in these
+# tables: most agencies make no 规章, get no request from a research body, lose no lawsuit) and
+# otherwise log-uniform up to a typical size, i.e. P(x) ∝ 1/x, each order of magnitude about as
+# likely, with a Zipf tail (∝ 1/x², as the sizes of organisations) past that size. Amounts
+# (万元) are the same over a continuum, priced at the precision they are written with.
+#
+# The typical sizes, by table, row (``*``: any) and column, as (share of zeros, typical size).
+# They come from what the counts are, not from any sample of reports:
+_TYPICAL: dict[tuple[str, str, str], tuple[float, float]] = {
+    # 规章: only governments with rule-making power (provinces, larger cities) make them, a few a
+    # year; most agencies have none at all. ``stock``: those published or in force beyond this
+    # year's (对外公开总数量, 现行有效件数 less this year's).
+    ("active_disclosure", "art20_1.regulations", "made"): (0.6, 5),
+    ("active_disclosure", "art20_1.regulations", "repealed"): (0.7, 5),
+    ("active_disclosure", "art20_1.regulations", "stock"): (0.5, 50),
+    # 规范性文件: most agencies issue some, up to tens a year, and have up to hundreds in force.
+    ("active_disclosure", "art20_1.normative_docs", "made"): (0.2, 30),
+    ("active_disclosure", "art20_1.normative_docs", "repealed"): (0.5, 10),
+    ("active_disclosure", "art20_1.normative_docs", "stock"): (0.2, 300),
+    # Items on an agency's list of licences, penalties, coercive measures: tens to hundreds.
+    ("active_disclosure", "*", "prev_items"): (0.2, 100),
+    # Fee items: a handful (the central and provincial fee catalogues are short).
+    ("active_disclosure", "art20_8.admin_fees", "prev_items"): (0.3, 10),
+    # A list changes by a few items a year, most often not at all.
+    ("active_disclosure", "*", "delta"): (0.5, 10),
+    # Decisions (licences granted, penalties imposed): from none to tens of thousands.
+    ("active_disclosure", "*", "decisions"): (0.2, 10_000),
+    # Central procurement: up to about a hundred projects a year.
+    ("active_disclosure", "*", "projects"): (0.2, 100),
+    # Fees collected (万元): none for most agencies now that most fees are abolished, else up to ~10^3.
+    ("active_disclosure", "*", "amount_wan_yuan"): (0.3, 1_000),
+    # Requests: natural persons file most of them (tens to hundreds; thousands at busy agencies);
+    # companies some; research bodies, NGOs and law firms rarely.
+    ("applications", "*", "natural"): (0.3, 100),
+    ("applications", "*", "commercial"): (0.5, 20),
+    ("applications", "*", "research"): (0.8, 5),
+    ("applications", "*", "public_interest"): (0.8, 5),
+    ("applications", "*", "legal_service"): (0.7, 10),
+    ("applications", "*", "other_org"): (0.6, 10),
+    # Administrative reviews and lawsuits over disclosure: a few a year at most.
+    ("review_litigation", "*", "*"): (0.6, 10),
+}
+_DEFAULT_TYPICAL = (0.3, 100.0)
+# What one centrally procured project costs (万元): from office supplies bought under the
+# catalogue (~1) to a building or an IT system (~1000); the total is the count times this.
+_PROJECT_COST = (1.0, 1000.0)
+# Natural persons file most disclosure requests at almost every agency: in a row of the
+# applications table they are rarely outnumbered by one kind of organisation.
+_NATURAL_FIRST = 0.8
+_LOG_IMPOSSIBLE = -50.0  # a hard constraint broken (a negative count): only if nothing else reads
+
+
+def _typical(table: str, row: str, col: str) -> tuple[float, float]:
+    for key in ((table, row, col), (table, "*", col), (table, "*", "*")):
+        if key in _TYPICAL:
+            return _TYPICAL[key]
+    return _DEFAULT_TYPICAL
+
+
+def _log_count(x: float, zero: float, scale: float) -> float:
+    """log P(a count is x): 0 with probability ``zero``, else ∝ 1/x up to ``scale`` and 1/x² past it."""
+    if x == 0:
+        return math.log(zero) if zero > 0 else _LOG_IMPOSSIBLE
+    if x < 0 or x != int(x):
+        return _LOG_IMPOSSIBLE
+    out = math.log1p(-zero) - math.log(math.log(scale) + 1.58) - math.log(x)  # Σ 1/x to scale, + the tail
+    if x > scale:
+        out -= math.log(x / scale)
+    return out
+
+
+def _log_amount(x: float, places: int, zero: float, low: float, high: float) -> float:
+    """log P(an amount written with ``places`` decimals is x): 0 with probability ``zero``, else
+    log-uniform from ``low`` to ``high`` with Zipf tails on both sides."""
+    if x == 0:
+        return math.log(zero)
+    if x < 0:
+        return _LOG_IMPOSSIBLE
+    out = math.log1p(-zero) - math.log(math.log(high / low) + 2.0) - math.log(x) - places * math.log(10)
+    if x > high:
+        out -= math.log(x / high)
+    elif x < low:
+        out -= math.log(low / x)
+    return out
+
+
+def _places(raw: str) -> int:
+    raw = _UNIT_SUFFIX.sub("", raw.strip())
+    return len(raw) - raw.index(".") - 1 if "." in raw else 0
+
+
+def log_prior(table: str, rows: tuple[str, ...], cells: Cells, version: schema.FormatVersion) -> float:
+    """log P(a reading) under the prior of realistic cells: the sum over its rows.
+
+    ``rows`` are the rows the cells fill, in order (a row's cells, then the next row's).
+    """
+    spec = schema.tables(version)[table]
+    totals = row_totals(version)
+    out, pos = 0.0, 0
+    for row in rows:
+        cols = spec.row(row).columns
+        raws = cells[pos : pos + len(cols)]
+        pos += len(cols)
+        values = {c.id: _num(r) for c, r in zip(cols, raws, strict=False)}
+        texts = {c.id: r for c, r in zip(cols, raws, strict=False)}
+        out += _row_prior(table, row, cols, values, texts, (table, row) in totals)
+    return out
+
+
+def plausibility(table: str, row: str, cells: Cells, version: schema.FormatVersion = "2019") -> float:
+    """:func:`log_prior` of a group's reading; ``row`` ``*`` stands for every row of the table."""
+    spec = schema.tables(version)[table]
+    rows = tuple(r.id for r in spec.rows) if row == "*" else (row,)
+    return log_prior(table, rows, cells, version)
+
+
+def _row_prior(
+    table: str,
+    row: str,
+    cols: tuple[schema.ColumnSpec, ...],
+    values: dict[str, float | None],
+    texts: dict[str, str | None],
+    has_total: bool,
+) -> float:
+    def count(col: str, key: str | None = None) -> float:
+        x = values.get(col)
+        return 0.0 if x is None else _log_count(x, *_typical(table, row, key or col))
+
+    def excess(x: float | None, base: float | None, key: str) -> float:
+        """``x`` is ``base`` plus a count: it is rarely smaller (a report counting differently)."""
+        if x is None or base is None:
+            return 0.0
+        zero, scale = _typical(table, row, key)
+        if x >= base:
+            return math.log(0.97) + _log_count(x - base, zero, scale)
+        return math.log(0.03) + _log_count(base - x, 0.0, scale)
+
+    ids = [c.id for c in cols]
+    if ids == ["new_made", "new_published", "total_published"]:
+        made, published, total = (values[c] for c in ids)
+        out = count("new_made", "made")
+        if made is not None and published is not None:
+            # Published this year: most often all that were made, else some of them.
+            if published == made:
+                out += math.log(0.6)
+            elif published < made:
+                out += math.log(0.35) - math.log(made)
+            else:
+                out += math.log(0.05) + _log_count(published - made, 0.0, _typical(table, row, "made")[1])
+        return out + excess(total, published, "stock")
+    if ids == ["issued", "repealed", "in_force"]:
+        return count("issued", "made") + count("repealed") + excess(values["in_force"], values["issued"], "stock")
+    out = 0.0
+    for col in cols:
+        x = values[col.id]
+        if x is None or (has_total and col.id == ids[-1]):
+            continue  # a total is the sum of the parts: no information of its own
+        if col.kind == "signed":
+            zero, scale = _typical(table, row, col.id)
+            out += math.log(zero) if x == 0 else math.log1p(-zero) + math.log(0.5) + _log_count(abs(x), 0.0, scale)
+            before = values.get("prev_items")
+            if before is not None and before + x < 0:
+                out += math.log(0.01)  # this year's list cannot have fewer than no items
+        elif col.kind == "amount":
+            places = _places(texts[col.id] or "")
+            projects = values.get("projects")
+            if projects is None:
+                zero, scale = _typical(table, row, col.id)
+                out += _log_amount(x, places, zero, 0.01, scale)
+            elif projects == 0:  # money is spent on procurement projects, and only on them
+                out += math.log(0.95) if x == 0 else math.log(0.05) + _log_amount(x, places, 0.0, *_PROJECT_COST)
+            else:  # the total over the projects: their mean cost, times their number
+                out += _log_amount(x / projects, places, 0.05, *_PROJECT_COST) - math.log(projects)
+        else:
+            out += count(col.id)
+    if table == "applications" and "natural" in values:
+        natural = values["natural"]
+        others = [values[c] for c in ids[1 : len(ids) - has_total] if values[c] is not None]
+        if natural is not None and others:
+            out += math.log(_NATURAL_FIRST if natural >= max(others) else 1 - _NATURAL_FIRST)
+    return out
 
 
 def holding(cells: dict[tuple[str, str, str], float | None], version: schema.FormatVersion) -> int:
@@ -339,33 +655,267 @@ def relations(version: schema.FormatVersion) -> tuple[Relation, ...]:
     return tuple(sorted(out, key=lambda r: -(len(r.lhs) + len(r.rhs))))
 
 
+@dataclass
+class Decision:
+    """The reading chosen for each group, and what the choice rested on."""
+
+    choice: list[int]  # index of the chosen candidate of each group
+    prior: list[list[float]]  # log prior of each candidate (0.0 for a group with one candidate)
+    # For a group whose rows are tied to others by relations solved exactly: for each candidate,
+    # the log prior of the likeliest reading of all the tied rows in which every identity holds
+    # and the group reads so (None: no such reading). None for other groups.
+    joint: list[list[float | None] | None]
+
+
 def choose(groups: list[tuple[Group, list[Cells]]], version: schema.FormatVersion) -> list[int]:
-    """The index of the chosen candidate of each group: most identities, then plausibility.
+    """The index of the chosen candidate of each group (see :func:`decide`)."""
+    return decide(groups, version).choice
 
-    Rows tied together by a relation (total_processed = Σ outcomes, column by column) are
-    solved jointly by dynamic programming over the partial sums; what is left ambiguous is
-    settled by coordinate ascent on the number of identities that hold.
+
+def decide(groups: list[tuple[Group, list[Cells]]], version: schema.FormatVersion) -> Decision:
+    """Choose a candidate of each group: the most identities holding, then the likeliest.
+
+    Rows tied together by relations (Σ outcomes = 总计 and new + carried-in = 总计 + carried-out,
+    column by column) are solved exactly: among the joint readings in which every identity
+    holds, the one of highest prior (dynamic programming over the partial column sums, the
+    rows the relations share enumerated). Only where no joint reading satisfies them all (the
+    report's own figures do not add up, or the search is too large) is it settled by coordinate
+    ascent on the number of identities that hold.
     """
-    plaus = [[plausibility(g.table, g.name, c) for c in cands] if len(cands) > 1 else [0.0] for g, cands in groups]
-    choice = [max(range(len(cands)), key=lambda i, k=k: (plaus[k][i], -i)) for k, (_, cands) in enumerate(groups)]
+    prior = [
+        [log_prior(g.table, g.rows, c, version) for c in cands] if len(cands) > 1 else [0.0] for g, cands in groups
+    ]
+    choice = [max(range(len(p)), key=lambda i, p=p: (p[i], -i)) for p in prior]
+    decision = Decision(choice, prior, [None] * len(groups))
     if all(len(cands) == 1 for _, cands in groups):
-        return choice
-    index = {(g.table, r): k for k, (g, _) in enumerate(groups) for r in g.rows if len(g.rows) == 1}
+        return decision
+    index = {(g.table, g.rows[0]): k for k, (g, _) in enumerate(groups) if len(g.rows) == 1}
+    tied: list[tuple[Relation, list[tuple[int, int]]]] = []
     for rel in relations(version):
-        members = [(index.get((rel.table, r)), +1) for r in rel.lhs] + [(index.get((rel.table, r)), -1) for r in rel.rhs]
-        if any(k is None for k, _ in members) or all(len(groups[k][1]) == 1 for k, _ in members):  # type: ignore[index]
+        members = [(index.get((rel.table, r)), +1) for r in rel.lhs] + [
+            (index.get((rel.table, r)), -1) for r in rel.rhs
+        ]
+        if all(k is not None for k, _ in members):
+            tied.append((rel, members))  # type: ignore[arg-type]
+    leftover: list[tuple[Relation, list[tuple[int, int]]]] = []
+    for component in _components(tied):
+        if all(len(groups[k][1]) == 1 for _, members in component for k, _ in members):
             continue
-        solved = _solve_relation(groups, members, rel, plaus, choice, version)  # type: ignore[arg-type]
-        if solved is not None:
-            for k, idx in solved.items():
-                choice[k] = idx
-    return _ascend(groups, choice, plaus, version)
+        solved = _solve_exact(groups, prior, component, version)
+        if solved is None:
+            leftover.extend(component)
+            continue
+        picks, joint = solved
+        for k, idx in picks.items():
+            choice[k] = idx
+            decision.joint[k] = joint[k]
+    if leftover:
+        for rel, members in leftover:
+            if all(len(groups[k][1]) == 1 for k, _ in members):
+                continue
+            found = _solve_relation(groups, members, rel, prior, choice, version)
+            if found is not None:
+                for k, idx in found.items():
+                    choice[k] = idx
+        free = {k for _, members in leftover for k, _ in members if decision.joint[k] is None}
+        _ascend(groups, choice, prior, version, sorted(free))
+    return decision
 
 
+def _components(
+    tied: list[tuple[Relation, list[tuple[int, int]]]],
+) -> list[list[tuple[Relation, list[tuple[int, int]]]]]:
+    """Relations that share a row, together."""
+    out: list[tuple[set[int], list]] = []
+    for rel, members in tied:
+        rows = {k for k, _ in members}
+        joined = [c for c in out if c[0] & rows]
+        merged = (rows.union(*(c[0] for c in joined)), [x for c in joined for x in c[1]] + [(rel, members)])
+        out = [c for c in out if all(c is not j for j in joined)] + [merged]
+    return [c[1] for c in out]
+
+
+# Bounds of the exact joint solution: past them, coordinate ascent. Steps are (state, candidate)
+# pairs of the dynamic programming; a real table needs a few thousand.
+_MAX_EXACT_STEPS = 200_000
+_MAX_COMBOS = 20_000
+
+
+def _solve_exact(
+    groups: list[tuple[Group, list[Cells]]],
+    prior: list[list[float]],
+    component: list[tuple[Relation, list[tuple[int, int]]]],
+    version: schema.FormatVersion,
+) -> tuple[dict[int, int], dict[int, list[float | None]]] | None:
+    """The likeliest joint reading of the rows of ``component`` in which every identity holds,
+    and for every candidate of those rows the log prior of the likeliest such reading using it;
+    None if there is none (or it is too costly to find)."""
+    spec = schema.tables(version)[component[0][0].table]
+    uses = Counter(k for _, members in component for k, _ in members)
+    shared = sorted(k for k, n in uses.items() if n > 1)
+
+    vectors: dict[tuple[int, int], list[tuple[int, ...]]] = {}  # (relation, group) -> candidate vectors
+    for r, (rel, members) in enumerate(component):
+        for k, _ in members:
+            g, cands = groups[k]
+            cols = [c.id for c in spec.row(g.rows[0]).columns]
+            where = [cols.index(c) if c in cols else None for c in rel.cols]
+            vecs = []
+            for cand in cands:
+                vec = []
+                for j in where:
+                    x = (
+                        parse_value(cand[j], "count")
+                        if j is not None and j < len(cand) and cand[j] is not None
+                        else None
+                    )
+                    if not isinstance(x, int):
+                        return None  # a cell missing or not a count: the identity cannot be solved for
+                    vec.append(x)
+                vecs.append(tuple(vec))
+            vectors[(r, k)] = vecs
+    combos = math.prod(len(groups[k][1]) for k in shared)
+    if combos > _MAX_COMBOS:
+        return None
+    budget = [_MAX_EXACT_STEPS]
+    # Each relation on its own: the rows it does not share, by dynamic programming; its target
+    # is what the shared rows leave (Σ signed rows = 0).
+    targets: list[list[tuple[int, ...]]] = []  # per relation, per combination of the shared rows
+    combo_list = list(itertools.product(*(range(len(groups[k][1])) for k in shared)))
+    forwards = []
+    for r, (rel, members) in enumerate(component):
+        width = len(rel.cols)
+        fixed = [(shared.index(k), sign) for k, sign in members if k in uses and uses[k] > 1]
+        tr = []
+        for combo in combo_list:
+            t = [0] * width
+            for pos, sign in fixed:
+                k = shared[pos]
+                vec = vectors[(r, k)][combo[pos]]
+                for c in range(width):
+                    t[c] -= sign * vec[c]
+            tr.append(tuple(t))
+        targets.append(tr)
+        free = [(k, sign) for k, sign in members if uses[k] == 1]
+        rows = [([tuple(sign * x for x in v) for v in vectors[(r, k)]], prior[k]) for k, sign in free]
+        layers = _forward(rows, set(tr), budget)
+        if layers is None:
+            return None
+        forwards.append((free, rows, layers))
+    # The combinations of the shared rows for which every relation reaches its target.
+    totals: list[tuple[float, int]] = []  # (score, index of the combination)
+    for i, combo in enumerate(combo_list):
+        score = sum(prior[k][combo[pos]] for pos, k in enumerate(shared))
+        for r, (_, _, layers) in enumerate(forwards):
+            end = layers[-1].get(targets[r][i])
+            if end is None:
+                break
+            score += end[0]
+        else:
+            totals.append((score, i))
+    if not totals:
+        return None
+    best_i = max(totals, key=lambda t: t[0])[1]
+    picks = {k: combo_list[best_i][pos] for pos, k in enumerate(shared)}
+    joint: dict[int, list[float | None]] = {k: [None] * len(groups[k][1]) for k in uses}
+    for pos, k in enumerate(shared):
+        for score, i in totals:
+            idx = combo_list[i][pos]
+            if joint[k][idx] is None or score > joint[k][idx]:  # type: ignore[operator]
+                joint[k][idx] = score
+    for r, (free, rows, layers) in enumerate(forwards):
+        state = targets[r][best_i]
+        for layer in range(len(rows), 0, -1):
+            _, prev, idx = layers[layer][state]
+            picks[free[layer - 1][0]] = idx
+            state = prev
+        # What the rest of the component adds, for each end state of this relation.
+        terminal: dict[tuple[int, ...], float] = {}
+        for score, i in totals:
+            t = targets[r][i]
+            rest = score - layers[-1][t][0]
+            if t not in terminal or rest > terminal[t]:
+                terminal[t] = rest
+        for (k, _), marg in zip(free, _max_marginals(rows, layers, terminal, budget), strict=True):
+            joint[k] = marg
+    return picks, joint
+
+
+def _forward(
+    rows: list[tuple[list[tuple[int, ...]], list[float]]], targets: set[tuple[int, ...]], budget: list[int]
+) -> list[dict[tuple[int, ...], tuple[float, tuple[int, ...] | None, int]]] | None:
+    """Best score of each partial sum after each row, with a back pointer; states from which no
+    target can be reached any more are dropped (the rows left can only add so much)."""
+    if not targets:
+        return None
+    width = len(next(iter(targets)))
+    lo_t = [min(t[c] for t in targets) for c in range(width)]
+    hi_t = [max(t[c] for t in targets) for c in range(width)]
+    m = len(rows)
+    rest_lo = [[0] * width for _ in range(m + 1)]
+    rest_hi = [[0] * width for _ in range(m + 1)]
+    for i in range(m - 1, -1, -1):
+        vecs = rows[i][0]
+        for c in range(width):
+            rest_lo[i][c] = rest_lo[i + 1][c] + min(v[c] for v in vecs)
+            rest_hi[i][c] = rest_hi[i + 1][c] + max(v[c] for v in vecs)
+    layers: list[dict] = [{(0,) * width: (0.0, None, -1)}]
+    for i, (vecs, scores) in enumerate(rows):
+        lo = [lo_t[c] - rest_hi[i + 1][c] for c in range(width)]
+        hi = [hi_t[c] - rest_lo[i + 1][c] for c in range(width)]
+        budget[0] -= len(layers[-1]) * len(vecs)
+        if budget[0] < 0:
+            return None
+        nxt: dict = {}
+        for state, (score, _, _) in layers[-1].items():
+            for idx, vec in enumerate(vecs):
+                t = tuple(map(operator.add, state, vec))
+                if any(not (a <= x <= b) for a, x, b in zip(lo, t, hi, strict=True)):
+                    continue
+                s = score + scores[idx]
+                old = nxt.get(t)
+                if old is None or s > old[0]:
+                    nxt[t] = (s, state, idx)
+        layers.append(nxt)
+    return layers
+
+
+def _max_marginals(
+    rows: list[tuple[list[tuple[int, ...]], list[float]]],
+    layers: list[dict],
+    terminal: dict[tuple[int, ...], float],
+    budget: list[int],
+) -> list[list[float | None]]:
+    """For every candidate of every row, the best total score of a reading through it that ends
+    in a state of ``terminal`` (plus what that state adds)."""
+    out: list[list[float | None]] = [[None] * len(vecs) for vecs, _ in rows]
+    after: dict[tuple[int, ...], float] = terminal
+    for i in range(len(rows) - 1, -1, -1):
+        vecs, scores = rows[i]
+        here: dict[tuple[int, ...], float] = {}
+        marg = out[i]
+        for state, (before, _, _) in layers[i].items():
+            best = None
+            for idx, vec in enumerate(vecs):
+                rest = after.get(tuple(map(operator.add, state, vec)))
+                if rest is None:
+                    continue
+                value = scores[idx] + rest
+                if best is None or value > best:
+                    best = value
+                total = before + value
+                if marg[idx] is None or total > marg[idx]:  # type: ignore[operator]
+                    marg[idx] = total
+            if best is not None:
+                here[state] = best
+        after = here
+    return out
+
+
+# The fallback, for relations no joint reading satisfies. States of the dynamic programming of
+# one relation, and states times candidates summed over its rows: past these it is left to
+# coordinate ascent (20,000 states × 5,000 glued readings of a row took minutes).
 _MAX_STATES = 20000
-# States times candidates, summed over the rows of a relation: past this the exact solution
-# is not tried (the layout tests need at most ~3,000; 20,000 states × 5,000 glued readings
-# of a row took minutes).
 _MAX_WORK = 100_000
 
 
@@ -411,9 +961,14 @@ def _solve_relation(
 
 
 def _ascend(
-    groups: list[tuple[Group, list[Cells]]], choice: list[int], plaus: list[list[float]], version: schema.FormatVersion
+    groups: list[tuple[Group, list[Cells]]],
+    choice: list[int],
+    plaus: list[list[float]],
+    version: schema.FormatVersion,
+    only: list[int],
 ) -> list[int]:
-    ambiguous = [k for k, (_, cands) in enumerate(groups) if len(cands) > 1]
+    """Change one group's reading at a time while more identities hold (then a likelier one)."""
+    ambiguous = [k for k in only if len(groups[k][1]) > 1]
     if not ambiguous:
         return choice
     maps = [cell_map(g, cands[choice[k]], version) for k, (g, cands) in enumerate(groups)]
@@ -441,3 +996,85 @@ def _ascend(
         if not changed:
             break
     return choice
+
+
+# ----------------------------------------------------------------------------- for the user
+
+
+@dataclass
+class Explanation:
+    """What a user needs to review a group's reading."""
+
+    cells: list[str]  # "table.row.col" of each value of the reading, in order
+    others: list[dict[str, Any]]  # the best alternatives, best first
+    decided_by: str  # "identities": no other reading satisfies as many; "prior": the likeliest of several
+    log_prior: float  # of the chosen reading
+
+
+def explain(
+    groups: list[tuple[Group, list[Cells]]], decision: Decision, version: schema.FormatVersion, limit: int = 5
+) -> list[Explanation | None]:
+    """For every group with several candidates (None for the others): its cells and up to
+    ``limit`` alternatives, each with its values, how many identities of the format hold with
+    it, its log prior and why it lost.
+
+    An alternative of rows solved jointly counts the identities of the likeliest joint reading
+    through it; any other alternative is tried with the other rows as chosen.
+    """
+    if all(len(cands) <= 1 for _, cands in groups):
+        return [None] * len(groups)
+    chosen: dict[tuple[str, str, str], float | None] = {}
+    for k, (g, cands) in enumerate(groups):
+        chosen.update(cell_map(g, cands[decision.choice[k]], version))
+    holds = holding(chosen, version)
+    n_identities = len(schema.identities(version))
+    out: list[Explanation | None] = []
+    for k, (g, cands) in enumerate(groups):
+        if len(cands) <= 1:
+            out.append(None)
+            continue
+        c, prior, joint = decision.choice[k], decision.prior[k], decision.joint[k]
+        if joint is not None:
+            order = sorted(
+                range(len(cands)),
+                key=lambda i: (joint[i] is not None, -math.inf if joint[i] is None else joint[i], prior[i], -i),
+                reverse=True,
+            )
+        else:
+            order = sorted(range(len(cands)), key=lambda i: (prior[i], -i), reverse=True)
+        others: list[dict[str, Any]] = []
+        for i in order:
+            if len(others) == limit:
+                break
+            if i == c:
+                continue
+            values = [parse_value(x) if x is not None else None for x in cands[i]]
+            if joint is not None and joint[i] is not None:
+                held = holds
+                why = (
+                    "every identity can hold with it too, other rows read accordingly; the likeliest such "
+                    f"reading is less likely (log prior {joint[i]:.1f} against {joint[c] if joint[c] is not None else prior[c]:.1f})"
+                )
+            else:
+                trial = {**chosen, **cell_map(g, cands[i], version)}
+                held = holding(trial, version)
+                if held < holds:
+                    why = f"fewer identities hold: {held} of {n_identities} against {holds}"
+                elif prior[i] < prior[c]:
+                    why = f"as many identities hold; less likely (log prior {prior[i]:.1f} against {prior[c]:.1f})"
+                else:
+                    why = f"as many identities hold, as likely (log prior {prior[i]:.1f}): the first was kept"
+            others.append({"values": values, "identities": held, "log_prior": round(prior[i], 2), "why": why})
+        if joint is not None:
+            unique = sum(j is not None for j in joint) <= 1
+        else:
+            unique = all(o["identities"] < holds for o in others)
+        out.append(
+            Explanation(
+                [".".join(key) for key in cell_map(g, cands[c], version)],
+                others,
+                "identities" if unique else "prior",
+                round(prior[c], 2),
+            )
+        )
+    return out

@@ -21,7 +21,7 @@ from functools import cache, lru_cache
 
 from . import schema
 from .document import Cell, Reading, Table
-from .readings import Group, RawValue, candidates, cell_map, choose, holding, parse_value
+from .readings import Group, RawValue, candidates, cell_map, decide, explain, holding, parse_value
 from .units import Unit
 
 # ----------------------------------------------------------------------------- tokens
@@ -451,16 +451,21 @@ def _fill(groups: list[Group], version: schema.FormatVersion, result: TableResul
             result.tables[g.table].notes.append(f"{g.name}: {why} ({g.raw})")
         elif why:
             result.readings.append(Reading(g.table, g.name, g.raw, [], len(cands), why, g.lines))
-    picks = choose(kept, version)
+    decision = decide(kept, version)
+    picks = decision.choice
+    explained = explain(kept, decision, version)
     readings = {(r.table, r.row): r for r in result.readings if r.chosen == [] and r.alternatives > 1}
-    for (g, cands), idx in zip(kept, picks, strict=True):
+    for (g, cands), idx, why in zip(kept, picks, explained, strict=True):
         cells = cands[idx]
         reading = readings.get((g.table, g.name))
-        if reading is not None:
+        if reading is not None and why is not None:
             reading.chosen = [parse_value(c) if c is not None else None for c in cells]
-            reading.reason = (
-                f"{reading.reason}: {len(cands)} readings possible; chose the one for which the most "
-                "identities hold, then the likeliest shape"
+            reading.cells, reading.others = why.cells, why.others
+            reading.decided_by, reading.log_prior = why.decided_by, why.log_prior
+            reading.reason = f"{reading.reason}: {len(cands)} readings possible; " + (
+                "only this one satisfies as many identities"
+                if why.decided_by == "identities"
+                else "several satisfy as many identities: chose the likeliest under the prior of realistic values"
             )
         pos = 0
         for row, width in zip(g.rows, g.widths, strict=True):
