@@ -28,11 +28,14 @@ Cells = tuple[str | None, ...]
 
 _GLUED = re.compile(r"[-+]?\d{2,}(?:\.\d+)?")
 _UNIT_SUFFIX = re.compile(r"(?:万元|元|万|件|条|个|项|次|家|人|%)$")
-# At most this many candidate readings of one group are kept.
+# At most this many candidate readings of one group are kept; if no cut satisfies the row
+# identities, at most MAX_UNCHECKED of the cuts regardless.
 MAX_CANDIDATES = 5000
-# At most this many cuts are tried per group: without a bound, a long glued run that no cut
-# fits (37 digits for 7 cells: C(36, 6) cuts) took a minute. Real rows need < 100,000.
-MAX_CUT_STEPS = 300_000
+MAX_UNCHECKED = 500
+# At most this many cuts are tried per group under its row identities: without a bound, a long
+# glued run that no cut fits (37 digits for 7 cells: C(36, 6) cuts) took a minute. Cut row by
+# row, every reading of a row of up to ~30 digits is found in fewer (27 digits: ~35,000).
+MAX_CUT_STEPS = 100_000
 
 
 @cache
@@ -157,50 +160,57 @@ def _glued_candidates(
     n = group.size
     kinds = _kinds(group, version)
 
-    def search(values: list[RawValue], checks: list[tuple[int, int]], strict: bool) -> list[Cells]:
-        found: Iterator[Cells] = _glued_readings(values, n, checks)
+    def search(
+        values: list[RawValue],
+        checks: list[tuple[int, int]],
+        strict: bool,
+        budget: list[int] | None = None,
+        limit: int = MAX_CANDIDATES,
+    ) -> list[Cells]:
+        found: Iterator[Cells] = _glued_readings(values, n, checks, budget)
         if strict:
             found = (c for c in found if _admissible(c, kinds))
-        return _unique(list(itertools.islice(found, MAX_CANDIDATES)))
+        return _unique(list(itertools.islice(found, limit)))
 
-    cands = search(group.values, checked, True)
+    budget = [MAX_CUT_STEPS]  # shared by every search under the row identities
+    cands = search(group.values, checked, True, budget)
     why = "digits glued together"
     best = max((_verified(c, checked) for c in cands), default=-1)
     if checked and best < len(checked):
         # Numbers before or after the run that keep a row total from being checked, or from
         # holding: a page number (``— 1 —``, ``2/7``) between the table's header and its values.
         for values, dropped in _without_strays(group.values):
-            trial = search(values, checked, True)
+            trial = search(values, checked, True, budget)
             score = max((_verified(c, checked) for c in trial), default=-1)
             if score > best:
                 best, cands = score, trial
                 why = f"digits glued together, {dropped} stray number{'s' if dropped > 1 else ''} before or after them dropped"
     if cands:
         return cands, why
-    # No cut satisfies the row identities: the cuts regardless, and the checks will say so.
+    # No cut satisfies the row identities: some cuts regardless, and the checks will say so.
     for strict in (True, False):
-        cands = search(group.values, [], strict)
+        cands = search(group.values, [], strict, limit=MAX_UNCHECKED)
         if cands:
             return cands, "digits glued together (no reading satisfies the row identities)"
     return None
 
 
 def _without_strays(values: list[RawValue]) -> Iterator[tuple[list[RawValue], int]]:
-    """The values without the short unglued numbers (or null marks) before and after the glued run."""
+    """The values without up to three short numbers (or null marks) before the rest and up to
+    two after it, fewest dropped first: a page number such as ``— 1 —``, ``3/13`` or ``共10页``."""
 
     def stray(v: RawValue) -> bool:
-        return not (v.glued or v.numbered_tail or v.blank)
+        return not v.blank and len(v.raw.lstrip("+-")) <= 3
 
     head = 0
-    while head < len(values) and stray(values[head]):
+    while head < min(3, len(values) - 1) and stray(values[head]):
         head += 1
     tail = 0
-    while tail < len(values) - head and stray(values[len(values) - 1 - tail]):
+    while tail < min(2, len(values) - 1 - head) and stray(values[len(values) - 1 - tail]):
         tail += 1
-    options = {(head, 0), (0, tail), (head, tail)} - {(0, 0)}
-    for h, t in sorted(options):
-        if h <= 3 and t <= 2 and h + t < len(values):
-            yield values[h : len(values) - t], h + t
+    options = sorted(((h, t) for h in range(head + 1) for t in range(tail + 1) if h + t), key=sum)
+    for h, t in options:
+        yield values[h : len(values) - t], h + t
 
 
 def _kinds(group: Group, version: schema.FormatVersion) -> tuple[schema.ValueKind, ...]:
@@ -241,8 +251,11 @@ def _unique(cands: list[Cells]) -> list[Cells]:
     return list(seen.values())
 
 
-def _glued_readings(values: list[RawValue], n: int, checked: list[tuple[int, int]]) -> Iterator[Cells]:
-    """Cut glued digit runs into ``n`` cells, pruning with the row identities as cells complete."""
+def _glued_readings(
+    values: list[RawValue], n: int, checked: list[tuple[int, int]], budget: list[int] | None = None
+) -> Iterator[Cells]:
+    """Cut glued digit runs into ``n`` cells, pruning with the row identities as cells complete;
+    at most ``budget[0]`` cuts are tried (``MAX_CUT_STEPS`` if not given)."""
     ends = {s + w: (s, w) for s, w in checked}
     variants = []
     for v in values:
@@ -250,15 +263,26 @@ def _glued_readings(values: list[RawValue], n: int, checked: list[tuple[int, int
         if v.numbered_tail:  # the last one or two digits may be the next item's number
             options += [v.raw[:-k] for k in (1, 2) if len(v.raw) > k and v.raw[:-k][-1:].isdigit()]
         variants.append(options)
-    budget = [MAX_CUT_STEPS]  # shared by the variants
+    budget = budget if budget is not None else [MAX_CUT_STEPS]  # shared by the variants
     widths = _row_widths(checked, n)
+    glued = [v.glued or v.numbered_tail for v in values]
     for texts in itertools.product(*variants):
-        if widths and all(t.isdigit() and t.isascii() for t in texts) and not any(v.blank for v in values):
-            # Plain digits, and every row has a total: cut row by row, each row's span once.
-            yield from _cut_rows(list(texts), widths, budget)
+        if (
+            widths
+            and not any(v.blank for v in values)
+            and all(_plain(t) for t, g in zip(texts, glued, strict=True) if g)
+        ):
+            # Every row has a total and the glued runs are plain digits: cut row by row, each
+            # row's span once. An unglued token that is not plain digits (a null mark) is a cell.
+            tokens = [(t, not _plain(t)) for t in texts]
+            yield from _cut_rows(tokens, widths, budget)
             continue
-        tokens = [(t, v.blank, v.glued or v.numbered_tail) for t, v in zip(texts, values, strict=True)]
-        yield from _cut_tokens(tokens, n, ends, budget)
+        tokens3 = [(t, v.blank, g) for t, v, g in zip(texts, values, glued, strict=True)]
+        yield from _cut_tokens(tokens3, n, ends, budget)
+
+
+def _plain(text: str) -> bool:
+    return text.isdigit() and text.isascii()
 
 
 def _row_widths(checked: list[tuple[int, int]], n: int) -> tuple[int, ...] | None:
@@ -268,28 +292,54 @@ def _row_widths(checked: list[tuple[int, int]], n: int) -> tuple[int, ...] | Non
     return tuple(w for _, w in checked)
 
 
-def _cut_rows(tokens: list[str], widths: tuple[int, ...], budget: list[int]) -> Iterator[Cells]:
-    """Cuts of plain digit tokens into rows of ``widths`` cells, each row's last cell the sum of
-    the others; a cell never spans two tokens.
+def _cut_rows(tokens: list[tuple[str, bool]], widths: tuple[int, ...], budget: list[int]) -> Iterator[Cells]:
+    """Cuts of digit tokens into rows of ``widths`` cells, each row's last cell the sum of the
+    others; a cell never spans two tokens, and a *fixed* token (a null mark) is one cell.
 
     Row by row over the positions of the joined digits: the cuts of each span into one row are
     found once (choosing the total first turns them into a subset-sum walk whose partial sums
     cannot pass the total) and a row is only tried where the rows after it can still be cut, so
-    long runs cost thousands of steps, not an exhaustive search.
+    long runs cost thousands of steps, not an exhaustive search. A row holding a fixed token
+    cannot be checked: every cut of its span is taken.
     """
-    digits = "".join(tokens)
+    fixed: dict[int, str] = {}
+    chars, boundary = [], set()
+    for text, is_fixed in tokens:
+        if is_fixed:
+            fixed[len(chars)] = text
+            chars.append("\x00")
+        else:
+            chars.extend(text)
+        boundary.add(len(chars))
+    digits = "".join(chars)
     size = len(digits)
     limit = [size] * (size + 1)  # a piece starting at i ends at or before limit[i] (the next token)
-    boundary, pos = set(), 0
-    for t in tokens[:-1]:
-        pos += len(t)
-        boundary.add(pos)
     for i in range(size - 1, -1, -1):
         limit[i] = i + 1 if i + 1 in boundary else limit[i + 1]
     rest = [sum(widths[r + 1 :]) for r in range(len(widths))]  # fewest digits the later rows need
 
+    def any_cuts(start: int, end: int, count: int) -> Iterator[tuple[str, ...]]:
+        if count == 1:
+            if start < end <= limit[start] and (end - start == 1 or digits[start] != "0"):
+                yield (fixed.get(start, digits[start:end]),)
+            return
+        for k in range(1, min(limit[start], end - count + 1) - start + 1):
+            if k > 1 and digits[start] == "0":
+                break
+            budget[0] -= 1
+            if budget[0] < 0:
+                return
+            for more in any_cuts(start + k, end, count - 1):
+                yield (fixed.get(start, digits[start : start + k]), *more)
+
     @cache
     def row_cuts(start: int, end: int, width: int) -> tuple[tuple[str, ...], ...]:
+        inside = [text for f, text in fixed.items() if start <= f < end]
+        if inside:
+            found = any_cuts(start, end, width)
+            if all(_num(text) is not None for text in inside):  # numbers after all: check the total
+                found = (c for c in found if _row_ok(c, 0, width))
+            return tuple(itertools.islice(found, MAX_CANDIDATES))
         out = []
         for k in range(1, end - start - (width - 1) + 1):
             first = end - k
@@ -305,7 +355,7 @@ def _cut_rows(tokens: list[str], widths: tuple[int, ...], budget: list[int]) -> 
         if r == len(widths):
             return start == size
         return any(
-            row_cuts(start, end, widths[r]) and feasible(r + 1, end)
+            feasible(r + 1, end) and row_cuts(start, end, widths[r])
             for end in range(start + widths[r], size - rest[r] + 1)
         )
 
@@ -334,6 +384,14 @@ def _parts_summing_to(
         if fits and int(digits[start:end]) == total:
             yield (digits[start:end],)
         return
+    # By their lengths alone: no part has more than ``size - count + 1`` digits, and some part has
+    # at least ``ceil(size / count)`` (with no leading zero if more than one).
+    size = end - start
+    if total >= count * 10 ** (size - count + 1):
+        return
+    widest = -(-size // count)
+    if widest > 1 and total < 10 ** (widest - 1):
+        return
     longest = min(limit[start], end - (count - 1)) - start
     if digits[start : start + 1] == "0":
         longest = min(longest, 1)
@@ -344,8 +402,10 @@ def _parts_summing_to(
         value = int(digits[start : start + k])
         if value > total:
             break  # longer pieces are only larger
-        for rest in _parts_summing_to(digits, limit, start + k, end, count - 1, total - value, budget):
-            yield (digits[start : start + k], *rest)
+        yield from (
+            (digits[start : start + k], *rest)
+            for rest in _parts_summing_to(digits, limit, start + k, end, count - 1, total - value, budget)
+        )
 
 
 def _cut_tokens(
@@ -685,7 +745,11 @@ def decide(groups: list[tuple[Group, list[Cells]]], version: schema.FormatVersio
     prior = [
         [log_prior(g.table, g.rows, c, version) for c in cands] if len(cands) > 1 else [0.0] for g, cands in groups
     ]
-    choice = [max(range(len(p)), key=lambda i, p=p: (p[i], -i)) for p in prior]
+    choice = []
+    for (g, cands), p in zip(groups, prior, strict=True):
+        checked = _checked(g, version) if len(cands) > 1 else []
+        held = [_verified(c, checked) for c in cands] if checked else [0] * len(cands)
+        choice.append(max(range(len(p)), key=lambda i, p=p, held=held: (held[i], p[i], -i)))
     decision = Decision(choice, prior, [None] * len(groups))
     if all(len(cands) == 1 for _, cands in groups):
         return decision
@@ -1060,6 +1124,8 @@ def explain(
                 held = holding(trial, version)
                 if held < holds:
                     why = f"fewer identities hold: {held} of {n_identities} against {holds}"
+                elif held > holds:
+                    why = f"more identities hold with it ({held} against {holds}), but the search did not reach it"
                 elif prior[i] < prior[c]:
                     why = f"as many identities hold; less likely (log prior {prior[i]:.1f} against {prior[c]:.1f})"
                 else:

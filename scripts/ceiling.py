@@ -169,7 +169,15 @@ def check(job: tuple[str, int, bool]) -> dict:
     decidable = report.meta.format_version == fmt and not any(
         r.alternatives > 1 and r.decided_by != "identities" for r in report.readings
     )
-    out = {"seed": seed, "ok": ok, "decidable": decidable, "undecided": undecided}
+    # The same, table by table: (decidable, recovered) of each table.
+    tables = {}
+    for tid in schema.tables(fmt):
+        pinned = not any(
+            r.table == tid and r.alternatives > 1 and r.decided_by != "identities" for r in report.readings
+        )
+        right = all(report.cell(*key).value == truth for key, truth in doc.cells.items() if key[0] == tid)
+        tables[tid] = (pinned and report.meta.format_version == fmt, right)
+    out = {"seed": seed, "ok": ok, "decidable": decidable, "undecided": undecided, "tables": tables}
     if _ORACLE is not None:
         own = readings.log_prior
         readings.log_prior = _ORACLE.log_prior  # the same search, the generator's distribution
@@ -222,6 +230,14 @@ def _report(fmt: str, results: list[dict], with_oracle: bool, args: argparse.Nam
     wrong = [r["seed"] for r in decidable if not r["ok"]]
     if wrong:
         print(f"    decidable documents read wrong: {wrong[: args.show]}")
+    for tid in schema.tables(fmt):
+        pinned = [r["tables"][tid][1] for r in results if r["tables"][tid][0]]
+        print(
+            f"    table {tid:20s} decidable {_pct(len(pinned), n)}, recovered when decidable {_pct(sum(pinned), len(pinned))}"
+        )
+        missed = [r["seed"] for r in results if r["tables"][tid][0] and not r["tables"][tid][1]]
+        if missed:
+            print(f"        decidable but read wrong: {missed[: args.show]}")
     rows: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # parser right, parser n, oracle right, oracle n
     for r in results:
         for name, right in r["undecided"]:
