@@ -23,6 +23,7 @@ and, on the rows the identities leave undecided, the share each of them reads ri
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import random
@@ -177,7 +178,9 @@ def check(job: tuple[str, int, bool]) -> dict:
         )
         right = all(report.cell(*key).value == truth for key, truth in doc.cells.items() if key[0] == tid)
         tables[tid] = (pinned and report.meta.format_version == fmt, right)
-    out = {"seed": seed, "ok": ok, "decidable": decidable, "undecided": undecided, "tables": tables}
+    # A table or rows not found at all: the line labels lost them, not the cutting of digits.
+    lost = [w for w in report.warnings if "not found" in w]
+    out = {"seed": seed, "ok": ok, "decidable": decidable, "undecided": undecided, "tables": tables, "lost": lost}
     if _ORACLE is not None:
         own = readings.log_prior
         readings.log_prior = _ORACLE.log_prior  # the same search, the generator's distribution
@@ -197,8 +200,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--draws", type=int, default=200_000, help="Monte-Carlo draws for the oracle (0: no oracle)")
     ap.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="worker processes")
     ap.add_argument("--rules-only", action="store_true", help="label lines with the rules, not the model")
+    ap.add_argument("--json", help="also write every document's result (seed, ok, decidable, ...) as JSON")
     ap.add_argument("--show", type=int, default=5, help="seeds of up to N decidable documents read wrong")
     args = ap.parse_args(argv)
+    dump: dict[str, list[dict]] = {}
     for fmt in args.format or list(schema.FORMATS):
         started = time.perf_counter()
         oracle = Oracle(fmt, args.draws, args.jobs) if args.draws else None
@@ -206,6 +211,10 @@ def main(argv: list[str] | None = None) -> int:
         with ProcessPoolExecutor(max_workers=args.jobs, initializer=_init, initargs=(oracle,)) as pool:
             results = list(pool.map(check, jobs, chunksize=16))
         _report(fmt, results, oracle is not None, args, time.perf_counter() - started)
+        dump[fmt] = results
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(dump, f)
     return 0
 
 
@@ -227,17 +236,25 @@ def _report(fmt: str, results: list[dict], with_oracle: bool, args: argparse.Nam
             f"(d) ORACLE CEILING, all documents         {_pct(sum(r['oracle_ok'] for r in results), n)}"
             f"   <- decoder that knows the generator's distribution ({args.draws:,} draws): a bound, not a parser"
         )
-    wrong = [r["seed"] for r in decidable if not r["ok"]]
+    wrong = [r for r in decidable if not r["ok"]]
     if wrong:
-        print(f"    decidable documents read wrong: {wrong[: args.show]}")
+        lost = [r["seed"] for r in wrong if r["lost"]]
+        print(
+            f"    decidable documents read wrong: {[r['seed'] for r in wrong][: args.show]}"
+            f" ({len(lost)} of {len(wrong)} with a table or rows not found: lost by the line labels, not by the cuts)"
+        )
     for tid in schema.tables(fmt):
         pinned = [r["tables"][tid][1] for r in results if r["tables"][tid][0]]
         print(
             f"    table {tid:20s} decidable {_pct(len(pinned), n)}, recovered when decidable {_pct(sum(pinned), len(pinned))}"
         )
-        missed = [r["seed"] for r in results if r["tables"][tid][0] and not r["tables"][tid][1]]
+        missed = [r for r in results if r["tables"][tid][0] and not r["tables"][tid][1]]
         if missed:
-            print(f"        decidable but read wrong: {missed[: args.show]}")
+            lost = sum(any(tid in w for w in r["lost"]) for r in missed)
+            print(
+                f"        decidable but read wrong: {[r['seed'] for r in missed][: args.show]}"
+                f" ({lost} of {len(missed)} not found: lost by the line labels)"
+            )
     rows: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # parser right, parser n, oracle right, oracle n
     for r in results:
         for name, right in r["undecided"]:
