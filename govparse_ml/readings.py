@@ -586,7 +586,10 @@ def log_prior(table: str, rows: tuple[str, ...], cells: Cells, version: schema.F
         pos += len(cols)
         values = {c.id: _num(r) for c, r in zip(cols, raws, strict=False)}
         texts = {c.id: r for c, r in zip(cols, raws, strict=False)}
-        out += _row_prior(table, row, cols, values, texts, (table, row) in totals)
+        try:
+            out += _row_prior(table, row, cols, values, texts, (table, row) in totals)
+        except (ValueError, ArithmeticError):  # a reading no real report has (huge, negative): never a crash
+            out += _LOG_IMPOSSIBLE
     return out
 
 
@@ -627,7 +630,7 @@ def _row_prior(
             if published == made:
                 out += math.log(0.6)
             elif published < made:
-                out += math.log(0.35) - math.log(made)
+                out += math.log(0.35) - math.log(max(made, 1))
             else:
                 out += math.log(0.05) + _log_count(published - made, 0.0, _typical(table, row, "made")[1])
         return out + excess(total, published, "stock")
@@ -647,7 +650,7 @@ def _row_prior(
         elif col.kind == "amount":
             places = _places(texts[col.id] or "")
             projects = values.get("projects")
-            if projects is None:
+            if projects is None or projects < 0:
                 zero, scale = _typical(table, row, col.id)
                 out += _log_amount(x, places, zero, 0.01, scale)
             elif projects == 0:  # money is spent on procurement projects, and only on them
