@@ -5,6 +5,10 @@ cell of its format is read with the right value and the format version is detect
 
     python scripts/recovery.py --n 1000            # 1,000 documents per layout and format
     python scripts/recovery.py --n 200 --layout one_line_report --show 3
+
+For ``one_line_report`` (digits glued together) exact recovery is bounded by what the text can
+decide: ``scripts/ceiling.py`` measures the share of documents the identities decide, the
+recovery on those, and the ceiling of a decoder that knows the generator's distribution.
 """
 
 from __future__ import annotations
