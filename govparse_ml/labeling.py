@@ -1,12 +1,14 @@
 """Stage 4: label every unit heading, table, prose or other.
 
 The trained classifier labels a unit when it is loaded and sure enough; otherwise the rules
-do. Each label records its source and confidence, so a user can see which units the model
+do, and they always label the pieces of a line cut into several (the model never trained on
+those). Each label records its source and confidence, so a user can see which units the model
 decided and which the rules.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -47,7 +49,12 @@ def label_units(
         rule = rules.decisive_label(unit)
         if rule is not None and out[i].label != rule.label:
             out[i] = UnitLabel(rule.label, rule.confidence, "rule")
-    unsure = [i for i, conf in enumerate(confidences) if conf < threshold]
+    # The model learned whole lines: the pieces of a line cut into several (a whole report on
+    # one line) are left out of its training data, so it is no judge of them: the rules are.
+    pieces = Counter(u.line for u in units)
+    unsure = [
+        i for i, (u, conf) in enumerate(zip(units, confidences, strict=True)) if conf < threshold or pieces[u.line] > 1
+    ]
     if unsure:
         # The rules look at neighbours too, so they label the whole document, and then
         # stand in for the model where it is unsure.

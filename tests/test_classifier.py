@@ -297,3 +297,19 @@ def test_parse_uses_the_shipped_model(monkeypatch) -> None:
     report = parse(seed_text(seed_names()[1]))
     assert not any("line classifier" in w for w in report.warnings)
     assert any(ln.source == "model" for ln in report.lines)
+
+
+def test_pieces_of_a_cut_line_are_labelled_by_the_rules() -> None:
+    """The model never trained on the pieces of a line cut into several; the rules label them,
+    and the glued tables of a one-line report are read as with the rules alone."""
+    from govparse_ml.generate import generate
+
+    doc = generate(574, layout="one_line_report", format_version="2021")
+    units = split_units(split_lines(doc.text))
+    composite = {u.line for u in units if u.part > 0}
+    assert composite, "a one-line report is cut into pieces"
+    labels = labeling.label_units(units, inference.load_default())
+    assert {lab.source for u, lab in zip(units, labels, strict=True) if u.line in composite} == {"rule"}
+    report = parse(doc.text)
+    assert report.tables["active_disclosure"].found
+    assert all(report.cell(*key).value == value for key, value in doc.cells.items() if key[0] != "active_disclosure")
