@@ -70,6 +70,7 @@ _MARKUP = re.compile(r"^(?:<[^>]{1,40}>|\[[^\]]{0,40}\]|[#>*]+|```.*)$")
 
 # Rules whose label overrides the model's (see labeling.label_units).
 DECISIVE = frozenset({"page number"})
+_HAS_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +79,8 @@ class RuleLabel:
     confidence: float
     why: str
 
+
+_PAGE_LABEL = RuleLabel("other", 0.9, "page number")
 
 @lru_cache(maxsize=8192)
 def compact(text: str) -> str:
@@ -134,13 +137,16 @@ def is_section_heading(text: str) -> bool:
 def decisive_label(unit: Unit) -> RuleLabel | None:
     """The label of a rule in :data:`DECISIVE` that fires on the unit (a page number), or None.
 
-    What the labelling stage asks of every unit the model labels: so it runs only these
-    patterns, not the whole rule set (the compact form of a page number is under 40 characters).
+    What the labelling stage asks of every unit the model labels: so it runs only this
+    pattern, as :func:`label_one` would, not the whole rule set (a page number has a digit and
+    is under 40 characters).
     """
-    if len(unit.text) > 40:
+    text = unit.text
+    if len(text) > 40 or not _HAS_DIGIT.search(text):
         return None
-    label = _label_text(unit.text)
-    return label if label.why in DECISIVE else None
+    if _PAGE_NUMBER.match(text.strip()) or _PAGE_NUMBER.match(compact(text)):
+        return _PAGE_LABEL
+    return None
 
 
 def label_one(unit: Unit) -> RuleLabel:
@@ -156,7 +162,7 @@ def _label_text(text: str) -> RuleLabel:
     if not c:
         return RuleLabel("other", 0.6, "separator")  # only bars: settled by neighbours
     if _PAGE_NUMBER.match(c) or _PAGE_NUMBER.match(text):
-        return RuleLabel("other", 0.9, "page number")
+        return _PAGE_LABEL
     if _VALUES_ONLY.match(text):
         return RuleLabel("table", 0.6, "values only")  # settled by neighbours
     if _SEPARATOR.match(text):
