@@ -53,6 +53,7 @@ from .inference import (
     ModelVersionError,
     UnitScorer,
     read_card,
+    read_verified,
 )
 from .units import Unit
 
@@ -69,7 +70,6 @@ class UntrustedModelError(ModelError):
 class Featurizer(FeatureSpace, BaseEstimator, TransformerMixin):
     """:class:`~govparse_ml.features.FeatureSpace` as a scikit-learn transformer, the first
     step of the classifier's Pipeline (same parameters, ``fit`` / ``transform``)."""
-
 
 
 class LineClassifier(BaseEstimator, ClassifierMixin):
@@ -370,25 +370,7 @@ def _load_verified(path: Path, card: dict[str, Any] | None) -> LineClassifier:
     """Read the file, check it against the card (hash, feature version) and only then unpickle it."""
     import joblib
 
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ModelNotFoundError(f"model file {path} not found") from None
-    except OSError as exc:
-        raise ModelIntegrityError(f"model file {path} is unreadable: {exc}") from None
-    if card is not None:
-        expected = card.get("model_sha256")
-        actual = hashlib.sha256(data).hexdigest()
-        if expected != actual:
-            raise ModelIntegrityError(
-                f"model file {path} does not match its card (SHA-256 {actual[:12]}…, card says "
-                f"{str(expected)[:12]}…): refusing to load it"
-            )
-        if card.get("feature_version") != FEATURE_VERSION:
-            raise ModelVersionError(
-                f"model {path} was trained on feature version {card.get('feature_version')}, this code computes "
-                f"version {FEATURE_VERSION}: retrain it (govparse-ml train)"
-            )
+    data = read_verified(path, card, "model_sha256")
     try:
         model = joblib.load(io.BytesIO(data))
     except Exception as exc:

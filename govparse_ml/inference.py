@@ -227,12 +227,9 @@ def read_card(model_path: str | os.PathLike) -> dict[str, Any]:
         raise ModelIntegrityError(f"model card {card_path} is unreadable: {exc}") from None
 
 
-def load_arrays(path: str | os.PathLike, card: dict[str, Any] | None = None) -> UnitScorer:
-    """A scorer from an arrays file, checked against ``card`` (SHA-256, feature version) when given.
-
-    The file is read with ``allow_pickle=False``: an arrays file cannot run code, so, unlike
-    a joblib file, one from elsewhere needs no trust to be loaded.
-    """
+def read_verified(path: str | os.PathLike, card: dict[str, Any] | None, hash_field: str) -> bytes:
+    """The bytes of a model file, checked against ``card`` when given: its SHA-256 against the
+    card's ``hash_field``, and the card's feature version against the code's."""
     p = Path(path)
     try:
         data = p.read_bytes()
@@ -241,7 +238,7 @@ def load_arrays(path: str | os.PathLike, card: dict[str, Any] | None = None) -> 
     except OSError as exc:
         raise ModelIntegrityError(f"model file {p} is unreadable: {exc}") from None
     if card is not None:
-        expected = card.get("arrays_sha256")
+        expected = card.get(hash_field)
         actual = hashlib.sha256(data).hexdigest()
         if expected != actual:
             raise ModelIntegrityError(
@@ -253,6 +250,17 @@ def load_arrays(path: str | os.PathLike, card: dict[str, Any] | None = None) -> 
                 f"model {p} was trained on feature version {card.get('feature_version')}, this code computes "
                 f"version {FEATURE_VERSION}: retrain it (govparse-ml train)"
             )
+    return data
+
+
+def load_arrays(path: str | os.PathLike, card: dict[str, Any] | None = None) -> UnitScorer:
+    """A scorer from an arrays file, checked against ``card`` (SHA-256, feature version) when given.
+
+    The file is read with ``allow_pickle=False``: an arrays file cannot run code, so, unlike
+    a joblib file, one from elsewhere needs no trust to be loaded.
+    """
+    p = Path(path)
+    data = read_verified(p, card, "arrays_sha256")
     import io
 
     try:
@@ -288,7 +296,6 @@ def load_default() -> UnitScorer:
     path = models_dir() / ARRAYS_FILE
     if not path.exists():
         raise ModelNotFoundError(
-            f"no shipped model at {path} (an install from the repository carries one; "
-            "or train one: govparse-ml train)"
+            f"no shipped model at {path} (an install from the repository carries one; or train one: govparse-ml train)"
         )
     return load_arrays(path, read_card(path))

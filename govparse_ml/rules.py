@@ -82,6 +82,7 @@ class RuleLabel:
 
 _PAGE_LABEL = RuleLabel("other", 0.9, "page number")
 
+
 @lru_cache(maxsize=8192)
 def compact(text: str) -> str:
     """Text without white space, table bars and fullwidth brackets: what vocabulary matches on."""

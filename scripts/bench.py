@@ -8,9 +8,11 @@
 
 Parse times are measured warm, in this process, pinned to one CPU (where the OS allows), per report:
 p50 / p95 of the wall time (and p50 of the CPU time, which other load on the machine barely moves).
-Each seed is timed as a report never seen before: the caches keyed by line text are cleared and
-filled with 20 generated reports before every timed parse. The generated reports are timed in
-one pass, each parsed once, as a corpus run meets them.
+Three settings: "seeds" times each seed as a report never seen before (the caches keyed by line
+text cleared and filled with 20 generated reports before every timed parse: every prose line
+is new, table labels mostly known); "seeds again" times the seeds parsed over and over (every
+line in the caches); "generated" times 200 generated reports in one pass, each parsed once, as
+a corpus run meets them (their phrases repeat more than real reports' do).
 Corpora: the seed reports (../shared/seeds/*.txt, else the bundled example and the labeled training
 texts) and reports from ``govparse_ml.generate`` (skipped, with a message, if that module is absent).
 Batch figures run the installed command, ``govparse-ml batch``, in a fresh process: start-up included.
@@ -124,27 +126,28 @@ def govparse_cmd() -> list[str]:
 # --------------------------------------------------------------------------- measures
 
 
-def parse_times(texts: list[str], model, repeats: int, others: list[str] | None = None) -> dict:
-    """Wall and CPU time of each parse of ``texts``, the process warm.
+def parse_times(texts: list[str], model, repeats: int, others: list[str] | None = None, mode: str = "again") -> dict:
+    """Wall and CPU time of each parse of ``texts``, the process warm (model loaded, code run).
 
-    With ``others``, every timed parse starts from caches that hold the lines of ``others``
-    but none of the timed report's own (caches cleared, then ``others`` parsed): the state
-    of a corpus run meeting a new report, not of a report parsed again. Without, the texts
-    are parsed in turn, each once per repeat, after one untimed pass over all of them.
+    ``mode``: "unseen" starts every timed parse from caches that hold the lines of ``others``
+    but none of the timed report's own (caches cleared, then ``others`` parsed): a new report
+    meeting a corpus run. "stream" parses ``others``, then times ``texts`` once each in turn,
+    caches kept: a corpus run. "again" parses ``texts`` once untimed, then times them again.
     """
     from govparse_ml import parse
     from govparse_ml.pipeline import clear_caches
 
     with one_cpu() as cpu:
-        for t in others or texts:  # warm: model loaded, code paths run
+        clear_caches()
+        for t in texts if mode == "again" else others or []:
             parse(t, model=model)
         wall: list[float] = []
         cpu_t: list[float] = []
         for _ in range(repeats):
             for t in texts:
-                if others:
+                if mode == "unseen":
                     clear_caches()
-                    for o in others:
+                    for o in others or []:
                         parse(o, model=model)
                 c0, w0 = time.thread_time_ns(), time.perf_counter_ns()
                 parse(t, model=model)
@@ -152,6 +155,7 @@ def parse_times(texts: list[str], model, repeats: int, others: list[str] | None 
                 cpu_t.append((time.thread_time_ns() - c0) / 1e6)
     return {
         "reports": len(texts),
+        "mode": mode,
         "repeats": repeats,
         "chars_mean": round(statistics.mean(len(t) for t in texts)),
         "pinned_cpu": cpu,
@@ -359,14 +363,21 @@ def main(argv: list[str] | None = None) -> int:
     seed_name, seeds = seed_corpus()
     generated = generated_corpus(args.n_generated, start=100_000) if args.n_generated else None
     results["parse"] = {}
-    # The seeds are timed unseen: caches warmed on 20 generated reports, never on the seed itself.
+    # The seeds are timed unseen (caches warmed on 20 generated reports, never on the seed itself)
+    # and again; the generated reports in a stream after 200 others.
     others = generated_corpus(20, start=200_000)
-    for corpus, texts, repeats in (("seeds", seeds, args.repeats), ("generated", generated, 1)):
+    stream_warm = generated_corpus(200, start=300_000) if generated else None
+    runs = (
+        ("seeds", seeds, args.repeats, others, "unseen"),
+        ("seeds again", seeds, args.repeats, None, "again"),
+        ("generated", generated, 1, stream_warm, "stream"),
+    )
+    for corpus, texts, repeats, warm_on, mode in runs:
         if not texts:
             continue
         for label, model in (("model", "default"), ("rules", None)):
             key = f"{corpus}/{label}"
-            results["parse"][key] = parse_times(texts, model, repeats, others if corpus == "seeds" else None)
+            results["parse"][key] = parse_times(texts, model, repeats, warm_on, mode)
     results["parse_corpus_seeds"] = seed_name
 
     with tempfile.TemporaryDirectory(prefix="govparse-bench-") as tmpdir:
