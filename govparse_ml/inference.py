@@ -105,11 +105,13 @@ class UnitScorer:
     def _text_scores(self, texts: list[str]) -> np.ndarray:
         """``len(texts) × (n_offsets · k)``: each text's own features times every offset's weights."""
         index = self._cache_index
-        missing = [t for t in dict.fromkeys(texts) if t not in index]
-        if len(missing) > self.cache_size:  # a huge document: score it without the cache
+        unique = list(dict.fromkeys(texts))
+        if len(unique) > self.cache_size:  # a huge document: score it without the cache
             return self._product(*self.space.text_parts(texts))
+        missing = [t for t in unique if t not in index]
         if len(index) + len(missing) > self.cache_size:
-            index.clear()
+            index.clear()  # full: start afresh with this document's texts
+            missing = unique
         if missing:
             start = len(index)
             self._cache_rows[start : start + len(missing)] = self._product(*self.space.text_parts(missing))

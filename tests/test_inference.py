@@ -58,6 +58,14 @@ def test_text_cache_changes_nothing_and_stays_bounded(trained) -> None:
         assert np.allclose(small.doc_scores(doc), first)
         assert len(small._cache_index) <= 50
         cold.clear_cache()
+    # the cache fills up with a document half in it (a first version lost the half it had)
+    tight = load_arrays(out / ARRAYS_FILE)
+    tight.cache_size = 80
+    tight.clear_cache()
+    texts = list(dict.fromkeys(t for doc in docs() for t in (u.text for u in doc)))
+    for doc in (texts[:60], texts[30:90], texts[85:160:2], texts[:40]):
+        assert np.allclose(tight.doc_scores(doc), cold.doc_scores(doc))
+        assert len(tight._cache_index) <= 80
     # the same text in another place: same text part, other context part
     units = docs()[0]
     moved = [units[-1], *units[:-1]]
