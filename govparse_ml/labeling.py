@@ -9,8 +9,7 @@ decided and which the rules.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from . import rules
 from .units import Unit
@@ -28,8 +27,11 @@ class UnitModel(Protocol):
     def predict_units(self, units: list[Unit]) -> tuple[list[str], list[float]]: ...
 
 
-@dataclass(frozen=True)
-class UnitLabel:
+class UnitLabel(NamedTuple):
+    """The label of a unit, how sure its source is, and which source gave it.
+
+    A named tuple: one is made per unit of every report (a frozen dataclass took 1 µs each)."""
+
     label: str
     confidence: float
     source: str  # "model" | "rule"
