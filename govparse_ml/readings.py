@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from . import schema
@@ -39,7 +39,7 @@ MAX_UNCHECKED = 500
 MAX_CUT_STEPS = 100_000
 
 
-@cache
+@lru_cache(maxsize=1 << 16)  # bounded: the cuts of glued digits make new strings without end
 def parse_value(raw: str, kind: schema.ValueKind = "count") -> int | float | None:
     """The number a cell's text stands for, or None for blank and null marks."""
     if raw.isdigit() and raw.isascii() and kind != "amount":
