@@ -28,6 +28,13 @@ def _model_arg(args: argparse.Namespace):
     path = getattr(args, "model", None)
     if path is None:
         return "default"
+    if str(path).endswith(".npz"):
+        # An arrays file holds numbers and strings only (read without pickle): no trust needed,
+        # but its card, if it has one beside it, must match.
+        from .inference import CARD_FILE, load_arrays, read_card
+
+        card = read_card(path) if Path(path).with_name(CARD_FILE).exists() else None
+        return load_arrays(path, card)
     from .classifier import load_model
 
     return load_model(path, trust=args.trust_model)
@@ -120,7 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def model_options(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--model", metavar="PATH", help="a model file other than the shipped one (needs --trust-model)")
+        sp.add_argument(
+            "--model",
+            metavar="PATH",
+            help="a model file other than the shipped one: line_classifier.npz, or a .joblib with --trust-model",
+        )
         sp.add_argument(
             "--trust-model",
             action="store_true",

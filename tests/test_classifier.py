@@ -180,6 +180,19 @@ def test_cli_refuses_untrusted_model_and_accepts_it_with_trust(saved: Path, caps
     assert any(json.loads(line)["source"] == "model" for line in out)
 
 
+def test_cli_loads_an_arrays_file_without_trust_but_checks_its_card(saved: Path, tmp_path: Path, capsys) -> None:
+    example = str(Path(__file__).resolve().parent.parent / "govparse_ml" / "data" / "example.txt")
+    assert main(["parse", example, "--model", str(saved / ARRAYS_FILE), "--format", "lines"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert any(json.loads(line)["source"] == "model" for line in out)
+    d = copy_model(saved, tmp_path / "m")
+    data = bytearray((d / ARRAYS_FILE).read_bytes())
+    data[-200] ^= 0x01
+    (d / ARRAYS_FILE).write_bytes(bytes(data))
+    assert main(["parse", example, "--model", str(d / ARRAYS_FILE)]) == 1
+    assert "does not match its card" in capsys.readouterr().err
+
+
 def copy_model(src: Path, dst: Path) -> Path:
     dst.mkdir(parents=True, exist_ok=True)
     for name in (MODEL_FILE, ARRAYS_FILE, CARD_FILE):
