@@ -69,16 +69,22 @@ def tokenize(units: list[Unit]) -> list[Token]:
             continue  # markdown separators and filler bars
         # Empty cells at the ends of a row are layout (merged cells, markdown bars): drop them.
         text = unit.text.strip(" \t|")
+        line = unit.line
         if "\t" not in text and "|" not in text and "  " not in text:
-            out.extend(_cell_tokens(text, unit.line, index))  # one cell: no empties to place
+            _cell_tokens(out, text, line, index, 0)  # one cell: no empties to place
             continue
         row: list[Token] = []
+        empties = False
         for position, cell in enumerate(_CELL_SPLIT.split(text)):
-            if not cell.strip():
-                row.append(Token("empty", "", unit.line, index, cell=position))
-                continue
-            row.extend(_cell_tokens(cell, unit.line, index, position))
-        out.extend(_trim_empties(row) if any(t.kind == "empty" for t in row) else row)
+            stripped = cell.strip()
+            if not stripped:
+                row.append(Token("empty", "", line, index, False, position))
+                empties = True
+            elif stripped.isdigit() and stripped.isascii():  # inlined: most cells are a plain count
+                row.append(Token("value", stripped, line, index, False, position))
+            else:
+                _cell_tokens(row, cell, line, index, position)
+        out.extend(_trim_empties(row) if empties else row)
     _vertical_wu(out)
     return out
 
@@ -88,9 +94,14 @@ def _vertical_wu(tokens: list[Token]) -> None:
     ``（四）无`` / ``法提供`` (the label's cell ends in it and the next line goes on with
     label text) or a vertical label written down the page (``无`` alone between one-character
     label lines)."""
-    for i in range(1, len(tokens) - 1):
+    # Only a 无 token can change, and it only ever becomes a label: visiting the 无 tokens in
+    # order sees the same neighbours as visiting every token.
+    last = len(tokens) - 1
+    for i in [i for i, t in enumerate(tokens) if t.text == "无"]:
+        if i == 0 or i == last:
+            continue
         t, before, after = tokens[i], tokens[i - 1], tokens[i + 1]
-        if t.kind != "value" or t.text != "无" or before.kind != "label" or after.kind != "label":
+        if t.kind != "value" or before.kind != "label" or after.kind != "label":
             continue
         vertical = before.unit != t.unit != after.unit and len(before.text) <= 3 and len(after.text) <= 3
         broken = before.unit == t.unit and before.cell == t.cell and after.unit != t.unit
@@ -98,11 +109,13 @@ def _vertical_wu(tokens: list[Token]) -> None:
             t.kind = "label"
 
 
-def _cell_tokens(cell: str, line: int, index: int, position: int = 0) -> list[Token]:
+def _cell_tokens(out: list[Token], cell: str, line: int, index: int, position: int) -> None:
+    """Append the tokens of one cell to ``out``."""
     stripped = cell.strip()
-    if stripped.isdigit() and stripped.isascii():
-        return [Token("value", stripped, line, index, cell=position)]
-    return [Token(kind, text, line, index, tail, position) for kind, text, tail in _cell_pieces(cell)]
+    if stripped.isdigit() and stripped.isascii():  # the commonest cell: a plain count
+        out.append(Token("value", stripped, line, index, False, position))
+        return
+    out.extend([Token(kind, text, line, index, tail, position) for kind, text, tail in _cell_pieces(cell)])
 
 
 @lru_cache(maxsize=16384)
@@ -260,18 +273,15 @@ def assemble_tables(units: list[Unit], version: schema.FormatVersion) -> TableRe
     return result
 
 
-@dataclass
+@dataclass(slots=True)
 class _Segment:
     """A run of label tokens and the run of value tokens after it."""
 
     labels: list[Token]
     lead: int  # empty cells between the last label and the first value
     values: list[RawValue]
-    hits: list[Hit]
-
-    @property
-    def lines(self) -> list[int]:
-        return sorted({v.lines[0] for v in self.values} | {t.line for t in self.labels})
+    hits: tuple[Hit, ...]
+    lines: list[int]  # the lines of its labels and values, sorted
 
 
 def _segments(tokens: list[Token], version: schema.FormatVersion) -> list[_Segment]:
@@ -280,26 +290,42 @@ def _segments(tokens: list[Token], version: schema.FormatVersion) -> list[_Segme
     item = ""  # the digit a glued value may have taken from the next label's item number
     while i < n:
         labels: list[Token] = []
+        lines: list[int] = []  # (consecutive repeats dropped here, the rest by the set below)
         lead = 0
-        while i < n and tokens[i].kind != "value":
-            if tokens[i].kind == "label":
-                labels.append(tokens[i])
+        while i < n:
+            t = tokens[i]
+            kind = t.kind
+            if kind == "value":
+                break
+            if kind == "label":
+                labels.append(t)
+                if not lines or lines[-1] != t.line:
+                    lines.append(t.line)
                 lead = 0
-            elif tokens[i].kind == "lead":
+            elif kind == "lead":
                 lead += 1
             i += 1
         values: list[RawValue] = []
-        while i < n and tokens[i].kind != "label":
+        while i < n:
             t = tokens[i]
-            if t.kind == "value":
-                values.append(RawValue(t.text, [t.line], numbered_tail=t.tail))
-            elif t.kind == "empty":
-                values.append(RawValue("", [t.line], blank=True))
+            kind = t.kind
+            if kind == "label":
+                break
+            if kind == "value":
+                values.append(RawValue(t.text, [t.line], False, t.tail))
+            elif kind == "empty":
+                values.append(RawValue("", [t.line], True))
+            else:
+                i += 1
+                continue  # a lead cell has no line of its own in the segment
+            if not lines or lines[-1] != t.line:
+                lines.append(t.line)
             i += 1
         # "…0621009 3.其他": match the label with the item number it may have lost.
-        label_text = item + "".join(t.text for t in labels)
+        label_text = item + "".join([t.text for t in labels])
         item = values[-1].raw[-1] if values and values[-1].numbered_tail else ""
-        out.append(_Segment(labels, lead, values, find_hits(label_text, version)))
+        lines = lines if len(lines) == 1 else sorted(set(lines))
+        out.append(_Segment(labels, lead, values, _find_hits(label_text, version), lines))
     return out
 
 
