@@ -470,10 +470,11 @@ class FeatureSpace:
         rows_parts, cols_parts, vals_parts = self._text_dense(d, tokens)
         offset = self.n_dense_
         if self.use_ngrams:
-            (head_rows, head_codes), (tail_rows, tail_codes) = self._ngram_codes(d)
-            idx = table.lookup(np.concatenate((head_codes, tail_codes ^ _TAIL_SALT)))
+            codes, valid = self._ngram_windows(d)
+            codes[:, self.ngram_max * self.head_chars :] ^= _TAIL_SALT
+            idx = table.lookup(codes[valid])
             hit = idx >= 0
-            rows_parts.append(np.concatenate((head_rows, tail_rows))[hit])
+            rows_parts.append(np.nonzero(valid)[0][hit])
             cols_parts.append(idx[hit] + offset)
         offset += self.head_vocab_.size + self.tail_vocab_.size
         if tokens is not None and token_index:
@@ -649,47 +650,45 @@ class FeatureSpace:
         return rows, cols, values
 
     def _ngram_codes(self, d: _Doc):
-        """``(rows, codes)`` of the n-grams at the head and at the tail of every unit.
+        """``(rows, codes)`` of the n-grams at the head and at the tail of every unit (for
+        :meth:`fit`; see :meth:`_ngram_windows`)."""
+        codes, valid = self._ngram_windows(d)
+        rows, slots = np.nonzero(valid)
+        codes = codes[valid]
+        head = slots < self.ngram_max * self.head_chars
+        return (rows[head], codes[head]), (rows[~head], codes[~head])
+
+    def _ngram_windows(self, d: _Doc) -> tuple[np.ndarray, np.ndarray]:
+        """``(codes, valid)``, both ``n_units × slots``: the code of every n-gram a unit may
+        have at its head and at its tail, and whether the unit has it.
 
         The separator between units stands for the start and the end of a unit, so
         ``\\n一、`` is "starts with 一、" and ``况\\n`` "ends with 况"; n-grams that would
         span two units are dropped. The n-gram of code points c1 c2 c3 is the integer
         ``c1 << 42 | c2 << 21 | c3`` (code points fit in 21 bits).
+
+        The slots of a unit are a fixed window at its start and one at its end (see
+        :func:`_ngram_slots`): a unit's n-grams are gathered in one go from the codes of
+        every n-gram of the document, and the unit's length says which of them it has.
+        Slots are in the order of lengths, then positions, head first: entries in that order
+        keep the products' sums as they were.
         """
-        cp, starts, ends = d.cp, d.starts, d.ends
-        folded = _FOLD[cp]
-        m = folded.size
-        positions = np.arange(m)
-        # Unit of each position: the separator before a unit is its start mark.
-        unit_at = np.empty(m, dtype=np.int64)
-        unit_at[:-1] = d.unit_of
-        unit_at[-1] = d.n - 1
-        pos_in_unit = positions - starts[unit_at]  # 0 on the start mark
-        to_end = ends[unit_at] + 1 - positions  # distance to the end mark
-        is_sep = d.cls == SEP
-        opens_nothing = is_sep & (pos_in_unit != 0)  # the final separator
-        head_r, head_c, tail_r, tail_c = [], [], [], []
-        code = folded
-        for k in range(1, self.ngram_max + 1):
-            if m < k:
-                break
-            mk = m - k + 1
-            if k == 1:
-                valid = ~is_sep
-            else:
-                code = (code[:mk] << 21) | folded[k - 1 :]
-                valid = ~opens_nothing[:mk]
-                for j in range(1, k - 1):
-                    valid &= ~is_sep[j : mk + j]
-            rows = unit_at[:mk]
-            at_head = valid & (pos_in_unit[:mk] < self.head_chars)
-            head_r.append(rows[at_head])
-            head_c.append(code[at_head])
-            last = to_end[:mk] - (k - 1)  # from the n-gram's last position to the end mark
-            at_tail = valid & (last >= 0) & (last <= self.tail_chars)
-            tail_r.append(rows[at_tail])
-            tail_c.append(code[at_tail])
-        return (np.concatenate(head_r), np.concatenate(head_c)), (np.concatenate(tail_r), np.concatenate(tail_c))
+        k_max = self.ngram_max
+        head_at, tail_at, need = _ngram_slots(k_max, self.head_chars, self.tail_chars)
+        m = d.cp.size
+        size = m + self.head_chars + k_max  # room for the slots past the end of the document
+        folded = np.zeros(size + k_max, dtype=np.int64)
+        folded[:m] = _FOLD[d.cp]
+        # grams[p, k - 1]: the k-gram starting at position p
+        grams = np.empty((size, k_max), dtype=np.int64)
+        grams[:, 0] = folded[:size]
+        for k in range(1, k_max):
+            np.left_shift(grams[:, k - 1], 21, out=grams[:, k])
+            grams[:, k] |= folded[k : size + k]
+        # flat indices into grams: head slots from the unit's start mark, tail slots from its
+        # last character (a slot that falls outside the unit reads anything: it is not valid)
+        where = np.hstack((k_max * d.starts[:, None] + head_at, k_max * d.ends[:, None] + tail_at))
+        return grams.ravel().take(where), (d.ends - d.starts)[:, None] >= need
 
     def _doc_tokens(self, d: _Doc) -> list[tuple[str, ...] | None]:
         """jieba tokens (2+ characters) of the units with 2..jieba_max_len CJK characters; None elsewhere."""
@@ -787,6 +786,31 @@ def _start_flags(d: _Doc, numbers: np.ndarray, compact_len: np.ndarray) -> np.nd
         ],
         axis=1,
     )
+
+
+@lru_cache(maxsize=8)
+def _ngram_slots(k_max: int, head_chars: int, tail_chars: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The n-gram slots of a unit, for :meth:`FeatureSpace._ngram_windows`: where each slot's
+    n-gram starts (as a flat index into the ``positions × k_max`` codes, relative to ``k_max``
+    times the unit's start mark for the head slots, to ``k_max`` times its last character for
+    the tail slots) and the unit length it needs.
+
+    Head slots: the k-grams starting at the first ``head_chars`` positions of the unit (its
+    start mark first). Tail slots: those whose last position is among the last ``tail_chars``
+    characters and the end mark. A 1-gram is never a mark; a longer one spans a mark only at
+    its ends.
+    """
+    head_at, need_head, tail_at, need_tail = [], [], [], []
+    never = np.iinfo(np.int64).max
+    for k in range(1, k_max + 1):
+        for j in range(head_chars):  # starts at the unit's position j (0: its start mark)
+            head_at.append(k_max * j + k - 1)
+            need_head.append((j if j >= 1 else never) if k == 1 else j + k - 2)
+        for t in range(tail_chars, -1, -1):  # ends t positions before the end mark
+            # starts at position ends + 2 - t - k (ends: the unit's last character)
+            tail_at.append(k_max * (2 - t - k) + k - 1)
+            need_tail.append((t if t >= 1 else never) if k == 1 else t + k - 2)
+    return np.array(head_at), np.array(tail_at), np.array(need_head + need_tail)
 
 
 def _structure(units: list[Unit] | None, n: int) -> np.ndarray:
