@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 from . import rules
 from .document import Meta, Paragraph, Section
+from .schema import SectionSpec
 from .units import Unit
 
 # A paragraph goes on across a line break unless the text before it ends a sentence.
@@ -46,8 +48,13 @@ def build_sections(units: list[Unit], labels: list[str]) -> tuple[list[Section],
                 stack.append(pre)
             else:
                 continue
+        if label != "prose":
+            _add_line(stack, unit.line)
+            if label == "table":
+                open_paragraph = None
+            continue
         text = unit.text.strip()
-        runin = _run_in_heading(text, stack) if label == "prose" else None
+        runin = _run_in_heading(text, stack)
         if runin is not None:
             # "（一）领导重视。县商务工信局将……": a sub-section whose title runs into its text.
             while stack and stack[-1].level >= runin.level:
@@ -57,10 +64,6 @@ def build_sections(units: list[Unit], labels: list[str]) -> tuple[list[Section],
             stack.append(runin)
             open_paragraph = None
         _add_line(stack, unit.line)
-        if label != "prose":
-            if label == "table":
-                open_paragraph = None
-            continue
         target = stack[-1]
         if (
             open_paragraph is not None
@@ -85,10 +88,7 @@ def build_sections(units: list[Unit], labels: list[str]) -> tuple[list[Section],
 
 
 def _heading_section(unit: Unit, stack: list[Section]) -> Section | None:
-    text = unit.text.strip()
-    c = rules.compact(text)
-    std = rules.section_of(c) if rules.is_section_heading(text) else None
-    number = rules.heading_number(c)
+    c, std, number = _heading_parts(unit.text.strip())
     if std is not None:
         num = number[1] if number else None
         return Section(_title(c, num), 1, num, std.id, unit.line)
@@ -104,6 +104,17 @@ def _heading_section(unit: Unit, stack: list[Section]) -> Section | None:
     if not stack:
         return Section(_title(c, num), level, num, None, unit.line)
     return Section(_title(c, num), level, num, None, unit.line)
+
+
+@lru_cache(maxsize=4096)
+def _heading_parts(text: str) -> tuple[str, SectionSpec | None, tuple[int, str] | None]:
+    """The compact text, standard section and numbering of a heading's text.
+
+    Cached: the headings of the format recur from report to report.
+    """
+    c = rules.compact(text)
+    std = rules.section_of(c) if rules.is_section_heading(text) else None
+    return c, std, rules.heading_number(c)
 
 
 _RUN_IN_TITLE = re.compile(r"^(.{2,30}?)[。：:]")
@@ -131,8 +142,9 @@ def _title(c: str, number: str | None) -> str:
 
 def _add_line(stack: list[Section], line: int) -> None:
     for s in stack:
-        if not s.lines or s.lines[-1] != line:
-            s.lines.append(line)
+        lines = s.lines
+        if not lines or lines[-1] != line:
+            lines.append(line)
 
 
 def _join(a: str, b: str) -> str:
@@ -148,9 +160,11 @@ def standard_sections_found(sections: list[Section]) -> list[str]:
 
 def extract_meta(units: list[Unit], labels: list[str], title_lines: list[int]) -> Meta:
     """Title, agency and year from the title block, the preamble and the signature."""
+    wanted = set(title_lines)
     by_line: dict[int, list[str]] = {}
     for u in units:
-        by_line.setdefault(u.line, []).append(u.text.strip())
+        if u.line in wanted:  # (only the title block's: most units are not in it)
+            by_line.setdefault(u.line, []).append(u.text.strip())
     title = " ".join(" ".join(by_line[n]) for n in title_lines if n in by_line) or None
     title = re.sub(r"\s+", " ", title).strip() if title else None
     if title is None:
@@ -165,15 +179,18 @@ def extract_meta(units: list[Unit], labels: list[str], title_lines: list[int]) -
     return Meta(title=title, agency=agency, year=year)
 
 
+# The statistics period's start, in the preamble: "统计期限自2020年…", "2020年1月1日起".
+_PERIOD_FROM = re.compile(r"统计期限?自\s*((?:19|20)\d{2})\s*年")
+_PERIOD_START = re.compile(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*[起至到始]")
+
+
 def _year(title: str | None, units: list[Unit]) -> int | None:
     if title:
         m = _YEAR.search(title)
         if m:
             return int(m.group(1))
     for u in units[:40]:
-        m = re.search(r"统计期限?自\s*((?:19|20)\d{2})\s*年", u.text) or re.search(
-            r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*[起至到始]", u.text
-        )
+        m = _PERIOD_FROM.search(u.text) or _PERIOD_START.search(u.text)
         if m:
             return int(m.group(1))
     years = Counter(int(m.group(1)) for u in units[:60] for m in _YEAR.finditer(u.text))
