@@ -49,10 +49,16 @@ CLASS_NAMES = ("other", "cjk", "digit", "latin", "space", "tab", "bar", "cjk_pun
 _LUT_SIZE = 0x10000
 _ASTRAL = 0x3400  # code points beyond the BMP are read as this (rare) CJK character
 _SEP = ord("\n")
+# The per-code-point tables have _LUT_SIZE + 1 entries: code points are clipped to _LUT_SIZE
+# (one operation), and that last entry is _ASTRAL's.
+
+
+def _with_astral(lut: np.ndarray) -> np.ndarray:
+    return np.concatenate((lut, lut[_ASTRAL : _ASTRAL + 1]))
 
 
 def _class_table() -> np.ndarray:
-    lut = np.zeros(_LUT_SIZE, dtype=np.int64)
+    lut = np.zeros(_LUT_SIZE, dtype=np.uint8)
     for lo, hi in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF)):
         lut[lo : hi + 1] = CJK
     for lo, hi in ((0x3000, 0x303F), (0xFF00, 0xFF0F), (0xFF1A, 0xFF20), (0x2010, 0x206F), (0xFE30, 0xFE4F)):
@@ -67,7 +73,7 @@ def _class_table() -> np.ndarray:
     lut[ord("\t")] = TAB
     lut[ord("|")] = BAR
     lut[_SEP] = SEP
-    return lut
+    return _with_astral(lut)
 
 
 # Punctuation profile: groups of characters counted per unit.
@@ -102,11 +108,11 @@ _GROUP = {chars: g for g, chars in enumerate(PUNCT_GROUPS, start=1)}
 
 
 def _punct_table() -> np.ndarray:
-    lut = np.zeros(_LUT_SIZE, dtype=np.int64)
+    lut = np.zeros(_LUT_SIZE, dtype=np.uint8)
     for g, chars in enumerate(PUNCT_GROUPS, start=1):
         for ch in chars:
             lut[ord(ch)] = g
-    return lut
+    return _with_astral(lut)
 
 
 def _fold_table() -> np.ndarray:
@@ -115,28 +121,14 @@ def _fold_table() -> np.ndarray:
     lut[ord("1") : ord("9") + 1] = ord("0")
     lut[0] = 1  # a NUL must not look like "no character"
     lut[0x3000] = lut[0xA0] = ord(" ")
-    return lut
-
-
-def _char_set(chars: str) -> np.ndarray:
-    lut = np.zeros(_LUT_SIZE, dtype=bool)
-    for ch in chars:
-        lut[ord(ch)] = True
-    return lut
+    return _with_astral(lut)
 
 
 _CLASS = _class_table()
 _PUNCT = _punct_table()
 _FOLD = _fold_table()
+_IS_BLANK_CLASS = np.isin(np.arange(N_CLASSES), (SPACE, TAB, BAR))  # what leading blanks are
 _NUMERALS = "一二三四五六七八九十"
-_IS_NUMERAL = _char_set(_NUMERALS)
-_IS_DIGIT = _char_set("0123456789")
-_IS_OPEN = _char_set("(（[【〔")
-_IS_CLOSE = _char_set(")）]】〕")
-_IS_SECTION_MARK = _char_set("、.．")
-_IS_ITEM_MARK = _char_set(".．、)）")
-_IS_CIRCLED = _char_set("①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳")
-_IS_MARKUP = _char_set("<[#>*`")
 
 # Flags about the start of a unit (after leading spaces, tabs and bars) and its make-up.
 START_NAMES = (
@@ -159,6 +151,67 @@ START_NAMES = (
     "separator_only",  # punctuation and separators only
     "no_cjk",
 )
+
+# The numbering patterns, the first start flags: each a choice of alternatives, each saying
+# what the 1st, 2nd… character after the leading blanks must be (one of a string's
+# characters; "^…": none of them; "": anything). Past the unit's end, a character is "\n".
+_DIGITS, _OPEN, _CLOSE = "0123456789", "(（[【〔", ")）]】〕"
+_START_PATTERNS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "num_section": ((_NUMERALS, "、.．"), (_NUMERALS, _NUMERALS, "、.．")),
+    "num_part": (("第", _NUMERALS, "部章节"), ("第", _NUMERALS, "", "部")),
+    "num_sub": ((_OPEN, _NUMERALS, _CLOSE), (_OPEN, _NUMERALS, _NUMERALS, _CLOSE)),
+    "num_item": ((_DIGITS, ".．、)）", "^" + _DIGITS), (_DIGITS, _DIGITS, ".．、)）", "^" + _DIGITS)),
+    "num_paren_digit": ((_OPEN, _DIGITS, _CLOSE), (_OPEN, _DIGITS, _DIGITS, _CLOSE)),
+    "num_circled": (("①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳",),),
+    "num_shi": ((_NUMERALS, "是"),),
+    "art20": (("第", "二", "十", "条"),),
+    "note": ((_OPEN, "本", "列"), ("本", "列")),
+    "attachment": (("附", "件表"),),
+    "none_answer": (("无",), ("没", "有"), ("暂", "无")),
+    "markup": (("<[#>*`",),),
+}
+_AHEAD = 4  # characters the patterns look at
+
+
+def _start_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The patterns as bit masks, so that all of them are matched with a few operations.
+
+    Returns ``table`` (``_AHEAD × code points``, uint16: at position k, one bit for each
+    character set of :data:`_START_PATTERNS` that needs it at position k), ``masks`` (one
+    uint64 per alternative: the four 16-bit fields of the positions' required bits) and the
+    index of the first alternative of every pattern. A unit's four characters read in the
+    table give four uint16, one uint64 word: an alternative matches when ``word & mask ==
+    mask`` (the same memory layout on both sides, so the byte order does not matter).
+    """
+    table = np.zeros((_AHEAD, _LUT_SIZE), dtype=np.uint16)
+    bits: dict[tuple[int, str], int] = {}
+    masks, first = [], []
+    for alternatives in _START_PATTERNS.values():
+        first.append(len(masks))
+        for alternative in alternatives:
+            mask = np.zeros(_AHEAD, dtype=np.uint16)
+            for k, chars in enumerate(alternative):
+                if not chars:
+                    continue
+                if (k, chars) not in bits:
+                    bit = 1 << sum(pos == k for pos, _ in bits)
+                    assert bit < 1 << 16, "more than 16 character sets at one position"
+                    bits[k, chars] = bit
+                    if chars.startswith("^"):
+                        table[k] |= bit
+                        table[k, [ord(c) for c in chars[1:]]] &= np.uint16(~bit & 0xFFFF)
+                    else:
+                        table[k, [ord(c) for c in chars]] |= bit
+                mask[k] |= bits[k, chars]
+            masks.append(mask)
+    table = np.concatenate((table, table[:, _ASTRAL : _ASTRAL + 1]), axis=1)
+    return table, np.array(masks).view(np.uint64)[:, 0], np.array(first)
+
+
+_START_TABLE, _START_MASKS, _START_FIRST = _start_tables()
+# Flat index of code point c at position k: c + _START_ROW[k].
+_START_ROW = np.arange(_AHEAD) * (_LUT_SIZE + 1)
+assert tuple(_START_PATTERNS) == START_NAMES[: len(_START_PATTERNS)]
 
 # --------------------------------------------------------------------------- jieba
 
@@ -282,7 +335,7 @@ Document = Sequence[Unit] | Sequence[str]
 class _Doc:
     """Per-character arrays of one document, shared by the feature blocks."""
 
-    __slots__ = ("cls", "counts", "cp", "ends", "n", "pcounts", "starts", "texts", "unit_of", "units")
+    __slots__ = ("cls", "counts", "cp", "ends", "lengths", "n", "pcounts", "starts", "texts", "unit_of", "units")
 
     def __init__(self, doc: Document) -> None:
         units = list(doc) if len(doc) and isinstance(doc[0], Unit) else None
@@ -294,24 +347,21 @@ class _Doc:
         self.units, self.texts, n = units, texts, len(texts)
         self.n = n
         # "\n" + units joined by "\n" + "\n": cp[starts[i]] is the separator before unit i,
-        # cp[starts[i] + 1 : ends[i] + 1] its characters.
+        # cp[starts[i] + 1 : ends[i] + 1] its characters. Code points beyond the BMP are
+        # clipped to _LUT_SIZE: an index into the per-code-point tables, never compared.
         cp = np.frombuffer(("\n" + joined + "\n").encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        cp = cp.astype(np.int64)
-        if cp.size and cp.max() >= _LUT_SIZE:
-            cp[cp >= _LUT_SIZE] = _ASTRAL
-        self.cp = cp
-        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
-        self.starts = np.zeros(n, dtype=np.int64)
-        np.cumsum(lengths[:-1] + 1, out=self.starts[1:])
-        self.ends = self.starts + lengths
+        self.cp = cp = np.minimum(cp, _LUT_SIZE)
+        self.lengths = lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+        spans = lengths + 1  # a unit and the separator after it
+        self.ends = spans.cumsum() - 1
+        self.starts = self.ends - lengths
         # unit of every character of cp[1:] (the separator after a unit goes with it)
-        self.unit_of = np.repeat(np.arange(n), lengths + 1)
-        self.cls = _CLASS[cp]
-        body_cls = self.cls[1:]
-        self.counts = np.bincount(self.unit_of * N_CLASSES + body_cls, minlength=n * N_CLASSES).reshape(n, N_CLASSES)
+        self.unit_of = unit_of = np.arange(n).repeat(spans)
+        self.cls = cls = _CLASS[cp]
+        self.counts = np.bincount(unit_of * N_CLASSES + cls[1:], minlength=n * N_CLASSES).reshape(n, N_CLASSES)
         self.counts[:, SEP] = 0
         pun = _PUNCT[cp[1:]]
-        self.pcounts = np.bincount(self.unit_of * N_PUNCT + pun, minlength=n * N_PUNCT).reshape(n, N_PUNCT)
+        self.pcounts = np.bincount(unit_of * N_PUNCT + pun, minlength=n * N_PUNCT).reshape(n, N_PUNCT)
 
 
 class FeatureSpace:
@@ -466,15 +516,22 @@ class FeatureSpace:
             return 0, empty, empty, np.zeros(0)
         table, token_index = self._tables()
         d = _Doc(doc)
+        n = d.n
         tokens = self._doc_tokens(d) if self.use_jieba else None
-        rows_parts, cols_parts, vals_parts = self._text_dense(d, tokens)
+        groups, flags, values = self._text_dense(d, tokens)
+        each = np.arange(n).repeat(groups.shape[1])  # groups and values have as many columns
+        f_rows, f_cols = flags.nonzero()
+        # Entries block by block: groups, flags, values, n-grams, tokens. Within a unit this
+        # order is the product's order of summation (inference.UnitScorer), kept as it was.
+        rows_parts = [each, f_rows, each]
+        cols_parts = [groups.ravel(), _TEXT_FLAG_COLS[f_cols], np.repeat(_TEXT_VALUE_COLS[None, :], n, axis=0).ravel()]
         offset = self.n_dense_
         if self.use_ngrams:
             codes, valid = self._ngram_windows(d)
             codes[:, self.ngram_max * self.head_chars :] ^= _TAIL_SALT
             idx = table.lookup(codes[valid])
             hit = idx >= 0
-            rows_parts.append(np.nonzero(valid)[0][hit])
+            rows_parts.append(valid.nonzero()[0][hit])
             cols_parts.append(idx[hit] + offset)
         offset += self.head_vocab_.size + self.tail_vocab_.size
         if tokens is not None and token_index:
@@ -485,9 +542,9 @@ class FeatureSpace:
                 cols_parts.append(c + offset)
         rows = np.concatenate(rows_parts)
         vals = np.ones(rows.size)
-        n_dense_entries = sum(v.size for v in vals_parts)
-        vals[:n_dense_entries] = np.concatenate(vals_parts)  # the n-gram and token hits are 1
-        return d.n, rows, np.concatenate(cols_parts), vals
+        at = each.size + f_rows.size
+        vals[at : at + values.size] = values.ravel()  # the n-gram and token hits are 1
+        return n, rows, np.concatenate(cols_parts), vals
 
     def context_parts(self, doc: Document) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(rows, cols, values)`` of the features of each unit's place in the document:
@@ -581,73 +638,59 @@ class FeatureSpace:
 
     def _text_dense(
         self, d: _Doc, tokens: list[tuple[str, ...] | None] | None
-    ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The shape, punctuation and numbering features among the first ``n_dense_`` columns
-        (see :meth:`dense_names`) as lists of ``rows``, ``cols`` and ``values`` arrays: one
-        array each for the one-hot groups, the flags and the real values. The columns of a
-        unit's place in the document are left to :meth:`context_parts`."""
-        n, cp, starts, ends, counts, pcounts = d.n, d.cp, d.starts, d.ends, d.counts, d.pcounts
-        lengths = ends - starts
-        safe_len = np.maximum(lengths, 1)
-        compact_len = lengths - counts[:, SPACE] - counts[:, TAB] - counts[:, BAR]
-        is_digit = d.cls[1:] == DIGIT
-        run_start = is_digit.copy()
-        run_start[1:] &= ~is_digit[:-1]
-        numbers = np.bincount(d.unit_of[run_start], minlength=n)
-        first_cp = cp[starts + 1]
-        last_cp = cp[np.maximum(ends, starts + 1)]
-        ratios = counts / safe_len[:, None]
-        punct_ratio = (counts[:, CJK_PUNCT] + counts[:, ASCII_PUNCT]) / safe_len
-        idx = np.arange(n)
+        (see :meth:`dense_names`): ``groups``, the column of every one-hot group (``n × 11``),
+        ``flags``, the text flags (``n ×`` :data:`_TEXT_FLAG_COLS`) and ``values``, the real
+        values (``n ×`` :data:`_TEXT_VALUE_COLS`). The columns of a unit's place in the
+        document are left to :meth:`context_parts`.
 
-        # one-hot groups: the index of the hot column in each group, offset by the group's start
-        groups = np.stack(
-            [
-                np.searchsorted(_LEN_BINS, compact_len),
-                np.searchsorted(_RATIO_BINS, ratios[:, CJK]),
-                np.searchsorted(_RATIO_BINS, ratios[:, DIGIT]),
-                np.searchsorted(_RATIO_BINS, punct_ratio),
-                np.searchsorted(_COUNT_BINS, counts[:, TAB]),
-                np.searchsorted(_COUNT_BINS, counts[:, BAR]),
-                np.searchsorted(_COUNT_BINS, numbers),
-                np.searchsorted(_COUNT_BINS, counts[:, SPACE]),
-                d.cls[starts + 1],
-                d.cls[np.maximum(ends, starts + 1)],
-                _PUNCT[last_cp],
-            ],
-            axis=1,
-        )
-        np.minimum(groups, _GROUP_WIDTHS[:_POS_GROUP] - 1, out=groups)
+        Every array is written in place, column block by column block: on the few dozen new
+        texts of a report, numpy's cost per call, not per element, is what counts."""
+        n, cp, cls, counts, pcounts, lengths = d.n, d.cp, d.cls, d.counts, d.pcounts, d.lengths
+        compact_len = lengths - counts[:, SPACE] - counts[:, TAB] - counts[:, BAR]
+        is_digit = cls == DIGIT
+        numbers = np.bincount(d.unit_of[is_digit[1:] & ~is_digit[:-1]], minlength=n)  # runs of digits
+        first = d.starts + 1
+        last = np.maximum(d.ends, first)  # an empty unit's first and last "character": the separator after it
+        last_cp = cp[last]
+
+        values = np.empty((n, _TEXT_VALUE_COLS.size))
+        values[:, 0] = np.minimum(np.log1p(compact_len) / np.log(256.0), 1.5)  # log_len
+        ratios = np.divide(counts, np.maximum(lengths, 1)[:, None], out=values[:, 1:])
+        punct_ratio = (counts[:, CJK_PUNCT] + counts[:, ASCII_PUNCT]) / np.maximum(lengths, 1)
+
+        # one-hot groups: the index of the hot column in each group, then the group's start
+        groups = np.empty((n, _POS_GROUP), dtype=np.int64)
+        groups[:, 0] = _LEN_BINS.searchsorted(compact_len)
+        groups[:, 1:3] = _RATIO_BINS.searchsorted(ratios[:, CJK : DIGIT + 1])
+        groups[:, 3] = _RATIO_BINS.searchsorted(punct_ratio)
+        groups[:, 4:6] = _COUNT_BINS.searchsorted(counts[:, TAB : BAR + 1])
+        groups[:, 6] = _COUNT_BINS.searchsorted(numbers)
+        groups[:, 7] = _COUNT_BINS.searchsorted(counts[:, SPACE])
+        groups[:, 8] = cls[first]
+        groups[:, 9] = cls[last]
+        groups[:, 10] = _PUNCT[last_cp]
         groups += _GROUP_STARTS[:_POS_GROUP]
-        # flags
-        jieba_flags = np.zeros((n, 2), dtype=bool)
-        if tokens is not None:
-            eligible = self._jieba_eligible(d)
-            jieba_flags[:, 0] = eligible
-            jieba_flags[:, 1] = eligible
-            for i in np.flatnonzero(eligible).tolist():
-                if tokens[i]:
-                    jieba_flags[i, 1] = False
-        flags = np.hstack(
-            [
-                pcounts[:, 1:] > 0,
-                pcounts[:, 1:] >= 3,
-                (first_cp == ord("|"))[:, None],
-                (last_cp == ord("|"))[:, None],
-                (last_cp == ord("。"))[:, None],
-                ((last_cp == ord(":")) | (last_cp == ord("：")))[:, None],
-                _start_flags(d, numbers, compact_len),
-                jieba_flags,
-            ]
-        )
-        f_rows, f_cols = np.divmod(np.flatnonzero(flags), flags.shape[1])
-        # real values: log_len, then (after rel_pos, a context column) the class ratios
-        vals = np.hstack([np.minimum(np.log1p(compact_len) / np.log(256.0), 1.5)[:, None], ratios])
-        n_groups, n_vals = groups.shape[1], vals.shape[1]
-        rows = [np.repeat(idx, n_groups), f_rows, np.repeat(idx, n_vals)]
-        cols = [groups.ravel(), _TEXT_FLAG_COLS[f_cols], np.tile(_TEXT_VALUE_COLS, n)]
-        values = [np.ones(n * n_groups), np.ones(f_rows.size), vals.ravel()]
-        return rows, cols, values
+
+        # flags, in the order of _TEXT_FLAG_COLS
+        flags = np.empty((n, _TEXT_FLAG_COLS.size), dtype=bool)
+        k = len(PUNCT_GROUPS)
+        np.greater(pcounts[:, 1:], 0, out=flags[:, :k])
+        np.greater_equal(pcounts[:, 1:], 3, out=flags[:, k : 2 * k])
+        flags[:, 2 * k] = groups[:, 8] == _GROUP_STARTS[8] + BAR  # starts with "|", the only BAR
+        flags[:, 2 * k + 1] = groups[:, 9] == _GROUP_STARTS[9] + BAR
+        flags[:, 2 * k + 2] = last_cp == ord("。")
+        flags[:, 2 * k + 3] = groups[:, 10] == _GROUP_STARTS[10] + _GROUP["：:"]
+        k = 2 * k + 4
+        _start_flags(d, numbers, compact_len, out=flags[:, k : k + len(START_NAMES)])
+        k += len(START_NAMES)
+        if tokens is None:
+            flags[:, k:] = False
+        else:
+            flags[:, k] = flags[:, k + 1] = self._jieba_eligible(d)
+            flags[[i for i, t in enumerate(tokens) if t], k + 1] = False  # tokenized, found a word
+        return groups, flags, values
 
     def _ngram_codes(self, d: _Doc):
         """``(rows, codes)`` of the n-grams at the head and at the tail of every unit (for
@@ -741,51 +784,35 @@ _N_DENSE = _VALUES_START + 2 + N_CLASSES
 _LINE, _PART, _CUT = attrgetter("line"), attrgetter("part"), attrgetter("cut")
 
 
-def _start_flags(d: _Doc, numbers: np.ndarray, compact_len: np.ndarray) -> np.ndarray:
-    """The :data:`START_NAMES` flags of every unit, from its first characters and its counts."""
+def _start_flags(d: _Doc, numbers: np.ndarray, compact_len: np.ndarray, out: np.ndarray) -> None:
+    """The :data:`START_NAMES` flags of every unit (into ``out``), from its first characters
+    and its counts."""
     cp, starts, ends, counts, pcounts = d.cp, d.starts, d.ends, d.counts, d.pcounts
-    m = cp.size
-    cls = d.cls
-    stop = (cls != SPACE) & (cls != TAB) & (cls != BAR)  # the separator after a unit stops too
-    nxt = np.where(stop, np.arange(m), m - 1)
-    nxt = np.minimum.accumulate(nxt[::-1])[::-1]  # next stopping position at or after p
-    f = nxt[starts + 1]  # first character of each unit that is not blank
-    c0, c1, c2, c3 = (np.where(f + k <= ends, cp[np.minimum(f + k, m - 1)], _SEP) for k in range(4))
-    num0, num1, num2 = _IS_NUMERAL[c0], _IS_NUMERAL[c1], _IS_NUMERAL[c2]
-    dig0, dig1, dig2, dig3 = _IS_DIGIT[c0], _IS_DIGIT[c1], _IS_DIGIT[c2], _IS_DIGIT[c3]
-    open0, close2, close3 = _IS_OPEN[c0], _IS_CLOSE[c2], _IS_CLOSE[c3]
-    cjk = counts[:, CJK]
+    # first character of each unit that is not blank (the separator after it stops too)
+    stops = (~_IS_BLANK_CLASS[d.cls]).nonzero()[0]
+    f = stops[stops.searchsorted(starts + 1)]
+    out[:, len(_START_PATTERNS)] = f > starts + 1  # leading_blank
+    # the numbering patterns: the four characters from there (the separator past the end)
+    ahead = np.minimum(f[:, None] + np.arange(_AHEAD), ends[:, None] + 1)
+    word = _START_TABLE.take(cp[ahead] + _START_ROW).view(np.uint64)[:, 0]
+    matched = (word[:, None] & _START_MASKS) == _START_MASKS
+    np.logical_or.reduceat(matched, _START_FIRST, axis=1, out=out[:, : len(_START_PATTERNS)])
+    cjk, latin = counts[:, CJK], counts[:, LATIN]
     dates, nothing = pcounts[:, _GROUP["年月日"]], pcounts[:, _GROUP["无"]]
     no_cjk = cjk == 0
-    o = ord
-    return np.stack(
-        [
-            num0 & (_IS_SECTION_MARK[c1] | (num1 & _IS_SECTION_MARK[c2])),
-            (c0 == o("第")) & num1 & ((c2 == o("部")) | (c3 == o("部")) | (c2 == o("章")) | (c2 == o("节"))),
-            open0 & num1 & (close2 | (num2 & close3)),
-            dig0 & ((_IS_ITEM_MARK[c1] & ~dig2) | (dig1 & _IS_ITEM_MARK[c2] & ~dig3)),
-            open0 & dig1 & (close2 | (dig2 & close3)),
-            _IS_CIRCLED[c0],
-            num0 & (c1 == o("是")),
-            (c0 == o("第")) & (c1 == o("二")) & (c2 == o("十")) & (c3 == o("条")),
-            (open0 & (c1 == o("本")) & (c2 == o("列"))) | ((c0 == o("本")) & (c1 == o("列"))),
-            (c0 == o("附")) & ((c1 == o("件")) | (c1 == o("表"))),
-            (c0 == o("无")) | ((c0 == o("没")) & (c1 == o("有"))) | ((c0 == o("暂")) & (c1 == o("无"))),
-            _IS_MARKUP[c0],
-            f > starts + 1,
-            (cjk == dates) & (dates >= 1) & (numbers >= 1) & (compact_len <= 14),
-            (cjk == pcounts[:, _GROUP["第"]] + pcounts[:, _GROUP["页共"]])
-            & (numbers >= 1)
-            & (numbers <= 2)
-            & (compact_len <= 12),
-            (cjk == nothing)
-            & (counts[:, LATIN] == 0)
-            & ((numbers > 0) | (nothing > 0) | (pcounts[:, _GROUP["/"]] > 0)),
-            no_cjk & (numbers == 0) & (counts[:, LATIN] == 0) & (compact_len > 0),
-            no_cjk,
-        ],
-        axis=1,
+    k = len(_START_PATTERNS) + 1
+    out[:, k] = (cjk == dates) & (dates >= 1) & (numbers >= 1) & (compact_len <= 14)  # date_line
+    out[:, k + 1] = (  # page_like
+        (cjk == pcounts[:, _GROUP["第"]] + pcounts[:, _GROUP["页共"]])
+        & (numbers >= 1)
+        & (numbers <= 2)
+        & (compact_len <= 12)
     )
+    out[:, k + 2] = (  # values_only
+        (cjk == nothing) & (latin == 0) & ((numbers > 0) | (nothing > 0) | (pcounts[:, _GROUP["/"]] > 0))
+    )
+    out[:, k + 3] = no_cjk & (numbers == 0) & (latin == 0) & (compact_len > 0)  # separator_only
+    out[:, k + 4] = no_cjk
 
 
 @lru_cache(maxsize=8)
