@@ -258,16 +258,17 @@ def _tokenizer(words: tuple[str, ...]):
 
 
 @lru_cache(maxsize=1 << 15)
-def _tokens(words: tuple[str, ...], text: str) -> tuple[str, ...]:
-    """The words of 2+ characters jieba finds in the CJK characters of ``text`` (cached:
-    table labels repeat from report to report)."""
-    core = _NON_CJK.sub("", text)
+def _tokens(tk, core: str) -> tuple[str, ...]:
+    """The words of 2+ characters the jieba tokenizer ``tk`` (see :func:`_tokenizer`) finds
+    in ``core``, the CJK characters of a text (cached by core: table labels repeat from
+    report to report, and texts that differ in their numbers only share it; the tokenizer,
+    not its dictionary, is in the key: hashing a tuple of words on every call cost more than
+    a cache hit)."""
     if len(core) < 2:
         return ()
     # jieba's own segmentation (prefix DAG, then the likeliest route), called directly: the
     # text is one run of CJK characters already, so cut()'s splitting and generators add
     # nothing but time (a third of the featurizer's on new text).
-    tk = _tokenizer(words)
     route: dict[int, tuple[float, int]] = {}
     tk.calc(core, tk.get_DAG(core), route)
     out = []
@@ -281,6 +282,27 @@ def _tokens(words: tuple[str, ...], text: str) -> tuple[str, ...]:
 
 
 _NON_CJK = re.compile(r"[^\u4e00-\u9fff]+")
+
+
+@lru_cache(maxsize=8)
+def _words_by_start(words: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """The dictionary's words by their first two characters."""
+    out: dict[str, list[str]] = {}
+    for w in words:
+        out.setdefault(w[:2], []).append(w)
+    return {start: tuple(ws) for start, ws in out.items()}
+
+
+def _has_word(core: str, by_start: dict[str, tuple[str, ...]]) -> bool:
+    """Whether a dictionary word occurs in ``core``. Where none does, jieba's route is all
+    single characters and it finds no token: a quarter of the short texts of a report, each
+    a jieba call saved for a few dictionary look-ups."""
+    get = by_start.get
+    for i in range(len(core) - 1):
+        ws = get(core[i : i + 2])
+        if ws is not None and any(core.startswith(w, i) for w in ws):
+            return True
+    return False
 
 
 # --------------------------------------------------------------------------- n-gram table
@@ -735,11 +757,12 @@ class FeatureSpace:
 
     def _doc_tokens(self, d: _Doc) -> list[tuple[str, ...] | None]:
         """jieba tokens (2+ characters) of the units with 2..jieba_max_len CJK characters; None elsewhere."""
-        words = self.dictionary_
+        tk, by_start = _tokenizer(self.dictionary_), _words_by_start(self.dictionary_)
         texts = d.texts
         out: list[tuple[str, ...] | None] = [None] * d.n
-        for i in np.flatnonzero(self._jieba_eligible(d)).tolist():
-            out[i] = _tokens(words, texts[i])
+        for i in self._jieba_eligible(d).nonzero()[0].tolist():
+            core = _NON_CJK.sub("", texts[i])
+            out[i] = _tokens(tk, core) if _has_word(core, by_start) else ()
         return out
 
     def _jieba_eligible(self, d: _Doc) -> np.ndarray:
