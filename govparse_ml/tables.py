@@ -72,19 +72,27 @@ def tokenize(units: list[Unit]) -> list[Token]:
         # Empty cells at the ends of a row are layout (merged cells, markdown bars): drop them.
         text = unit.text.strip(" \t|")
         line = unit.line
-        if "\t" not in text and "|" not in text and "  " not in text:
-            _cell_tokens(out, text, line, index, 0)  # one cell: no empties to place
+        if "\t" not in text and "|" not in text and "  " not in text:  # one cell: no empties to place
+            if text.isdigit() and text.isascii():  # inlined: the commonest cell, a plain count
+                out.append(Token("value", text, line, index, False, 0))
+            else:
+                _cell_tokens(out, text, line, index, 0)
             continue
         row: list[Token] = []
         empties = False
-        # Without bars or wide gaps the cells are cut at every tab: str.split, 3 times as fast.
-        plain = "|" not in text and _WIDE_GAP.search(text) is None
-        for position, cell in enumerate(text.split("\t") if plain else _CELL_SPLIT.split(text)):
+        # A row with one kind of separator, tab or bar, and no wide gap is cut where _CELL_SPLIT
+        # would cut it by str.split, 3 times as fast.
+        bar = "|" in text
+        if (not bar or "\t" not in text) and _WIDE_GAP.search(text) is None:
+            cells = text.split("|" if bar else "\t")
+        else:
+            cells = _CELL_SPLIT.split(text)
+        for position, cell in enumerate(cells):
             stripped = cell.strip()
             if not stripped:
                 row.append(Token("empty", "", line, index, False, position))
                 empties = True
-            elif stripped.isdigit() and stripped.isascii():  # inlined: most cells are a plain count
+            elif stripped.isdigit() and stripped.isascii():  # inlined, as above
                 row.append(Token("value", stripped, line, index, False, position))
             else:
                 _cell_tokens(row, cell, line, index, position)
@@ -260,21 +268,39 @@ class TableResult:
 
 def assemble_tables(units: list[Unit], version: schema.FormatVersion) -> TableResult:
     """Read the three tables of ``version`` from the units labelled table."""
-    specs = schema.tables(version)
-    tables = {
-        tid: Table(tid, spec.title, version, {(r, c): Cell(tid, r, c) for r, c in spec.cell_ids()})
-        for tid, spec in specs.items()
-    }
-    result = TableResult(tables)
+    result = TableResult({})
     groups, seen = _segment(tokenize(units), version, result)
-    for tid, rid in seen:
-        tables[tid].found = True
-        for col in specs[tid].row(rid).columns:
-            tables[tid].cells[(rid, col.id)].raw = ""  # the row is there; its cells blank until read
-    _fill(groups, version, result)
-    for table in tables.values():
-        table.lines = sorted({ln for c in table.cells.values() for ln in c.lines})
+    result.tables = _new_tables(version, seen)
+    lines = _fill(groups, version, result)
+    for tid, table in result.tables.items():
+        table.lines = sorted(lines.get(tid, ()))
     return result
+
+
+@cache
+def _cell_kinds(version: schema.FormatVersion) -> dict[tuple[str, str], tuple[tuple[tuple[str, str], str], ...]]:
+    """``((row id, column id), kind of value)`` of the cells of each ``(table, row)``, in order."""
+    return {
+        (tid, row.id): tuple(((row.id, col.id), col.kind) for col in row.columns)
+        for tid, spec in schema.tables(version).items()
+        for row in spec.rows
+    }
+
+
+def _new_tables(version: schema.FormatVersion, seen: set[tuple[str, str]]) -> dict[str, Table]:
+    """The tables of a format, a cell for every cell of the schema: blank ("") in the rows the
+    text names (the row is there; its cells blank until read), absent (None) in the others."""
+    cell_kinds = _cell_kinds(version)
+    found = {tid for tid, _ in seen}
+    tables = {}
+    for tid, spec in schema.tables(version).items():
+        cells: dict[tuple[str, str], Cell] = {}
+        for row in spec.rows:
+            raw = "" if (tid, row.id) in seen else None
+            for key, _ in cell_kinds[(tid, row.id)]:
+                cells[key] = Cell(tid, row.id, key[1], None, raw)
+        tables[tid] = Table(tid, spec.title, version, cells, tid in found)
+    return tables
 
 
 @dataclass(slots=True)
@@ -461,9 +487,10 @@ def _rows_then_numbers(
     return chosen
 
 
-def _fill(groups: list[Group], version: schema.FormatVersion, result: TableResult) -> None:
-    """Choose a reading of every group and write its cells."""
-    specs = schema.tables(version)
+def _fill(groups: list[Group], version: schema.FormatVersion, result: TableResult) -> dict[str, set[int]]:
+    """Choose a reading of every group and write its cells; returns the lines of the cells
+    written, by table."""
+    cell_kinds = _cell_kinds(version)
     kept: list[tuple[Group, list]] = []
     done: dict[tuple[str, tuple[str, ...]], int] = {}
     for g in groups:
@@ -485,6 +512,9 @@ def _fill(groups: list[Group], version: schema.FormatVersion, result: TableResul
     picks = decision.choice
     explained = explain(kept, decision, version)
     readings = {(r.table, r.row): r for r in result.readings if r.chosen == [] and r.alternatives > 1}
+    # A cell's lines are its group's, and no two kept groups share a cell (a repeated row was
+    # dropped above), so the lines of a table's cells are those of the groups that wrote some.
+    lines: dict[str, set[int]] = {}
     for (g, cands), idx, why in zip(kept, picks, explained, strict=True):
         cells = cands[idx]
         reading = readings.get((g.table, g.name))
@@ -497,15 +527,21 @@ def _fill(groups: list[Group], version: schema.FormatVersion, result: TableResul
                 if why.decided_by == "identities"
                 else "several satisfy as many identities: chose the likeliest under the prior of realistic values"
             )
+        table = result.tables[g.table]
         pos = 0
+        wrote = False
         for row, width in zip(g.rows, g.widths, strict=True):
-            for col in specs[g.table].row(row).columns[:width]:
-                raw = cells[pos]
-                pos += 1
+            row_cells = cell_kinds[(g.table, row)][:width]
+            for (key, kind), raw in zip(row_cells, cells[pos : pos + len(row_cells)], strict=True):
                 if raw is None:
                     continue
-                cell = result.tables[g.table].cells[(row, col.id)]
+                cell = table.cells[key]
                 cell.raw = raw
-                cell.value = parse_value(raw, col.kind)
+                cell.value = parse_value(raw, kind)
                 cell.lines = g.lines
-            result.tables[g.table].found = True
+                wrote = True
+            pos += len(row_cells)
+            table.found = True
+        if wrote:
+            lines.setdefault(g.table, set()).update(g.lines)
+    return lines
