@@ -117,7 +117,7 @@ def _punct_table() -> np.ndarray:
 
 def _fold_table() -> np.ndarray:
     """Code points as the n-grams see them: every digit is 0, every kind of space one space."""
-    lut = np.arange(_LUT_SIZE, dtype=np.int64)
+    lut = np.arange(_LUT_SIZE, dtype=np.uint16)
     lut[ord("1") : ord("9") + 1] = ord("0")
     lut[0] = 1  # a NUL must not look like "no character"
     lut[0x3000] = lut[0xA0] = ord(" ")
@@ -285,24 +285,11 @@ _NON_CJK = re.compile(r"[^\u4e00-\u9fff]+")
 
 
 @lru_cache(maxsize=8)
-def _words_by_start(words: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
-    """The dictionary's words by their first two characters."""
-    out: dict[str, list[str]] = {}
-    for w in words:
-        out.setdefault(w[:2], []).append(w)
-    return {start: tuple(ws) for start, ws in out.items()}
-
-
-def _has_word(core: str, by_start: dict[str, tuple[str, ...]]) -> bool:
-    """Whether a dictionary word occurs in ``core``. Where none does, jieba's route is all
-    single characters and it finds no token: a quarter of the short texts of a report, each
-    a jieba call saved for a few dictionary look-ups."""
-    get = by_start.get
-    for i in range(len(core) - 1):
-        ws = get(core[i : i + 2])
-        if ws is not None and any(core.startswith(w, i) for w in ws):
-            return True
-    return False
+def _any_word(words: tuple[str, ...]) -> re.Pattern[str]:
+    """A pattern that finds any of ``words``. Where none occurs in a text, jieba's route is
+    all single characters and it finds no token: a quarter of the short texts of a report,
+    each a jieba call saved for one regex search."""
+    return re.compile("|".join(map(re.escape, words)) or r"(?!)")
 
 
 # --------------------------------------------------------------------------- n-gram table
@@ -757,12 +744,12 @@ class FeatureSpace:
 
     def _doc_tokens(self, d: _Doc) -> list[tuple[str, ...] | None]:
         """jieba tokens (2+ characters) of the units with 2..jieba_max_len CJK characters; None elsewhere."""
-        tk, by_start = _tokenizer(self.dictionary_), _words_by_start(self.dictionary_)
+        tk, any_word = _tokenizer(self.dictionary_), _any_word(self.dictionary_).search
         texts = d.texts
         out: list[tuple[str, ...] | None] = [None] * d.n
         for i in self._jieba_eligible(d).nonzero()[0].tolist():
             core = _NON_CJK.sub("", texts[i])
-            out[i] = _tokens(tk, core) if _has_word(core, by_start) else ()
+            out[i] = _tokens(tk, core) if any_word(core) else ()
         return out
 
     def _jieba_eligible(self, d: _Doc) -> np.ndarray:
