@@ -27,7 +27,6 @@ from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 from itertools import repeat
-from operator import attrgetter
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -563,16 +562,13 @@ class FeatureSpace:
         idx = np.arange(n)
         rel = idx / max(n - 1, 1)
         pos_col = _GROUP_STARTS[_POS_GROUP] + np.minimum((rel * _POS_BINS).astype(np.int64), _POS_BINS - 1)
-        flags = np.hstack(
-            [
-                (idx == 0)[:, None],
-                (idx == n - 1)[:, None],
-                (idx == 1)[:, None],
-                (idx == n - 2)[:, None],
-                _structure(units, n),
-            ]
-        )
-        f_rows, f_cols = np.divmod(np.flatnonzero(flags), flags.shape[1])
+        flags = np.zeros((n, 4 + len(_CUTS) + 4), dtype=bool)
+        if n:  # first, last, second, second-last unit
+            flags[0, 0] = flags[n - 1, 1] = True
+            if n > 1:
+                flags[1, 2] = flags[n - 2, 3] = True
+        _structure(units, n, out=flags[:, 4:])
+        f_rows, f_cols = flags.nonzero()
         rows = np.concatenate((idx, f_rows, idx))
         cols = np.concatenate((pos_col, f_cols + _CONTEXT_FLAGS_START, np.full(n, _REL_POS_COL)))
         vals = np.concatenate((np.ones(n + f_rows.size), rel))
@@ -791,7 +787,6 @@ _VALUES_START = _CONTEXT_FLAGS_START + _N_CONTEXT_FLAGS + 2
 _REL_POS_COL = _VALUES_START + 1
 _TEXT_VALUE_COLS = np.concatenate(([_VALUES_START], _VALUES_START + 2 + np.arange(N_CLASSES)))
 _N_DENSE = _VALUES_START + 2 + N_CLASSES
-_LINE, _PART, _CUT = attrgetter("line"), attrgetter("part"), attrgetter("cut")
 
 
 def _start_flags(d: _Doc, numbers: np.ndarray, compact_len: np.ndarray, out: np.ndarray) -> None:
@@ -850,16 +845,20 @@ def _ngram_slots(k_max: int, head_chars: int, tail_chars: int) -> tuple[np.ndarr
     return np.array(head_at), np.array(tail_at), np.array(need_head + need_tail)
 
 
-def _structure(units: list[Unit] | None, n: int) -> np.ndarray:
-    """Where a unit sits in its line: the kind of cut that opened it, and blank lines around."""
-    out = np.zeros((n, len(_CUTS) + 4), dtype=bool)
+def _structure(units: list[Unit] | None, n: int, out: np.ndarray) -> None:
+    """Where a unit sits in its line (into ``out``, ``n × (len(_CUTS) + 4)``, all False): the
+    kind of cut that opened it, and blank lines around."""
     if units is None:
         out[:, 0] = True
-        return out
-    lines = np.fromiter(map(_LINE, units), dtype=np.int64, count=n)
-    parts = np.fromiter(map(_PART, units), dtype=np.int64, count=n)
-    cuts = np.fromiter(map(_CUT_INDEX.get, map(_CUT, units), repeat(0)), dtype=np.int64, count=n)
-    out[np.arange(n), cuts] = True
+        return
+    fields = dict(zip(Unit._fields, zip(*units, strict=True), strict=True))  # the named tuples' fields, in one pass
+    lines = np.fromiter(fields["line"], dtype=np.int64, count=n)
+    parts = np.fromiter(fields["part"], dtype=np.int64, count=n)
+    cuts = fields["cut"]
+    if any(cuts):  # most reports cut no line
+        out[np.arange(n), np.fromiter(map(_CUT_INDEX.get, cuts, repeat(0)), dtype=np.int64, count=n)] = True
+    else:
+        out[:, 0] = True
     out[:, len(_CUTS)] = parts > 0
     same_before = np.zeros(n, dtype=bool)
     same_before[1:] = lines[1:] == lines[:-1]
@@ -868,7 +867,6 @@ def _structure(units: list[Unit] | None, n: int) -> np.ndarray:
     out[:, len(_CUTS) + 1] = same_before | same_after
     out[1:, len(_CUTS) + 2] = lines[1:] > lines[:-1] + 1
     out[:-1, len(_CUTS) + 3] = lines[1:] > lines[:-1] + 1
-    return out
 
 
 def _unit_frequency(rows: np.ndarray, codes: np.ndarray) -> list[int]:

@@ -140,7 +140,14 @@ class UnitScorer:
     def _context_product(self, n: int, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray) -> np.ndarray:
         """``B @ weights`` for the context features: a few dozen columns, so a dense ``n × c``
         matrix of them times those rows of the weights."""
-        used, index = np.unique(cols, return_inverse=True)
+        if not cols.size:
+            return np.zeros((n, self.weights.shape[1]))
+        # the columns used, in order, and the rank of each entry's among them (np.unique's
+        # result, without its sort: the columns are small numbers)
+        present = np.zeros(cols.max() + 1, dtype=bool)
+        present[cols] = True
+        used = present.nonzero()[0]
+        index = (present.cumsum() - 1)[cols]
         dense = np.bincount(rows * used.size + index, weights=vals, minlength=n * used.size)
         return dense.reshape(n, used.size) @ self.weights[used]
 
