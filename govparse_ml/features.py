@@ -126,7 +126,7 @@ def _fold_table() -> np.ndarray:
 _CLASS = _class_table()
 _PUNCT = _punct_table()
 _FOLD = _fold_table()
-_IS_BLANK_CLASS = np.isin(np.arange(N_CLASSES), (SPACE, TAB, BAR))  # what leading blanks are
+_ENDS_BLANKS = ~np.isin(np.arange(N_CLASSES), (SPACE, TAB, BAR))  # classes that end leading blanks
 _NUMERALS = "一二三四五六七八九十"
 
 # Flags about the start of a unit (after leading spaces, tabs and bars) and its make-up.
@@ -170,6 +170,7 @@ _START_PATTERNS: dict[str, tuple[tuple[str, ...], ...]] = {
     "markup": (("<[#>*`",),),
 }
 _AHEAD = 4  # characters the patterns look at
+_AHEAD_STEPS = np.arange(_AHEAD)
 
 
 def _start_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -660,10 +661,11 @@ class FeatureSpace:
         last = np.maximum(d.ends, first)  # an empty unit's first and last "character": the separator after it
         last_cp = cp[last]
 
+        safe_len = np.maximum(lengths, 1)
         values = np.empty((n, _TEXT_VALUE_COLS.size))
         values[:, 0] = np.minimum(np.log1p(compact_len) / np.log(256.0), 1.5)  # log_len
-        ratios = np.divide(counts, np.maximum(lengths, 1)[:, None], out=values[:, 1:])
-        punct_ratio = (counts[:, CJK_PUNCT] + counts[:, ASCII_PUNCT]) / np.maximum(lengths, 1)
+        ratios = np.divide(counts, safe_len[:, None], out=values[:, 1:])
+        punct_ratio = (counts[:, CJK_PUNCT] + counts[:, ASCII_PUNCT]) / safe_len
 
         # one-hot groups: the index of the hot column in each group, then the group's start
         groups = np.empty((n, _POS_GROUP), dtype=np.int64)
@@ -735,8 +737,10 @@ class FeatureSpace:
             grams[:, k] |= folded[k : size + k]
         # flat indices into grams: head slots from the unit's start mark, tail slots from its
         # last character (a slot that falls outside the unit reads anything: it is not valid)
-        where = np.hstack((k_max * d.starts[:, None] + head_at, k_max * d.ends[:, None] + tail_at))
-        return grams.ravel().take(where), (d.ends - d.starts)[:, None] >= need
+        where = np.empty((d.n, need.size), dtype=np.int64)
+        np.add((k_max * d.starts)[:, None], head_at, out=where[:, : head_at.size])
+        np.add((k_max * d.ends)[:, None], tail_at, out=where[:, head_at.size :])
+        return grams.ravel().take(where), d.lengths[:, None] >= need
 
     def _doc_tokens(self, d: _Doc) -> list[tuple[str, ...] | None]:
         """jieba tokens (2+ characters) of the units with 2..jieba_max_len CJK characters; None elsewhere."""
@@ -794,11 +798,11 @@ def _start_flags(d: _Doc, numbers: np.ndarray, compact_len: np.ndarray, out: np.
     and its counts."""
     cp, starts, ends, counts, pcounts = d.cp, d.starts, d.ends, d.counts, d.pcounts
     # first character of each unit that is not blank (the separator after it stops too)
-    stops = (~_IS_BLANK_CLASS[d.cls]).nonzero()[0]
+    stops = _ENDS_BLANKS[d.cls].nonzero()[0]
     f = stops[stops.searchsorted(starts + 1)]
     out[:, len(_START_PATTERNS)] = f > starts + 1  # leading_blank
     # the numbering patterns: the four characters from there (the separator past the end)
-    ahead = np.minimum(f[:, None] + np.arange(_AHEAD), ends[:, None] + 1)
+    ahead = np.minimum(f[:, None] + _AHEAD_STEPS, ends[:, None] + 1)
     word = _START_TABLE.take(cp[ahead] + _START_ROW).view(np.uint64)[:, 0]
     matched = (word[:, None] & _START_MASKS) == _START_MASKS
     np.logical_or.reduceat(matched, _START_FIRST, axis=1, out=out[:, : len(_START_PATTERNS)])
