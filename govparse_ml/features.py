@@ -213,6 +213,26 @@ _START_TABLE, _START_MASKS, _START_FIRST = _start_tables()
 _START_ROW = np.arange(_AHEAD) * (_LUT_SIZE + 1)
 assert tuple(_START_PATTERNS) == START_NAMES[: len(_START_PATTERNS)]
 
+_NONZERO_DIGIT = re.compile("[1-9]")
+
+
+def text_key(text: str) -> str:
+    """``text`` with its digits 1-9 read as 0, as every text feature reads them: texts with the
+    same key have the same :meth:`FeatureSpace.text_parts`, so a scorer may cache them by key.
+    (Table rows differ from report to report in their numbers: about half the texts of a new
+    report share their key with a text seen before.)"""
+    return _NONZERO_DIGIT.sub("0", text)
+
+
+# What text_key relies on: no per-code-point table tells a digit 1-9 from 0.
+assert all(
+    _CLASS[c] == _CLASS[ord("0")]
+    and _PUNCT[c] == _PUNCT[ord("0")]
+    and _FOLD[c] == ord("0")
+    and (_START_TABLE[:, c] == _START_TABLE[:, ord("0")]).all()
+    for c in range(ord("1"), ord("9") + 1)
+), "text_key: a feature tells the digits apart"
+
 # --------------------------------------------------------------------------- jieba
 
 

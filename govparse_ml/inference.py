@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .features import FEATURE_VERSION, FeatureSpace
+from .features import FEATURE_VERSION, FeatureSpace, text_key
 from .reader import InputError
 from .units import Unit
 
@@ -105,22 +105,33 @@ class UnitScorer:
 
     def clear_cache(self) -> None:
         self._cache_rows = np.empty((self.cache_size, self.weights.shape[1]))
-        self._cache_index: dict[str, int] = {}
+        self._cache_index: dict[str, int] = {}  # text -> row
+        self._key_index: dict[str, int] = {}  # features.text_key of a text -> row
 
     def _text_scores(self, texts: list[str]) -> np.ndarray:
-        """``len(texts) × (n_offsets · k)``: each text's own features times every offset's weights."""
+        """``len(texts) × (n_offsets · k)``: each text's own features times every offset's weights.
+
+        Rows are cached by text, and a text new to the cache is first looked up by its
+        ``text_key`` (its digits read as 0, the same features): a table row whose numbers
+        changed is not scored again. Each row has a key and a text, so the rows never
+        outnumber the texts, which the cache bounds."""
         index = self._cache_index
         unique = list(dict.fromkeys(texts))
         if len(unique) > self.cache_size:  # a huge document: score it without the cache
             return self._product(*self.space.text_parts(texts))
         missing = [t for t in unique if t not in index]
         if len(index) + len(missing) > self.cache_size:
-            index.clear()  # full: start afresh with this document's texts
-            missing = unique
+            self.clear_cache()  # full: start afresh with this document's texts
+            index, missing = self._cache_index, unique
         if missing:
-            start = len(index)
-            self._cache_rows[start : start + len(missing)] = self._product(*self.space.text_parts(missing))
-            index.update(zip(missing, range(start, start + len(missing)), strict=True))
+            key_index = self._key_index
+            keys = [text_key(t) for t in missing]
+            new = [k for k in dict.fromkeys(keys) if k not in key_index]
+            if new:
+                start = len(key_index)
+                self._cache_rows[start : start + len(new)] = self._product(*self.space.text_parts(new))
+                key_index.update(zip(new, range(start, start + len(new)), strict=True))
+            index.update(zip(missing, map(key_index.__getitem__, keys), strict=True))
         return self._cache_rows[[index[t] for t in texts]]
 
     def _product(self, n: int, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray) -> np.ndarray:
