@@ -126,7 +126,12 @@ def _cell_tokens(out: list[Token], cell: str, line: int, index: int, position: i
     if stripped.isdigit() and stripped.isascii():  # the commonest cell: a plain count
         out.append(Token("value", stripped, line, index, False, position))
         return
-    out.extend([Token(kind, text, line, index, tail, position) for kind, text, tail in _cell_pieces(cell)])
+    pieces = _cell_pieces(cell)
+    if len(pieces) == 1:  # most cells (a comprehension for one item is a function call more)
+        kind, text, tail = pieces[0]
+        out.append(Token(kind, text, line, index, tail, position))
+    else:
+        out.extend([Token(kind, text, line, index, tail, position) for kind, text, tail in pieces])
 
 
 @lru_cache(maxsize=16384)
