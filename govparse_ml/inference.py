@@ -32,10 +32,27 @@ from .features import FEATURE_VERSION, FeatureSpace, text_key
 from .reader import InputError
 from .units import Unit
 
-try:  # the C loop behind scipy's COO @ dense (scipy >= 1.15); else the public product
-    from scipy.sparse._sparsetools import coo_matmat_dense as _coo_matmat_dense
-except ImportError:
-    _coo_matmat_dense = None
+
+def _private_coo_product():
+    """The C loop behind scipy's COO @ dense, if this scipy has it with the signature used here.
+
+    It is private API: it is used only after it gives the public product's answer on a small
+    case, so another scipy version falls back to ``coo_matrix @`` instead of failing at parse time.
+    """
+    try:
+        from scipy.sparse._sparsetools import coo_matmat_dense
+
+        rows, cols = np.array([0, 1, 1], dtype=np.int64), np.array([1, 0, 1], dtype=np.int64)
+        vals, dense = np.array([1.0, 2.0, 3.0]), np.arange(6, dtype=np.float64).reshape(2, 3)
+        out = np.zeros((2, 3))
+        coo_matmat_dense(vals.size, 3, rows, cols, vals, dense.ravel(), out)
+        expected = sp.coo_matrix((vals, (rows, cols)), shape=(2, 2)) @ dense
+        return coo_matmat_dense if np.array_equal(out, expected) else None
+    except Exception:
+        return None
+
+
+_coo_matmat_dense = _private_coo_product()
 
 MODEL_FILE = "line_classifier.joblib"
 ARRAYS_FILE = "line_classifier.npz"
