@@ -3,43 +3,75 @@
 from __future__ import annotations
 
 from functools import cache
+from operator import itemgetter
+from typing import NamedTuple
 
 from . import schema
-from .document import Cell, CheckResult, Table
+from .document import CheckResult, Table
 
 _TOLERANCE = 1e-6
 # Below this a whole number converts to float exactly, so float(x) == int(x) holds: a
 # non-negative int under it can fail no sign or whole-number check.
 _EXACT_INT = 2**53
 
-# An identity's cells as (table, (row, col)) keys, its number of left-hand cells and the
-# "table.row.col" names of all its cells.
-_Plan = tuple[schema.Identity, tuple[tuple[str, tuple[str, str]], ...], int, tuple[str, ...]]
+Value = int | float | None
+
+
+class _Plan(NamedTuple):
+    """An identity with what checking it needs, worked out once per format (hashing an
+    Identity, a tuple of tuples, for a cache lookup on every check cost more than the check)."""
+
+    ident: schema.Identity
+    cells: tuple[tuple[str, str, str], ...]  # left-hand cells, then right-hand ones
+    n_lhs: int
+    names: tuple[str, ...]  # "table.row.col" of the cells
+    # The cells' values out of all the format's values in schema order. (An identity has cells
+    # on both sides, so at least two: the getter gives a tuple.)
+    pick: itemgetter
 
 
 def run_checks(tables: dict[str, Table], version: schema.FormatVersion) -> list[CheckResult]:
     """One result per identity of the format, then one per negative count."""
-    cells = {tid: t.cells for tid, t in tables.items()}
-    results = [_check_identity(plan, cells) for plan in _plans(version)]
+    plans = _plans(version)
+    if _in_schema_order(tables, version):
+        # The tables as assemble_tables makes them: every value read in one pass, then picked
+        # out for each identity by position (most cells are in several identities).
+        values = [cell.value for table in tables.values() for cell in table.cells.values()]
+        results = [_check_identity(plan, plan.pick(values)) for plan in plans]
+    else:
+        results = [
+            _check_identity(plan, tuple(tables[t].cells[(r, c)].value for t, r, c in plan.cells)) for plan in plans
+        ]
     results.extend(_check_signs(tables, version))
     return results
 
 
 @cache
+def _cell_order(version: schema.FormatVersion) -> dict[str, tuple[tuple[str, str], ...]]:
+    """The ``(row, col)`` keys of each table's cells, in schema order."""
+    return {t.id: tuple(t.cell_ids()) for t in schema.tables(version).values()}
+
+
+def _in_schema_order(tables: dict[str, Table], version: schema.FormatVersion) -> bool:
+    """Whether the tables hold exactly the format's cells, in schema order."""
+    order = _cell_order(version)
+    return list(tables) == list(order) and all(tuple(tables[tid].cells) == keys for tid, keys in order.items())
+
+
+@cache
 def _plans(version: schema.FormatVersion) -> tuple[_Plan, ...]:
-    """The identities of a format with their cell keys and names worked out once (hashing an
-    Identity, a tuple of tuples, for a cache lookup on every check cost more than the check)."""
+    cells_in_order = [(tid, *key) for tid, keys in _cell_order(version).items() for key in keys]
+    position = {cell: i for i, cell in enumerate(cells_in_order)}
     plans = []
     for ident in schema.identities(version):
-        refs = tuple((t, (r, c)) for t, r, c in (*ident.lhs, *ident.rhs))
-        names = tuple(schema.cell_key(*c) for c in (*ident.lhs, *ident.rhs))
-        plans.append((ident, refs, len(ident.lhs), names))
+        cells = (*ident.lhs, *ident.rhs)
+        names = tuple(schema.cell_key(*c) for c in cells)
+        plans.append(_Plan(ident, cells, len(ident.lhs), names, itemgetter(*(position[c] for c in cells))))
     return tuple(plans)
 
 
-def _check_identity(plan: _Plan, cells: dict[str, dict[tuple[str, str], Cell]]) -> CheckResult:
-    ident, refs, n_lhs, names = plan
-    values = [cells[t][key].value for t, key in refs]
+def _check_identity(plan: _Plan, values: tuple[Value, ...]) -> CheckResult:
+    ident, names, n_lhs = plan.ident, plan.names, plan.n_lhs
     if None in values:
         missing = [n for n, v in zip(names, values, strict=True) if v is None]
         return CheckResult(
