@@ -198,6 +198,7 @@ def clear_caches() -> None:
         rules._label_text,
         tables._cell_pieces,
         tables._find_hits,
+        sections._heading_parts,
         features._tokens,
         readings.parse_value,
     ):
