@@ -17,6 +17,7 @@ whole Reports; each worker loads the model once. Results always come back in inp
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import math
 import os
@@ -246,6 +247,16 @@ def _init_worker(model: Any) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(Exception):  # a warm-up failure shows up on the first real report
         parse(_WARM_TEXT, model=model)
+    settle_heap()
+
+
+def settle_heap() -> None:
+    """Take what a parsing process keeps for good (modules, the model, its tokenizer's
+    dictionary) out of the garbage collector's full passes, which otherwise walk it again
+    and again: in a batch they stalled one report in a hundred for 30–40 ms, 11 % of the time
+    of 1,300 reports. For processes that only parse (batch workers, the batch command)."""
+    gc.collect()
+    gc.freeze()
 
 
 def _work_chunk(items: list[Item], model: Any, want_cells: bool) -> list[Result]:
@@ -975,6 +986,7 @@ def run_batch(args: argparse.Namespace) -> int:
     from .cli import _model_arg
 
     model = _model_arg(args)
+    settle_heap()  # this process only parses from here on
     start = time.perf_counter()
     items, notes = collect_inputs(args.inputs)
     for note in notes:
