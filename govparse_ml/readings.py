@@ -17,7 +17,7 @@ import math
 import operator
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
@@ -668,10 +668,14 @@ def _row_prior(
     return out
 
 
-def holding(cells: dict[tuple[str, str, str], float | None], version: schema.FormatVersion) -> int:
-    """How many identities of the format hold on the given cells."""
+def holding(
+    cells: dict[tuple[str, str, str], float | None],
+    version: schema.FormatVersion,
+    identities: Iterable[schema.Identity] | None = None,
+) -> int:
+    """How many identities of the format (or of ``identities``) hold on the given cells."""
     ok = 0
-    for ident in schema.identities(version):
+    for ident in schema.identities(version) if identities is None else identities:
         lhs = [cells.get(c) for c in ident.lhs]
         rhs = [cells.get(c) for c in ident.rhs]
         if any(x is None for x in lhs + rhs):
@@ -1102,6 +1106,8 @@ def explain(
             out.append(None)
             continue
         c, prior, joint = decision.choice[k], decision.prior[k], decision.joint[k]
+        mine = set(cell_map(g, cands[c], version))
+        touching = [i for i in schema.identities(version) if mine.intersection(i.lhs) or mine.intersection(i.rhs)]
         if joint is not None:
             order = sorted(
                 range(len(cands)),
@@ -1124,8 +1130,9 @@ def explain(
                     f"reading is less likely (log prior {joint[i]:.1f} against {joint[c] if joint[c] is not None else prior[c]:.1f})"
                 )
             else:
+                # Only the identities on this group's cells can change with its reading.
                 trial = {**chosen, **cell_map(g, cands[i], version)}
-                held = holding(trial, version)
+                held = holds - holding(chosen, version, touching) + holding(trial, version, touching)
                 if held < holds:
                     why = f"fewer identities hold: {held} of {n_identities} against {holds}"
                 elif held > holds:
