@@ -505,12 +505,11 @@ def _fill(groups: list[Group], version: schema.FormatVersion, result: TableResul
     cell_kinds = _cell_kinds(version)
     kept: list[tuple[Group, list]] = []
     done: dict[tuple[str, tuple[str, ...]], int] = {}
+    repeated: dict[str, list[str]] = {}  # by table: "row (lines a and b)" of each row read again
     for g in groups:
         key = (g.table, g.rows)
         if key in done:
-            result.warnings.append(
-                f"{g.table}.{g.name} appears twice (lines {done[key]} and {g.lines[0]}): kept the first"
-            )
+            repeated.setdefault(g.table, []).append(f"{g.name} (lines {done[key]} and {g.lines[0]})")
             continue
         done[key] = g.lines[0]
         cands, why = candidates(g, version)
@@ -520,6 +519,13 @@ def _fill(groups: list[Group], version: schema.FormatVersion, result: TableResul
             result.tables[g.table].notes.append(f"{g.name}: {why} ({g.raw})")
         elif why:
             result.readings.append(Reading(g.table, g.name, g.raw, [], len(cands), why, g.lines))
+    for table, rows in repeated.items():
+        # One warning per table: a report pasted twice would otherwise give one per row.
+        shown = ", ".join(rows[:4]) + (f" and {len(rows) - 4} more" if len(rows) > 4 else "")
+        result.warnings.append(
+            f"{table}: {len(rows)} row{'s' if len(rows) > 1 else ''} read again later in the text, kept the first "
+            f"reading: {shown}"
+        )
     decision = decide(kept, version)
     picks = decision.choice
     explained = explain(kept, decision, version)

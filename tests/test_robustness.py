@@ -327,6 +327,17 @@ def test_pre_2019_warning_says_what_gave_it_away() -> None:
     assert "report year 2010" in warning
 
 
+def test_a_report_pasted_twice_reads_once_and_says_so_once_per_table() -> None:
+    name = "003_353fe64ea44b1a70"
+    text = seed_text(name) + "\n" + seed_text(name)
+    report = parse(text, model=None)
+    assert_sound(text, report)
+    gold = {(g["table"], g["row"], g["col"]): g["value"] for g in gold_cells(name)}
+    assert all(report.cell(*key).value == value for key, value in gold.items())
+    again = [w for w in report.warnings if "read again later in the text" in w]
+    assert len(again) == 2 and any(w.startswith("applications: 25 rows") for w in again)
+
+
 def test_truncated_report_keeps_what_it_has_and_names_what_is_missing() -> None:
     name = "003_353fe64ea44b1a70"  # 2021 format, tab rows
     lines = seed_text(name).split("\n")
