@@ -66,10 +66,6 @@ _AGENCY_END = re.compile(
 )
 _TITLE_WORD = re.compile(r"年度报告|工作报告|年报")
 _MARKUP = re.compile(r"^(?:<[^>]{1,40}>|\[[^\]]{0,40}\]|[#>*]+|```.*)$")
-
-
-# Rules whose label overrides the model's (see labeling.label_units).
-DECISIVE = frozenset({"page number"})
 _HAS_DIGIT = re.compile(r"\d")
 
 
@@ -136,11 +132,11 @@ def is_section_heading(text: str) -> bool:
 
 
 def decisive_label(unit: Unit) -> RuleLabel | None:
-    """The label of a rule in :data:`DECISIVE` that fires on the unit (a page number), or None.
+    """The label of the one rule surer than the model, a page number, if it fires on the unit.
 
-    What the labelling stage asks of every unit the model labels: so it runs only this
-    pattern, as :func:`label_one` would, not the whole rule set (a page number has a digit and
-    is under 40 characters).
+    The labelling stage asks it of every unit the model labels (see labeling.label_units), so it
+    runs only this pattern, as :func:`label_one` would, not the whole rule set (a page number has
+    a digit and is under 40 characters).
     """
     text = unit.text
     if len(text) > 40 or not _HAS_DIGIT.search(text):
