@@ -52,6 +52,7 @@ from .inference import (
     ModelNotFoundError,
     ModelVersionError,
     UnitScorer,
+    check_feature_version,
     read_card,
     read_verified,
 )
@@ -377,11 +378,7 @@ def _load_verified(path: Path, card: dict[str, Any] | None) -> LineClassifier:
         raise ModelIntegrityError(f"model file {path} is corrupt: {type(exc).__name__}: {exc}") from None
     if not isinstance(model, LineClassifier) or not hasattr(model, "pipeline_"):
         raise ModelIntegrityError(f"{path} does not hold a fitted LineClassifier (found {type(model).__name__})")
-    if getattr(model, "feature_version_", None) != FEATURE_VERSION:
-        raise ModelVersionError(
-            f"model {path} was trained on feature version {getattr(model, 'feature_version_', None)}, "
-            f"this code computes version {FEATURE_VERSION}: retrain it (govparse-ml train)"
-        )
+    check_feature_version(path, getattr(model, "feature_version_", None))
     if not set(model.classes_) <= set(LABELS):
         raise ModelIntegrityError(f"model {path} predicts unknown labels {sorted(set(model.classes_) - set(LABELS))}")
     model.pipeline_.named_steps["features"].prepare()

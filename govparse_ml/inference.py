@@ -19,6 +19,7 @@ from the cache and only their place in the document is featurised anew.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 from collections.abc import Sequence
@@ -28,6 +29,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from .document import LABELS
 from .features import FEATURE_VERSION, FeatureSpace, text_key
 from .reader import InputError
 from .units import Unit
@@ -293,12 +295,17 @@ def read_verified(path: str | os.PathLike, card: dict[str, Any] | None, hash_fie
                 f"model file {p} does not match its card (SHA-256 {actual[:12]}…, card says "
                 f"{str(expected)[:12]}…): refusing to load it"
             )
-        if card.get("feature_version") != FEATURE_VERSION:
-            raise ModelVersionError(
-                f"model {p} was trained on feature version {card.get('feature_version')}, this code computes "
-                f"version {FEATURE_VERSION}: retrain it (govparse-ml train)"
-            )
+        check_feature_version(p, card.get("feature_version"))
     return data
+
+
+def check_feature_version(path: str | os.PathLike, version: object) -> None:
+    """Refuse a model trained on other features than this code computes."""
+    if version != FEATURE_VERSION:
+        raise ModelVersionError(
+            f"model {path} was trained on feature version {version}, this code computes "
+            f"version {FEATURE_VERSION}: retrain it (govparse-ml train)"
+        )
 
 
 def load_arrays(path: str | os.PathLike, card: dict[str, Any] | None = None) -> UnitScorer:
@@ -309,23 +316,14 @@ def load_arrays(path: str | os.PathLike, card: dict[str, Any] | None = None) -> 
     """
     p = Path(path)
     data = read_verified(p, card, "arrays_sha256")
-    import io
-
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
-            version = int(arrays["feature_version"])
-            if version != FEATURE_VERSION:
-                raise ModelVersionError(
-                    f"model {p} was trained on feature version {version}, this code computes "
-                    f"version {FEATURE_VERSION}: retrain it (govparse-ml train)"
-                )
+            check_feature_version(p, int(arrays["feature_version"]))
             scorer = scorer_from_arrays(arrays)
     except ModelError:
         raise
     except Exception as exc:
         raise ModelIntegrityError(f"model file {p} is corrupt: {type(exc).__name__}: {exc}") from None
-    from .document import LABELS
-
     unknown = sorted(set(scorer.classes_) - set(LABELS))
     if unknown:
         raise ModelIntegrityError(f"model {p} predicts unknown labels {unknown}")
