@@ -26,8 +26,10 @@ from . import schema
 
 Cells = tuple[str | None, ...]
 
-_GLUED = re.compile(r"[-+]?\d{2,}(?:\.\d+)?")
-_UNIT_SUFFIX = re.compile(r"(?:万元|元|万|件|条|个|项|次|家|人|%)$")
+_UNITS = "|".join(schema.VALUE_UNITS)
+# Digits glued together, a unit written after the last of them ("2832995元": 2 projects, 832995 元).
+_GLUED = re.compile(rf"[-+]?\d{{2,}}(?:\.\d+)?(?:{_UNITS})?")
+_UNIT_SUFFIX = re.compile(rf"(?:{_UNITS})$")
 # At most this many candidate readings of one group are kept; if no cut satisfies the row
 # identities, at most MAX_UNCHECKED of the cuts regardless.
 MAX_CANDIDATES = 5000
@@ -122,9 +124,11 @@ def candidates(group: Group, version: schema.FormatVersion) -> tuple[list[Cells]
     and the checks will say so.
     """
     checked = _checked(group, version)
+    if any(_ZEROS.fullmatch(v.raw) for v in group.values):
+        group = _zeros_apart(group)
     raws: list[str | None] = [None if v.blank else v.raw for v in group.values]
     n = group.size
-    if len(raws) == n:
+    if len(raws) == n and not any(v.numbered_tail for v in group.values):
         return [tuple(raws)], ""
     if len(raws) > n:
         extra = len(raws) - n
@@ -143,6 +147,21 @@ def candidates(group: Group, version: schema.FormatVersion) -> tuple[list[Cells]
     right = tuple([None] * missing + raws)
     order = [right, left] if group.lead >= missing else [left, right]
     return _unique(order), "cells missing"
+
+
+_ZEROS = re.compile(r"00+")
+
+
+def _zeros_apart(group: Group) -> Group:
+    """The group with every run of zeros cut into its zeros: no count has a leading zero, so
+    ``00000`` can only be five cells of 0, whatever the number of cells."""
+    values = []
+    for v in group.values:
+        if _ZEROS.fullmatch(v.raw):
+            values += [RawValue("0", v.lines) for _ in v.raw]
+        else:
+            values.append(v)
+    return Group(group.table, group.rows, group.widths, values, group.lead, group.lines)
 
 
 def _checked(group: Group, version: schema.FormatVersion) -> list[tuple[int, int]]:
@@ -460,17 +479,18 @@ def _first_pieces(text: str) -> Iterator[str]:
     """Possible first numbers of a glued run: a sign only at its start, no leading zeros."""
     sign = text[0] if text[0] in "+-" else ""
     body = text[len(sign) :]
-    point = body.find(".")
-    int_len = point if point >= 0 else len(body)
+    digits = _UNIT_SUFFIX.sub("", body)
+    point = digits.find(".")
+    int_len = point if point >= 0 else len(digits)
     for k in range(1, int_len + 1):
         piece = body[:k]
         if len(piece) > 1 and piece.startswith("0"):
             break
-        yield sign + (body if k == int_len else piece)  # the decimal part stays with the last number
+        yield sign + (body if k == int_len else piece)  # the decimals and the unit stay with the last number
 
 
 def _max_cells(text: str) -> int:
-    digits = text.lstrip("+-").split(".")[0]
+    digits = _UNIT_SUFFIX.sub("", text.lstrip("+-")).split(".")[0]
     return max(1, len(digits))
 
 
@@ -613,6 +633,10 @@ def _row_prior(
         x = values.get(col)
         return 0.0 if x is None else _log_count(x, *_typical(table, row, key or col))
 
+    def count_zero(col: str) -> float:
+        zero = _typical(table, row, col)[0]
+        return math.log(zero) if zero > 0 else 0.0
+
     def excess(x: float | None, base: float | None, key: str) -> float:
         """``x`` is ``base`` plus a count: it is rarely smaller (a report counting differently)."""
         if x is None or base is None:
@@ -636,20 +660,39 @@ def _row_prior(
                 out += math.log(0.05) + _log_count(published - made, 0.0, _typical(table, row, "made")[1])
         return out + excess(total, published, "stock")
     if ids == ["issued", "repealed", "in_force"]:
-        return count("issued", "made") + count("repealed") + excess(values["in_force"], values["issued"], "stock")
+        issued, repealed, in_force = (values[c] for c in ids)
+        out = count("issued", "made") + count("repealed") + excess(in_force, issued, "stock")
+        if issued is not None and repealed and in_force is not None:
+            # A year's repeals are most often a small share of what was in force before them
+            # (density 2(1 - f) over the share f): a clean-up that repeals almost all is rare.
+            before = in_force - issued + repealed
+            share = min(repealed / before, 1.0) if before > 0 else 1.0
+            out += math.log(max(2 * (1 - share), 0.02))
+        return out
     out = 0.0
     for col in cols:
         x = values[col.id]
-        if x is None or (has_total and col.id == ids[-1]):
+        if has_total and col.id == ids[-1]:
             continue  # a total is the sum of the parts: no information of its own
+        if x is None:
+            # A cell left blank is most often a zero not written: a reading that leaves this cell
+            # blank is as likely as one that puts a 0 here (so blanks do not win by being free).
+            if col.kind == "count":
+                out += count_zero(col.id)
+            continue
         if col.kind == "signed":
             zero, scale = _typical(table, row, col.id)
             out += math.log(zero) if x == 0 else math.log1p(-zero) + math.log(0.5) + _log_count(abs(x), 0.0, scale)
             before = values.get("prev_items")
             if before is not None and before + x < 0:
                 out += math.log(0.01)  # this year's list cannot have fewer than no items
+            elif before is not None and abs(x) > before:
+                out += math.log(0.2)  # a list seldom changes by more items than it had
         elif col.kind == "amount":
-            places = _places(texts[col.id] or "")
+            text = texts[col.id] or ""
+            unit = next((u for u in schema.UNIT_IN_WAN_YUAN if text.endswith(u)), "万元")
+            x *= schema.UNIT_IN_WAN_YUAN[unit]  # priced in 万元, whatever unit it is written in
+            places = _places(text) + round(-math.log10(schema.UNIT_IN_WAN_YUAN[unit]))
             projects = values.get("projects")
             if projects is None or projects < 0:
                 zero, scale = _typical(table, row, col.id)

@@ -385,3 +385,7 @@ def column_kinds(version: FormatVersion) -> dict[tuple[str, str, str], ValueKind
 
 # Cell text that stands for "no value"; the raw text is kept beside the null.
 NULL_MARKERS: frozenset[str] = frozenset({"", "/", "-", "--", "—", "——", "－", "–", "无", "／", "\\"})
+# Units written after a number in a cell ("12件", "3.5万元", "832995元"): part of the value's text.
+VALUE_UNITS: tuple[str, ...] = ("万元", "元", "万", "件", "条", "个", "项", "次", "家", "人", "笔", "宗", "份", "%")
+# What one 万元 is in the unit an amount is written in: an amount's prior is priced in 万元.
+UNIT_IN_WAN_YUAN: dict[str, float] = {"万元": 1.0, "万": 1.0, "元": 1e-4}

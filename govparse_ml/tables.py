@@ -30,14 +30,14 @@ _CJK = "\u4e00-\u9fff"
 # Text whose digits belong to a label: notes in brackets, item numbers, years, page refs.
 _PROTECTED = re.compile(
     rf"[(（][^()（）{_CJK}]*[{_CJK}][^()（）]*[)）]"  # no CJK before the first: linear, not quadratic
-    rf"|(?<![\d.])\d{{1,2}}\s*[.．、](?=\s*[{_CJK}“\"])"
+    rf"|(?<![\d.])[1-9]\d?\s*[.．、](?=\s*[{_CJK}“\"])"  # item numbers start at 1: "03.补正" is 0, then 3.
     r"|(?:19|20)\d{2}\s*年度?"
     r"|第\s*\d+\s*[页条项]"
     r"|增\s*/\s*减"
     r"|(?<!\d)\d+\s*位小数|保留\s*\d+\s*位"  # from the start of a digit run only: linear, not quadratic
 )
 # Units written after a number in a cell ("12件", "3.5万元"): part of the value's text.
-_UNITS = "万元|元|万|件|条|个|项|次|家|人|%"
+_UNITS = "|".join(schema.VALUE_UNITS)
 _NUMBER = r"[-+]?\d+(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?"
 _NULL = r"/|／|-{1,2}|—{1,2}|－|–|无(?!\s*[" + _CJK + r"])"
 _PIECE = re.compile(
@@ -419,6 +419,26 @@ def _segment(
                 taken.add((k + 1, row))
                 seen.add((current, row))
                 pending = [row]
+        if not pending and current is not None and current != "review_litigation":
+            # A label no key phrase names (a typo, an OCR slip: 行政执法案件, 本年废纸件数): the
+            # row after the last one read whose label it is most like, if it is like enough.
+            label_text = "".join(t.text for t in seg.labels)
+            row, similarity = fuzzy_row(specs[current], label_text, last_row.get(current, -1))
+            if row is not None:
+                seen.add((current, row))
+                pending = [row]
+                result.readings.append(
+                    Reading(
+                        current,
+                        row,
+                        label_text,
+                        [],
+                        1,
+                        f"row label {label_text!r} matches no key phrase: read as the row "
+                        f"{specs[current].row(row).label!r} (label similarity {similarity:.2f})",
+                        lines,
+                    )
+                )
         if not pending or current is None:
             where = f" in {current}" if current else ""
             raw = " ".join(v.raw or "□" for v in values)
@@ -440,6 +460,42 @@ def _segment(
             Group("review_litigation", tuple(r.id for r in rows), widths, review, 0, sorted(set(review_lines)))
         )
     return groups, seen
+
+
+# How alike a damaged label must be to a row's own label (Dice coefficient of character
+# bigrams of the compact texts, numbering and digits left out) to be read as that row.
+MIN_LABEL_SIMILARITY = 0.6
+# How many rows past the last one read a damaged label may name (rows may be left out).
+_FUZZY_LOOKAHEAD = 3
+_NUMBERING = re.compile(r"^(?:[(（]?[一二三四五六七八九十]+[)）、.．]|\d{1,2}[.．、])+")
+
+
+def _bigrams(text: str) -> set[str]:
+    core = _NUMBERING.sub("", _compact(text))
+    core = "".join(ch for ch in core if not ch.isdigit() and ch not in '().、“”"')
+    return {core[i : i + 2] for i in range(len(core) - 1)} or {core}
+
+
+@cache
+def _row_bigrams(version: schema.FormatVersion, table: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    spec = schema.tables(version)[table]
+    return tuple((row.id, frozenset(_bigrams(row.label))) for row in spec.rows)
+
+
+def fuzzy_row(spec: schema.TableSpec, label_text: str, last: int) -> tuple[str | None, float]:
+    """The row among the next few after ``last`` whose label ``label_text`` is most like, and
+    the similarity; ``(None, best)`` when none is like enough."""
+    grams = _bigrams(label_text)
+    if len(grams) < 2:
+        return None, 0.0
+    version: schema.FormatVersion = "2021" if any(r.id == "other.other" for r in spec.rows) else "2019"
+    rows = _row_bigrams(version, spec.id)[last + 1 : last + 1 + _FUZZY_LOOKAHEAD]
+    best, best_id = 0.0, None
+    for row_id, theirs in rows:
+        score = 2 * len(grams & theirs) / (len(grams) + len(theirs))
+        if score > best + 1e-9:
+            best, best_id = score, row_id
+    return (best_id, best) if best >= MIN_LABEL_SIMILARITY else (None, best)
 
 
 def _next_row_named(spec: schema.TableSpec, segments: list[_Segment], k: int, last: int) -> str | None:

@@ -95,6 +95,8 @@ def _cut(text: str) -> list[tuple[str, str]]:
             if not _TABLE_START.search(text, prev_cut, start):
                 cuts[start] = "table"
                 last_table = start
+    for at, kind in _table_ends(text, sorted(cuts)):
+        cuts.setdefault(at, kind)
     if not cuts:
         return [(text, "")]  # an ordinary long line: a paragraph or a table row
     pieces = []
@@ -118,6 +120,61 @@ def _cut(text: str) -> list[tuple[str, str]]:
         else:
             out.append((piece, kind))
     return [(p.strip(" "), k) for p, k in out if p.strip()]
+
+
+_DIGITS = re.compile(r"\d+")
+_SENTENCE_MARKS = frozenset("。,;!?")  # normalised: NFKC makes ，；！？ half-width
+
+
+_YEAR_DIGITS = re.compile(r"(?:19|20)\d\d$")
+
+
+def _table_ends(text: str, cuts: list[int]) -> list[tuple[int, str]]:
+    """Where a table inside a long line gives way to prose, and where the next table starts
+    after that prose.
+
+    A table ends after its last number, before text that has a sentence mark outside brackets
+    (no row label or header of the standard tables has one: their commas sit in brackets, as
+    in the 勾稽关系 note); a year that opens the prose (``02025年，我局…``) goes with the prose.
+    """
+    starts = [m.start() for m in _TABLE_START.finditer(text)]
+    if not starts:
+        return []
+    depth, depths = 0, []
+    for ch in text:  # bracket depth at each character: one pass, linear
+        if ch in "(（[【":
+            depth += 1
+        elif ch in ")）]】" and depth:
+            depth -= 1
+        depths.append(depth)
+    out = []
+    runs = list(_DIGITS.finditer(text))
+    inside = False  # in a table: after a table start, before the next cut
+    si = ci = 0
+    for k, run in enumerate(runs):
+        while si < len(starts) and starts[si] <= run.start():
+            if not inside and out and starts[si] > out[-1][0]:
+                out.append((starts[si], "table"))  # a table after the prose that ended the last one
+            inside, si = True, si + 1
+        while ci < len(cuts) and cuts[ci] <= run.start():
+            if not (si and starts[si - 1] >= cuts[ci]):
+                inside = False  # a section heading or another cut ends the table region
+            ci += 1
+        if not inside:
+            continue
+        end = run.end()
+        stop = runs[k + 1].start() if k + 1 < len(runs) else len(text)
+        if stop - end < 10 or depths[end] or text[end] in "(（.．、":
+            continue
+        if any(text[i] in _SENTENCE_MARKS and not depths[i] for i in range(end, stop)):
+            year = text[end] == "年" and _YEAR_DIGITS.search(run.group())
+            at = end - 4 if year else end
+            if at > run.start() or not year:
+                out.append((at, "after_table"))
+            elif k and runs[k - 1].end() < at:
+                out.append((at, "after_table"))  # the year alone: the table ended before it
+            inside = False
+    return out
 
 
 def _looks_like_title_tail(s: str) -> bool:
