@@ -38,6 +38,28 @@ LAYOUTS: tuple[str, ...] = (
     "column_major",
     "markdown_shifted",
     "missing_parts",
+    # Damage seen in real reports, where position matters (issue: tables as grids):
+    "blank_cells",  # zeros left blank: tab rows, markdown `|  |`, or one cell per line with empty lines
+    "label_typos",  # row labels with typos and OCR slips (行政执法案件, 本年废纸件数)
+    "extra_rows",  # subtotal rows and sentences between rows; the 规章 row left out
+    "placeholder_headers",  # markdown mini-tables under placeholder headers (数据1 … 数据6)
+)
+# The base layouts the blank_cells layout draws its tables in.
+BLANK_CELL_BASES = ("tab_rows", "markdown", "cell_per_line")
+# Character slips of typing and OCR in row labels: a character for one that looks or sounds alike.
+LABEL_SLIPS = {
+    "卷": "件", "止": "址", "废": "纸", "制": "治", "发": "友", "开": "升", "申": "由", "请": "清",
+    "数": "教", "量": "最", "理": "埋", "处": "外", "政": "攻", "信": "倍", "息": "急", "公": "分",
+    "法": "去", "规": "现", "事": "争", "项": "顶", "复": "夏", "议": "义", "诉": "拆", "讼": "松",
+}
+# Placeholder header cells a converter writes over a table that had none.
+PLACEHOLDER_HEADER = "数据{n}"
+SUBTOTAL_LABELS = ("小计", "合计")
+# Lines some reports put between two rows of a table, with their labels.
+BETWEEN_ROWS_NOTES = (
+    ("注：本表数据统计口径与上年一致。", "prose"),
+    ("（续表）", "table"),
+    ("说明：以下为依申请公开办理结果，其中不予公开的理由如下。", "prose"),
 )
 
 HEADING, TABLE, PROSE, OTHER = "heading", "table", "prose", "other"
@@ -54,6 +76,7 @@ class GeneratedReport:
     labels: list[str | None]  # one per line of text.split("\n"); None for blank lines
     meta: dict  # agency, year, title
     missing: list[str]  # "table", "table.row" or "table.prefix.*" entries deliberately left out
+    blanks: frozenset[CellId] = frozenset()  # cells printed blank (a zero left out): their truth is None
 
 
 # --------------------------------------------------------------------------- printed table words
@@ -964,6 +987,83 @@ def _render_tab_rows(table: _Table, ctx: _Ctx) -> Chunks:
     return _tab_chunks(table, ctx)
 
 
+def _render_blank_cells(table: _Table, ctx: _Ctx) -> Chunks:
+    """Zeros left blank (their truth is null), drawn as tab rows, markdown or one cell per line."""
+    return _RENDERERS[ctx.variant](table, ctx)
+
+
+def _slip(label: str, rng: random.Random, substitute: bool = False) -> str:
+    """The label with one slip: a look-alike character, a character dropped, or a space inside."""
+    spots = [i for i, ch in enumerate(label) if ch in LABEL_SLIPS]
+    kind = rng.random()
+    if spots and (kind < 0.6 or substitute):
+        i = rng.choice(spots)
+        return label[:i] + LABEL_SLIPS[label[i]] + label[i + 1 :]
+    inner = [i for i, ch in enumerate(label) if "\u4e00" <= ch <= "\u9fff"][1:-1]
+    if not inner:
+        return label
+    i = rng.choice(inner)
+    return label[:i] + label[i + 1 :] if kind < 0.85 else label[:i] + " " + label[i:]
+
+
+def _render_label_typos(table: _Table, ctx: _Ctx) -> Chunks:
+    """Tab rows whose row labels carry typos and OCR slips (only labels of 6 characters or more:
+    a 2-character label with a slip in it is another word)."""
+    rng = ctx.rng
+    rows = []
+    slippable = [i for i, row in enumerate(table.rows) if row.kind == "data" and any(c and len(c) >= 6 for c in row.cells)]
+    forced = rng.choice(slippable) if slippable else -1  # every table has one slip at least
+    for index, row in enumerate(table.rows):
+        if index == forced or (row.kind == "data" and rng.random() < 0.35):
+            cells = [
+                _slip(c, rng, index == forced) if c and len(c) >= 6 and i not in row.group_cells else c
+                for i, c in enumerate(row.cells)
+            ]
+            row = replace(row, cells=cells)
+        rows.append(row)
+    return _tab_chunks(replace(table, rows=rows), ctx)
+
+
+def _render_extra_rows(table: _Table, ctx: _Ctx) -> Chunks:
+    """Tab rows with a subtotal row after a group of rows and a sentence between two rows."""
+    rng = ctx.rng
+    chunks = _tab_chunks(table, ctx, "trim")
+    data = [i for i, row in enumerate(table.rows) if row.kind == "data"]
+    if table.id == "applications" and len(data) > 8:
+        group = [i for i in data if (table.rows[i].row_id or "").startswith("denied.")]
+        if group:
+            sums = []
+            for j in range(table.n_values):
+                slots = [table.rows[i].values[j] for i in group]
+                sums.append(str(sum(int(ctx.raw[c] or 0) for c in slots if c is not None)))
+            chunks.insert(group[-1] + 1, [("\t".join([rng.choice(SUBTOTAL_LABELS), *sums]), TABLE)])
+    if len(data) > 2 and rng.random() < 0.5:
+        at = rng.choice(data[1:])
+        chunks.insert(at, [rng.choice(BETWEEN_ROWS_NOTES)])
+    return chunks
+
+
+def _render_placeholder_headers(table: _Table, ctx: _Ctx) -> Chunks:
+    """Markdown tables under placeholder headers (数据1 …), as a converter writes a table with no
+    header row: one table, or one small table per row."""
+    rng = ctx.rng
+    width = table.n_labels + table.n_values
+    per_row = rng.random() < 0.5
+    header = [PLACEHOLDER_HEADER.format(n=n) for n in range(1, width + 1)]
+    chunks: Chunks = []
+    for index, row in enumerate(table.rows):
+        cells = _cells(row, ctx.raw, "grid")[0]
+        cells = cells + [""] * (width - len(cells))
+        lines: list[Line] = []
+        if per_row or index == 0:
+            if per_row and index:
+                lines.append(("", None))
+            lines += [(_md_line(header, True), TABLE), (_md_separator(width, rng), TABLE)]
+        lines.append((_md_line(cells, True), TABLE))
+        chunks.append(lines)
+    return chunks
+
+
 _RENDERERS: dict[str, Callable[[_Table, _Ctx], Chunks]] = {
     "tab_rows": _render_tab_rows,
     "cell_per_line": _render_cell_per_line,
@@ -977,12 +1077,17 @@ _RENDERERS: dict[str, Callable[[_Table, _Ctx], Chunks]] = {
     "one_line_report": _render_glued,
     "column_major": _render_column_major,
     "markdown_shifted": _render_markdown_shifted,
+    "blank_cells": _render_blank_cells,
+    "label_typos": _render_label_typos,
+    "extra_rows": _render_extra_rows,
+    "placeholder_headers": _render_placeholder_headers,
 }
 MISSING_PARTS_BASES = ("tab_rows", "tab_rows", "markdown", "cell_per_line", "pdf_spaces", "pipe_cells")
 LAYOUT_VARIANTS = {
     "vertical_labels": ("tab", "cells"),
     "ocr_noise": ("tab", "spaces"),
     "column_major": ("lines", "rows"),
+    "blank_cells": BLANK_CELL_BASES,
 }
 
 
@@ -1317,6 +1422,16 @@ def _summary_fields(values: dict[CellId, Value], fmt: str) -> dict[str, object]:
     }
 
 
+def _blank_zeros(ctx: _Ctx, values: dict[CellId, Value], fmt: str) -> set[CellId]:
+    """Leave zero counts blank, as many real tables do: every zero, or about half of them."""
+    rng = ctx.rng
+    share = rng.choice((1.0, 0.5))
+    blanks = {cell for cell, v in values.items() if v == 0 and rng.random() < share}
+    for cell in blanks:
+        ctx.raw[cell] = ""
+    return blanks
+
+
 def generate(seed: int, *, format_version: str | None = None, layout: str | None = None) -> GeneratedReport:
     """A random valid report rendered in one damaged layout, with its cells and line labels.
 
@@ -1358,6 +1473,12 @@ def generate(seed: int, *, format_version: str | None = None, layout: str | None
     ctx.base_layout = rng.choice(MISSING_PARTS_BASES) if layout == "missing_parts" else layout
     ctx.variant = rng.choice(LAYOUT_VARIANTS.get(ctx.base_layout, ("",)))
     missing = _apply_missing(ctx) if layout == "missing_parts" else []
+    blanks = _blank_zeros(ctx, values, fmt) if layout == "blank_cells" else set()
+    if layout == "extra_rows" and rng.random() < 0.5:
+        ad = ctx.tables["active_disclosure"]
+        assert ad is not None
+        ctx.tables["active_disclosure"] = _drop_rows(ad, lambda r: r.row_id != "art20_1.regulations")
+        missing.append("active_disclosure.art20_1.regulations")
     title = _build_report(ctx)
     lines = ctx.lines
     if layout == "one_line_report":
@@ -1372,8 +1493,9 @@ def generate(seed: int, *, format_version: str | None = None, layout: str | None
         text="\n".join(text for text, _ in lines),
         format_version=fmt,
         layout=layout,
-        cells={cell: None if cell in gone else v for cell, v in values.items()},
+        cells={cell: None if cell in gone or cell in blanks else v for cell, v in values.items()},
         labels=[label if text.strip() else None for text, label in lines],
         meta=meta,
         missing=missing,
+        blanks=frozenset(blanks),
     )

@@ -69,7 +69,7 @@ def parse(
     except Exception as exc:  # a bug must not cost the user the rest of the report
         warnings.append(f"sections could not be assembled: {type(exc).__name__}: {exc}")
 
-    table_units = [u for u, lab in zip(units, labels, strict=True) if lab == "table"]
+    table_units = _table_units(units, labels)
     try:
         _read_tables(report, table_units)
     except Exception as exc:
@@ -78,10 +78,26 @@ def parse(
     return report
 
 
+def _table_units(units: list[Unit], labels: list[str | None]) -> list[Unit]:
+    """The units labelled table, with an empty unit (cut ``blank``) for each blank line between
+    two of them: in a table written one cell per line, an empty line is an empty cell."""
+    out: list[Unit] = []
+    previous: Unit | None = None  # the unit before, if it was a table unit
+    for unit, label in zip(units, labels, strict=True):
+        if label != "table":
+            previous = None
+            continue
+        if previous is not None and unit.line > previous.line + 1:
+            out.extend(Unit(n, 0, "", "blank") for n in range(previous.line + 1, unit.line))
+        out.append(unit)
+        previous = unit
+    return out
+
+
 def _read_tables(report: Report, table_units: list[Unit]) -> None:
     if not table_units:
         return
-    table_text = "\n".join(u.text for u in table_units)
+    table_text = "\n".join(u.text for u in table_units if u.cut != "blank")
     version = tables.detect_format(table_text)
     if version is None:
         if _pre_2019_signs(report):

@@ -68,10 +68,12 @@ class RawValue:
     lines: list[int]
     blank: bool = False  # an empty cell between two values
     numbered_tail: bool = False  # digits run straight into an item number ("…00002.其他…")
+    slot: bool = False  # an empty line among cells written one per line: a blank cell, or a row break
+    whole: bool = False  # a whole cell of its row, or all of its line: its digits are one number
 
     @property
     def glued(self) -> bool:
-        return bool(_GLUED.fullmatch(self.raw))
+        return not self.whole and bool(_GLUED.fullmatch(self.raw))
 
 
 @dataclass
@@ -150,6 +152,25 @@ def candidates(group: Group, version: schema.FormatVersion) -> tuple[list[Cells]
 
 
 _ZEROS = re.compile(r"00+")
+
+
+def fit_slots(values: list[RawValue], n: int) -> list[RawValue]:
+    """The values of a row of ``n`` cells with its empty lines read as blank cells where they fit.
+
+    Written one cell per line, an empty line is an empty cell, and an empty line also ends a
+    row: empty lines past the row's last cell are row breaks, and if the row still has too many
+    values, every empty line was a break (a table whose rows are set apart by empty lines).
+    """
+    if not any(v.slot for v in values):
+        return values
+    values = list(values)
+    while len(values) > n and values[-1].slot:
+        values.pop()
+    if len(values) > n:
+        values = [v for v in values if not v.slot]
+    while values and values[-1].slot and not any(not v.blank for v in values):
+        values.pop()
+    return values
 
 
 def _zeros_apart(group: Group) -> Group:

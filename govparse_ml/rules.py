@@ -131,15 +131,24 @@ def is_section_heading(text: str) -> bool:
     return not _DIGIT.search(rest) and not _TABLE_WORD.search(rest)
 
 
+# A cell that is only a number, between cell separators (tab or bar) or at a row's end.
+_NUMERIC_CELL = re.compile(r"(?<=[|\t])\s*[-+]?\d+(?:\.\d+)?\s*(?=[|\t]|$)")
+_GRID_ROW_LABEL = RuleLabel("table", 0.99, "row of cells with numbers")
+
+
 def decisive_label(unit: Unit) -> RuleLabel | None:
-    """The label of the one rule surer than the model, a page number, if it fires on the unit.
+    """The label of a rule surer than the model (a page number, a row of cells with numbers), if it fires.
 
     The labelling stage asks it of every unit the model labels (see labeling.label_units), so it
     runs only this pattern, as :func:`label_one` would, not the whole rule set (a page number has
     a digit and is under 40 characters).
     """
     text = unit.text
-    if len(text) > 40 or not _HAS_DIGIT.search(text):
+    if not _HAS_DIGIT.search(text):
+        return None
+    if (text.count("|") >= 4 or text.count("\t") >= 3) and len(_NUMERIC_CELL.findall(text)) >= 3:
+        return _GRID_ROW_LABEL  # a row of cells, three of them numbers: no heading or sentence is that
+    if len(text) > 40:
         return None
     if _PAGE_NUMBER.match(text.strip()) or _PAGE_NUMBER.match(compact(text)):
         return _PAGE_LABEL

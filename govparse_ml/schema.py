@@ -389,3 +389,7 @@ NULL_MARKERS: frozenset[str] = frozenset({"", "/", "-", "--", "—", "——", "
 VALUE_UNITS: tuple[str, ...] = ("万元", "元", "万", "件", "条", "个", "项", "次", "家", "人", "笔", "宗", "份", "%")
 # What one 万元 is in the unit an amount is written in: an amount's prior is priced in 万元.
 UNIT_IN_WAN_YUAN: dict[str, float] = {"万元": 1.0, "万": 1.0, "元": 1e-4}
+# Rows some reports add that are none of the schema's (subtotals): their values are skipped.
+SUBTOTAL_LABELS: tuple[str, ...] = ("小计", "合计", "其中")
+# Header cells a converter writes over a table that had no header row ("数据1", "列2", "Column 3").
+PLACEHOLDER_HEADER = r"(?:数据|列|字段|栏目?|[Cc]olumn|[Cc]ol)\s*\d{1,2}"

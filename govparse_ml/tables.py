@@ -21,7 +21,7 @@ from functools import cache, lru_cache
 
 from . import schema
 from .document import Cell, Reading, Table
-from .readings import Group, RawValue, candidates, cell_map, decide, explain, holding, parse_value
+from .readings import Group, RawValue, candidates, cell_map, decide, explain, fit_slots, holding, parse_value
 from .units import Unit
 
 # ----------------------------------------------------------------------------- tokens
@@ -47,6 +47,8 @@ _ITEM_AFTER = re.compile(rf"[.．、]\s*[{_CJK}]")
 _FILLER = re.compile(r"[\s|:\-—=+_]*")
 _ITEM_MARK = re.compile(r"(?<=\d)、")
 _CELL_SPLIT = re.compile(r"\t|\||\s{2,}")
+_PLACEHOLDER = re.compile(schema.PLACEHOLDER_HEADER)
+_SUBTOTALS = tuple(schema.SUBTOTAL_LABELS)
 # A space (not a tab) with white space after it: where _CELL_SPLIT may cut other than at a tab.
 _WIDE_GAP = re.compile(r"[^\S\t]\s")
 _WHOLE_VALUE = re.compile(rf"^\s*(?:(?P<num>{_NUMBER})(?:{_UNITS})?|(?P<null>{_NULL}))\s*$")
@@ -54,18 +56,22 @@ _WHOLE_VALUE = re.compile(rf"^\s*(?:(?P<num>{_NUMBER})(?:{_UNITS})?|(?P<null>{_N
 
 @dataclass(slots=True)
 class Token:
-    kind: str  # "label" | "value" | "empty" | "lead" (an empty cell before a row's first value)
+    kind: str  # "label" | "value" | "empty" | "lead" (an empty cell before a row's first value) | "slot" (an empty line)
     text: str
     line: int
     unit: int  # index of the unit (a physical row) the token came from
     tail: bool = False  # a value whose digits run straight into an item number ("…00002.其他")
     cell: int = 0  # index of the cell within its unit
+    whole: bool = False  # a value that is a whole cell (its row has cell separators, or it is all its line)
 
 
 def tokenize(units: list[Unit]) -> list[Token]:
     """The token stream of the table units, in order."""
     out: list[Token] = []
     for index, unit in enumerate(units):
+        if unit.cut == "blank":  # an empty line between table lines (pipeline._table_units)
+            out.append(Token("slot", "", unit.line, index))
+            continue
         if _FILLER.fullmatch(unit.text):
             continue  # markdown separators and filler bars
         # Empty cells at the ends of a row are layout (merged cells, markdown bars): drop them.
@@ -73,9 +79,9 @@ def tokenize(units: list[Unit]) -> list[Token]:
         line = unit.line
         if "\t" not in text and "|" not in text and "  " not in text:  # one cell: no empties to place
             if text.isdigit() and text.isascii():  # inlined: the commonest cell, a plain count
-                out.append(Token("value", text, line, index, False, 0))
+                out.append(Token("value", text, line, index, False, 0, True))
             else:
-                _cell_tokens(out, text, line, index, 0)
+                _cell_tokens(out, text, line, index, 0, whole_line=True)
             continue
         row: list[Token] = []
         empties = False
@@ -88,13 +94,15 @@ def tokenize(units: list[Unit]) -> list[Token]:
             cells = _CELL_SPLIT.split(text)
         for position, cell in enumerate(cells):
             stripped = cell.strip()
+            if _PLACEHOLDER.fullmatch(stripped):
+                continue  # a converter's header over a table that had none: no label, no cell
             if not stripped:
                 row.append(Token("empty", "", line, index, False, position))
                 empties = True
             elif stripped.isdigit() and stripped.isascii():  # inlined, as above
-                row.append(Token("value", stripped, line, index, False, position))
+                row.append(Token("value", stripped, line, index, False, position, True))
             else:
-                _cell_tokens(row, cell, line, index, position)
+                _cell_tokens(row, cell, line, index, position, whole_cell=True)
         out.extend(_trim_empties(row) if empties else row)
     _vertical_wu(out)
     return out
@@ -120,18 +128,30 @@ def _vertical_wu(tokens: list[Token]) -> None:
             t.kind = "label"
 
 
-def _cell_tokens(out: list[Token], cell: str, line: int, index: int, position: int) -> None:
-    """Append the tokens of one cell to ``out``."""
+def _cell_tokens(
+    out: list[Token], cell: str, line: int, index: int, position: int, whole_cell: bool = False, whole_line: bool = False
+) -> None:
+    """Append the tokens of one cell to ``out``.
+
+    A value is whole (never cut as glued digits) if it is alone in a cell of a row with cell
+    separators (``whole_cell``), or alone on its line (``whole_line``): only digits inside
+    running text can be glued together.
+    """
     stripped = cell.strip()
     if stripped.isdigit() and stripped.isascii():  # the commonest cell: a plain count
-        out.append(Token("value", stripped, line, index, False, position))
+        out.append(Token("value", stripped, line, index, False, position, whole_cell or whole_line))
         return
     pieces = _cell_pieces(cell)
     if len(pieces) == 1:  # most cells (a comprehension for one item is a function call more)
         kind, text, tail = pieces[0]
-        out.append(Token(kind, text, line, index, tail, position))
+        out.append(Token(kind, text, line, index, tail, position, whole_cell or whole_line))
     else:
-        out.extend([Token(kind, text, line, index, tail, position) for kind, text, tail in pieces])
+        out.extend(
+            [
+                Token(kind, text, line, index, tail, position, whole_cell and kind == "value" and len(pieces) == 1)
+                for kind, text, tail in pieces
+            ]
+        )
 
 
 @lru_cache(maxsize=16384)
@@ -276,6 +296,8 @@ class TableResult:
     # Runs of values that fit no row, or not the number of cells of their row: how badly
     # the text fits the format version it was read as.
     misfits: int = 0
+    # (table, note) of rows read and left out on purpose (subtotals), noted on their table.
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
 def assemble_tables(units: list[Unit], version: schema.FormatVersion) -> TableResult:
@@ -283,6 +305,8 @@ def assemble_tables(units: list[Unit], version: schema.FormatVersion) -> TableRe
     result = TableResult({})
     groups, seen = _segment(tokenize(units), version, result)
     result.tables = _new_tables(version, seen)
+    for table, note in result.skipped:
+        result.tables[table].notes.append(note)
     lines = _fill(groups, version, result)
     for tid, table in result.tables.items():
         table.lines = sorted(lines.get(tid, ()))
@@ -334,6 +358,7 @@ def _segments(tokens: list[Token], version: schema.FormatVersion) -> list[_Segme
         labels: list[Token] = []
         lines: list[int] = []  # (consecutive repeats dropped here, the rest by the set below)
         lead = 0
+        slots: list[RawValue] = []  # empty lines after the labels: blank cells if values follow
         while i < n:
             t = tokens[i]
             kind = t.kind
@@ -344,19 +369,26 @@ def _segments(tokens: list[Token], version: schema.FormatVersion) -> list[_Segme
                 if not lines or lines[-1] != t.line:
                     lines.append(t.line)
                 lead = 0
+                slots = []
             elif kind == "lead":
                 lead += 1
+            elif kind == "slot" and labels:
+                slots.append(RawValue("", [t.line], True, False, True))
             i += 1
-        values: list[RawValue] = []
+        values: list[RawValue] = slots if i < n else []
         while i < n:
             t = tokens[i]
             kind = t.kind
             if kind == "label":
                 break
             if kind == "value":
-                values.append(RawValue(t.text, [t.line], False, t.tail))
+                values.append(RawValue(t.text, [t.line], False, t.tail, False, t.whole))
             elif kind == "empty":
                 values.append(RawValue("", [t.line], True))
+            elif kind == "slot":
+                values.append(RawValue("", [t.line], True, False, True))
+                i += 1
+                continue  # an empty line is no line of the table's
             else:
                 i += 1
                 continue  # a lead cell has no line of its own in the segment
@@ -411,6 +443,10 @@ def _segment(
             review.extend(values)  # the review table is one run of fifteen numbers
             review_lines.extend(lines)
             continue
+        if not pending and _compact("".join(t.text for t in seg.labels)).strip(":：").endswith(_SUBTOTALS):
+            if current is not None:
+                result.skipped.append((current, f"a subtotal row at line {lines[0]} is not in the schema: skipped"))
+            continue
         if (not pending or current is None) and current is not None:
             # A row label wrapped onto the line after its numbers (PDF layout): the next
             # label run names the row that comes next in the table.
@@ -446,16 +482,20 @@ def _segment(
             result.misfits += 1
             continue
         spec = specs[current]
-        if len(pending) >= 3 and len(values) == sum(len(spec.row(r).columns) for r in pending):
-            groups.extend(_rows_then_numbers(spec, pending, values, lines, version, result))
+        if len(pending) >= 3 and len(plain := [v for v in values if not v.slot]) == sum(
+            len(spec.row(r).columns) for r in pending
+        ):
+            groups.extend(_rows_then_numbers(spec, pending, plain, lines, version, result))
         else:
             row = pending[-1]
-            groups.append(Group(current, (row,), (len(spec.row(row).columns),), values, seg.lead, lines))
+            width = len(spec.row(row).columns)
+            groups.append(Group(current, (row,), (width,), fit_slots(values, width), seg.lead, lines))
         last_row[current] = max(last_row.get(current, -1), spec.row_index(pending[-1]))
         pending = []
     if review:
         rows = specs["review_litigation"].rows
         widths = tuple(len(r.columns) for r in rows)
+        review = fit_slots(review, sum(widths))
         groups.append(
             Group("review_litigation", tuple(r.id for r in rows), widths, review, 0, sorted(set(review_lines)))
         )
