@@ -48,9 +48,30 @@ LAYOUTS: tuple[str, ...] = (
 BLANK_CELL_BASES = ("tab_rows", "markdown", "cell_per_line")
 # Character slips of typing and OCR in row labels: a character for one that looks or sounds alike.
 LABEL_SLIPS = {
-    "卷": "件", "止": "址", "废": "纸", "制": "治", "发": "友", "开": "升", "申": "由", "请": "清",
-    "数": "教", "量": "最", "理": "埋", "处": "外", "政": "攻", "信": "倍", "息": "急", "公": "分",
-    "法": "去", "规": "现", "事": "争", "项": "顶", "复": "夏", "议": "义", "诉": "拆", "讼": "松",
+    "卷": "件",
+    "止": "址",
+    "废": "纸",
+    "制": "治",
+    "发": "友",
+    "开": "升",
+    "申": "由",
+    "请": "清",
+    "数": "教",
+    "量": "最",
+    "理": "埋",
+    "处": "外",
+    "政": "攻",
+    "信": "倍",
+    "息": "急",
+    "公": "分",
+    "法": "去",
+    "规": "现",
+    "事": "争",
+    "项": "顶",
+    "复": "夏",
+    "议": "义",
+    "诉": "拆",
+    "讼": "松",
 }
 # Placeholder header cells a converter writes over a table that had none.
 PLACEHOLDER_HEADER = "数据{n}"
@@ -1011,7 +1032,9 @@ def _render_label_typos(table: _Table, ctx: _Ctx) -> Chunks:
     a 2-character label with a slip in it is another word)."""
     rng = ctx.rng
     rows = []
-    slippable = [i for i, row in enumerate(table.rows) if row.kind == "data" and any(c and len(c) >= 6 for c in row.cells)]
+    slippable = [
+        i for i, row in enumerate(table.rows) if row.kind == "data" and any(c and len(c) >= 6 for c in row.cells)
+    ]
     forced = rng.choice(slippable) if slippable else -1  # every table has one slip at least
     for index, row in enumerate(table.rows):
         if index == forced or (row.kind == "data" and rng.random() < 0.35):

@@ -39,6 +39,9 @@ MAX_UNCHECKED = 500
 # row, every reading of a 7-cell row with a total is found in fewer: < 3,000 steps up to 20
 # digits, < 20,000 up to 28, ~40,000 at 31 (random rows); a 40-digit run stops here in ~0.1 s.
 MAX_CUT_STEPS = 100_000
+# Empty cells a row label leaves before the values when it spans label columns: the official
+# applications table has three label columns (三、本年度办理结果 | （三）不予公开 | 1.属于国家秘密).
+MAX_LABEL_PADDING = 2
 
 
 @lru_cache(maxsize=1 << 16)  # bounded: the cuts of glued digits make new strings without end
@@ -70,6 +73,7 @@ class RawValue:
     numbered_tail: bool = False  # digits run straight into an item number ("…00002.其他…")
     slot: bool = False  # an empty line among cells written one per line: a blank cell, or a row break
     whole: bool = False  # a whole cell of its row, or all of its line: its digits are one number
+    cell: int = -1  # its column in a row with cell separators (-1: not in such a row)
 
     @property
     def glued(self) -> bool:
@@ -86,6 +90,7 @@ class Group:
     values: list[RawValue]
     lead: int  # empty cells between the row label and its first value
     lines: list[int]
+    trail: int = 0  # empty cells after its last value, in the same row
 
     @property
     def size(self) -> int:
@@ -147,25 +152,65 @@ def candidates(group: Group, version: schema.FormatVersion) -> tuple[list[Cells]
     missing = n - len(raws)
     left = tuple(raws + [None] * missing)
     right = tuple([None] * missing + raws)
+    placed = _placed(group, raws, n)
+    if placed is not None:
+        return [placed], ""
     order = [right, left] if group.lead >= missing else [left, right]
     return _unique(order), "cells missing"
+
+
+def _placed(group: Group, raws: list[str | None], n: int) -> Cells | None:
+    """The row's cells placed by the empty cells around its values, if its layout says where.
+
+    In a row with cell separators (every value a whole cell), the empty cells between the
+    label and the first value and after the last one are blank cells: if they make up the
+    row's width, each value is where it stands. A row cut short after its last value (tools
+    drop trailing empty cells) starts right after its label. Empty cells of a label that spans
+    label columns (at most ``MAX_LABEL_PADDING``) are not cells.
+    """
+    if not all(v.whole or v.blank for v in group.values):
+        return None  # digits in running text: nothing says where a missing cell was
+    lead, trail, missing = group.lead, group.trail, n - len(raws)
+    excess = lead + len(raws) + trail - n
+    if excess == 0:
+        return tuple([None] * lead + raws + [None] * trail)
+    if trail and 0 < excess <= MAX_LABEL_PADDING and trail <= missing:
+        return tuple([None] * (missing - trail) + raws + [None] * trail)  # as wide as the grid
+    if not lead and not trail:
+        return tuple(raws + [None] * missing)
+    return None
 
 
 _ZEROS = re.compile(r"00+")
 
 
-def fit_slots(values: list[RawValue], n: int) -> list[RawValue]:
+def fit_slots(values: list[RawValue], n: int, label_lines: frozenset[int] = frozenset()) -> list[RawValue]:
     """The values of a row of ``n`` cells with its empty lines read as blank cells where they fit.
 
     Written one cell per line, an empty line is an empty cell, and an empty line also ends a
     row: empty lines past the row's last cell are row breaks, and if the row still has too many
-    values, every empty line was a break (a table whose rows are set apart by empty lines).
+    values, every empty line was a break (a table whose rows are set apart by empty lines). A
+    row whose values share a line (with each other or with its label) is a row of cells: its
+    empty lines are breaks.
     """
     if not any(v.slot for v in values):
         return values
+    value_lines = [v.lines[0] for v in values if not v.slot]
+    if len(set(value_lines)) < len(value_lines) or label_lines.intersection(value_lines):
+        return [v for v in values if not v.slot]
+    return trim_to_width(values, n)
+
+
+def trim_to_width(values: list[RawValue], n: int) -> list[RawValue]:
+    """The values without the empty cells that may be layout (``slot``), as many as make the
+    row too wide: trailing ones first, then leading ones, then all of them."""
     values = list(values)
     while len(values) > n and values[-1].slot:
         values.pop()
+    lead = 0
+    while len(values) - lead > n and values[lead].slot:
+        lead += 1  # empty label cells of a label that spans columns, written one per line
+    values = values[lead:]
     if len(values) > n:
         values = [v for v in values if not v.slot]
     while values and values[-1].slot and not any(not v.blank for v in values):
@@ -182,7 +227,7 @@ def _zeros_apart(group: Group) -> Group:
             values += [RawValue("0", v.lines) for _ in v.raw]
         else:
             values.append(v)
-    return Group(group.table, group.rows, group.widths, values, group.lead, group.lines)
+    return Group(group.table, group.rows, group.widths, values, group.lead, group.lines, group.trail)
 
 
 def _checked(group: Group, version: schema.FormatVersion) -> list[tuple[int, int]]:

@@ -189,6 +189,8 @@ def _label_text(text: str) -> RuleLabel:
         return RuleLabel("table", 0.85, "table vocabulary with many numbers")
     if len(fields) >= 3 and sum(bool(_ONE_VALUE.fullmatch(f.strip())) for f in fields) >= 2:
         return RuleLabel("table", 0.85, "row of values")
+    if "\t" in text and _label_then_values(fields):
+        return RuleLabel("table", 0.8, "label and values")
     if _DATE_LINE.match(c):
         return RuleLabel("other", 0.85, "date line")
     if _MARKUP.match(text):
@@ -199,6 +201,14 @@ def _label_text(text: str) -> RuleLabel:
     if _TITLE_WORD.search(c) and len(c) <= 50 and not _SENTENCE_END.search(c):
         return RuleLabel("heading", 0.85, "report title")
     return RuleLabel("prose", 0.7, "default")
+
+
+def _label_then_values(fields: list[str]) -> bool:
+    """A tab row of a short label, then only values (``行政许可\t54``): no sentence is that."""
+    if len(fields) < 2 or not all(_ONE_VALUE.fullmatch(f.strip()) for f in fields[1:]):
+        return False
+    label = compact(fields[0])
+    return 2 <= len(label) <= 30 and not _SENTENCE_END.search(label) and not _ONE_VALUE.fullmatch(fields[0].strip())
 
 
 def _sentence_fragment(c: str) -> bool:

@@ -14,6 +14,7 @@ the chosen reading is recorded in ``Report.readings``.
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -21,7 +22,18 @@ from functools import cache, lru_cache
 
 from . import schema
 from .document import Cell, Reading, Table
-from .readings import Group, RawValue, candidates, cell_map, decide, explain, fit_slots, holding, parse_value
+from .readings import (
+    Group,
+    RawValue,
+    candidates,
+    cell_map,
+    decide,
+    explain,
+    fit_slots,
+    holding,
+    parse_value,
+    trim_to_width,
+)
 from .units import Unit
 
 # ----------------------------------------------------------------------------- tokens
@@ -47,6 +59,7 @@ _ITEM_AFTER = re.compile(rf"[.．、]\s*[{_CJK}]")
 _FILLER = re.compile(r"[\s|:\-—=+_]*")
 _ITEM_MARK = re.compile(r"(?<=\d)、")
 _CELL_SPLIT = re.compile(r"\t|\||\s{2,}")
+_HAS_DIGIT = re.compile(r"\d")
 _PLACEHOLDER = re.compile(schema.PLACEHOLDER_HEADER)
 _SUBTOTALS = tuple(schema.SUBTOTAL_LABELS)
 # A space (not a tab) with white space after it: where _CELL_SPLIT may cut other than at a tab.
@@ -56,26 +69,32 @@ _WHOLE_VALUE = re.compile(rf"^\s*(?:(?P<num>{_NUMBER})(?:{_UNITS})?|(?P<null>{_N
 
 @dataclass(slots=True)
 class Token:
-    kind: str  # "label" | "value" | "empty" | "lead" (an empty cell before a row's first value) | "slot" (an empty line)
+    kind: (
+        str  # "label" | "value" | "empty" | "lead" (an empty cell before a row's first value) | "slot" (an empty line)
+    )
     text: str
     line: int
     unit: int  # index of the unit (a physical row) the token came from
     tail: bool = False  # a value whose digits run straight into an item number ("…00002.其他")
     cell: int = 0  # index of the cell within its unit
     whole: bool = False  # a value that is a whole cell (its row has cell separators, or it is all its line)
+    grid: bool = False  # from a row with cell separators: ``cell`` is its column in the row
 
 
 def tokenize(units: list[Unit]) -> list[Token]:
     """The token stream of the table units, in order."""
     out: list[Token] = []
+    layout_tab = _ends_in_layout_tab(units)
     for index, unit in enumerate(units):
         if unit.cut == "blank":  # an empty line between table lines (pipeline._table_units)
             out.append(Token("slot", "", unit.line, index))
             continue
         if _FILLER.fullmatch(unit.text):
             continue  # markdown separators and filler bars
-        # Empty cells at the ends of a row are layout (merged cells, markdown bars): drop them.
-        text = unit.text.strip(" \t|")
+        # Empty cells before a row's first cell are layout (merged cells): drop them. After its
+        # last cell they are cells (blank ones) unless every row has one (a tool's trailing tab),
+        # and a markdown row's outer bars are its edges.
+        text = _row_text(unit.text, layout_tab[index])
         line = unit.line
         if "\t" not in text and "|" not in text and "  " not in text:  # one cell: no empties to place
             if text.isdigit() and text.isascii():  # inlined: the commonest cell, a plain count
@@ -88,8 +107,10 @@ def tokenize(units: list[Unit]) -> list[Token]:
         # A row with one kind of separator, tab or bar, and no wide gap is cut where _CELL_SPLIT
         # would cut it by str.split, 3 times as fast.
         bar = "|" in text
-        if (not bar or "\t" not in text) and _WIDE_GAP.search(text) is None:
-            cells = text.split("|" if bar else "\t")
+        if bar and "\t" not in text:
+            cells = text.split("|")  # markdown: the bars are the cells' edges; spaces inside are padding
+        elif not bar and _WIDE_GAP.search(text) is None:
+            cells = text.split("\t")
         else:
             cells = _CELL_SPLIT.split(text)
         for position, cell in enumerate(cells):
@@ -103,9 +124,41 @@ def tokenize(units: list[Unit]) -> list[Token]:
                 row.append(Token("value", stripped, line, index, False, position, True))
             else:
                 _cell_tokens(row, cell, line, index, position, whole_cell=True)
+        for t in row:
+            t.grid = True
         out.extend(_trim_empties(row) if empties else row)
     _vertical_wu(out)
     return out
+
+
+def _ends_in_layout_tab(units: list[Unit]) -> list[bool]:
+    """For each unit, whether its table's tab rows end with a tab a tool added: nine in ten of
+    the rows with numbers do, in its run of table lines (lines no more than two apart)."""
+    flags = [False] * len(units)
+    start = 0
+    for end in range(1, len(units) + 1):
+        if end < len(units) and units[end].line - units[end - 1].line <= 2:
+            continue
+        rows = [
+            u.text.rstrip(" ")
+            for u in units[start:end]
+            if "\t" in u.text and "|" not in u.text and _HAS_DIGIT.search(u.text)
+        ]
+        if len(rows) >= 3 and sum(r.endswith("\t") for r in rows) >= 0.9 * len(rows):
+            flags[start:end] = [True] * (end - start)
+        start = end
+    return flags
+
+
+def _row_text(text: str, layout_tab: bool) -> str:
+    text = text.strip(" ")
+    if text.startswith("|"):
+        text = text[1:]  # a markdown row's left edge
+    if text.endswith("|"):
+        return text[:-1].rstrip(" ")  # and its right edge
+    if layout_tab and text.endswith("\t"):
+        text = text[:-1]
+    return text
 
 
 def _vertical_wu(tokens: list[Token]) -> None:
@@ -129,7 +182,13 @@ def _vertical_wu(tokens: list[Token]) -> None:
 
 
 def _cell_tokens(
-    out: list[Token], cell: str, line: int, index: int, position: int, whole_cell: bool = False, whole_line: bool = False
+    out: list[Token],
+    cell: str,
+    line: int,
+    index: int,
+    position: int,
+    whole_cell: bool = False,
+    whole_line: bool = False,
 ) -> None:
     """Append the tokens of one cell to ``out``.
 
@@ -194,12 +253,16 @@ def _trim_empties(row: list[Token]) -> list[Token]:
     if first is None:
         return [t for t in row if t.kind != "empty"]
     last = max(i for i, t in enumerate(row) if t.kind == "value")
+    values_only = not any(t.kind == "label" for t in row)
     out = []
     for i, t in enumerate(row):
         if t.kind == "empty" and not (first < i < last):
-            # Empties between a label and the first value are counted for right alignment.
-            if i < first and any(r.kind == "label" for r in row[:i]):
-                out.append(Token("lead", "", t.line, t.unit))
+            # Empties between a label and the first value, and after the last value, are
+            # counted: they place a row's values when some of its cells are blank.
+            if i < first and (values_only or any(r.kind == "label" for r in row[:i])):
+                out.append(Token("lead", "", t.line, t.unit))  # (a row of values only: its leading empties too)
+            elif i > last:
+                out.append(Token("trail", "", t.line, t.unit))
             continue
         out.append(t)
     return out
@@ -348,6 +411,7 @@ class _Segment:
     values: list[RawValue]
     hits: tuple[Hit, ...]
     lines: list[int]  # the lines of its labels and values, sorted
+    trail: int = 0  # empty cells after the last value, in the same row
 
 
 def _segments(tokens: list[Token], version: schema.FormatVersion) -> list[_Segment]:
@@ -376,19 +440,24 @@ def _segments(tokens: list[Token], version: schema.FormatVersion) -> list[_Segme
                 slots.append(RawValue("", [t.line], True, False, True))
             i += 1
         values: list[RawValue] = slots if i < n else []
+        trail = 0
         while i < n:
             t = tokens[i]
             kind = t.kind
             if kind == "label":
                 break
             if kind == "value":
-                values.append(RawValue(t.text, [t.line], False, t.tail, False, t.whole))
+                values.append(RawValue(t.text, [t.line], False, t.tail, False, t.whole, t.cell if t.grid else -1))
             elif kind == "empty":
                 values.append(RawValue("", [t.line], True))
             elif kind == "slot":
                 values.append(RawValue("", [t.line], True, False, True))
                 i += 1
                 continue  # an empty line is no line of the table's
+            elif kind == "trail":
+                trail += 1
+                i += 1
+                continue
             else:
                 i += 1
                 continue  # a lead cell has no line of its own in the segment
@@ -399,7 +468,7 @@ def _segments(tokens: list[Token], version: schema.FormatVersion) -> list[_Segme
         label_text = item + "".join([t.text for t in labels])
         item = values[-1].raw[-1] if values and values[-1].numbered_tail else ""
         lines = lines if len(lines) == 1 else sorted(set(lines))
-        out.append(_Segment(labels, lead, values, _find_hits(label_text, version), lines))
+        out.append(_Segment(labels, lead, values, _find_hits(label_text, version), lines, trail))
     return out
 
 
@@ -417,7 +486,9 @@ def _segment(
     pending: list[str] = []  # rows of the current table named since the last values
     last_row: dict[str, int] = {}  # index of the last row of each table that got values
     taken: set[tuple[int, str]] = set()  # (segment, row) already given values by look-ahead
+    header = _HeaderColumns(specs)
     for k, seg in enumerate(segments):
+        header.observe(seg)
         for hit in seg.hits:
             table = specs[hit.table]
             if hit.kind == "header" or hit.table == "review_litigation":
@@ -440,7 +511,10 @@ def _segment(
             continue
         lines = seg.lines
         if current == "review_litigation":
-            review.extend(values)  # the review table is one run of fifteen numbers
+            # The review table is one run of fifteen numbers; empty cells around a row's values
+            # are blank cells where the row's width says so (fit_slots), layout where not.
+            pad = RawValue("", [lines[0]], True, False, True)
+            review.extend([pad] * seg.lead + values + [pad] * seg.trail)
             review_lines.extend(lines)
             continue
         if not pending and _compact("".join(t.text for t in seg.labels)).strip(":：").endswith(_SUBTOTALS):
@@ -458,8 +532,15 @@ def _segment(
         if not pending and current is not None and current != "review_litigation":
             # A label no key phrase names (a typo, an OCR slip: 行政执法案件, 本年废纸件数): the
             # row after the last one read whose label it is most like, if it is like enough.
-            label_text = "".join(t.text for t in seg.labels)
-            row, similarity = fuzzy_row(specs[current], label_text, last_row.get(current, -1))
+            # The row's own label: its last label cell, or its line's label cells (not the
+            # header lines before it, which run into the same segment when they hold no values).
+            own = [t for t in seg.labels if t.unit == seg.labels[-1].unit] if seg.labels else []
+            texts = {own[-1].text, "".join(t.text for t in own)} if own else set()
+            row, similarity, label_text = None, 0.0, ""
+            for text in sorted(texts):
+                found, score = fuzzy_row(specs[current], text, last_row.get(current, -1))
+                if found is not None and score > similarity:
+                    row, similarity, label_text = found, score, text
             if row is not None:
                 seen.add((current, row))
                 pending = [row]
@@ -489,53 +570,116 @@ def _segment(
         else:
             row = pending[-1]
             width = len(spec.row(row).columns)
-            groups.append(Group(current, (row,), (width,), fit_slots(values, width), seg.lead, lines))
+            values = fit_slots(values, width, frozenset(t.line for t in seg.labels))
+            values = header.place(spec.row(row), values)
+            groups.append(Group(current, (row,), (width,), values, seg.lead, lines, seg.trail))
         last_row[current] = max(last_row.get(current, -1), spec.row_index(pending[-1]))
         pending = []
     if review:
         rows = specs["review_litigation"].rows
         widths = tuple(len(r.columns) for r in rows)
-        review = fit_slots(review, sum(widths))
+        review = trim_to_width(review, sum(widths))
         groups.append(
             Group("review_litigation", tuple(r.id for r in rows), widths, review, 0, sorted(set(review_lines)))
         )
     return groups, seen
 
 
-# How alike a damaged label must be to a row's own label (Dice coefficient of character
-# bigrams of the compact texts, numbering and digits left out) to be read as that row.
+# How alike a damaged label must be to a row's own label to be read as that row: the ratio of
+# matching characters (difflib's) of the two labels without numbering, digits and brackets.
 MIN_LABEL_SIMILARITY = 0.6
 # How many rows past the last one read a damaged label may name (rows may be left out).
 _FUZZY_LOOKAHEAD = 3
 _NUMBERING = re.compile(r"^(?:[(（]?[一二三四五六七八九十]+[)）、.．]|\d{1,2}[.．、])+")
+_NOT_CORE = str.maketrans("", "", '0123456789().、“”"')
 
 
-def _bigrams(text: str) -> set[str]:
-    core = _NUMBERING.sub("", _compact(text))
-    core = "".join(ch for ch in core if not ch.isdigit() and ch not in '().、“”"')
-    return {core[i : i + 2] for i in range(len(core) - 1)} or {core}
+def _label_core(text: str) -> str:
+    return _NUMBERING.sub("", _compact(text)).translate(_NOT_CORE)
+
+
+# A label whose own text is lost but for its numbering ("（七）计") is as like its row as this.
+_SAME_NUMBERING = 0.7
+
+
+def _label_numbering(text: str) -> str:
+    m = _NUMBERING.match(_compact(text))
+    return m.group(0).replace("、", ".") if m else ""
 
 
 @cache
-def _row_bigrams(version: schema.FormatVersion, table: str) -> tuple[tuple[str, frozenset[str]], ...]:
-    spec = schema.tables(version)[table]
-    return tuple((row.id, frozenset(_bigrams(row.label))) for row in spec.rows)
+def _row_cores(version: schema.FormatVersion, table: str) -> tuple[tuple[str, str, str], ...]:
+    rows = schema.tables(version)[table].rows
+    return tuple((row.id, _label_core(row.label), _label_numbering(row.label)) for row in rows)
 
 
 def fuzzy_row(spec: schema.TableSpec, label_text: str, last: int) -> tuple[str | None, float]:
     """The row among the next few after ``last`` whose label ``label_text`` is most like, and
     the similarity; ``(None, best)`` when none is like enough."""
-    grams = _bigrams(label_text)
-    if len(grams) < 2:
+    core, numbering = _label_core(label_text), _label_numbering(label_text)
+    if len(core) < 2 and not numbering:
         return None, 0.0
     version: schema.FormatVersion = "2021" if any(r.id == "other.other" for r in spec.rows) else "2019"
-    rows = _row_bigrams(version, spec.id)[last + 1 : last + 1 + _FUZZY_LOOKAHEAD]
     best, best_id = 0.0, None
-    for row_id, theirs in rows:
-        score = 2 * len(grams & theirs) / (len(grams) + len(theirs))
+    for row_id, theirs, their_numbering in _row_cores(version, spec.id)[last + 1 : last + 1 + _FUZZY_LOOKAHEAD]:
+        score = difflib.SequenceMatcher(None, core, theirs, autojunk=False).ratio() if len(core) >= 2 else 0.0
+        if numbering and numbering == their_numbering:
+            score = max(score, _SAME_NUMBERING)
         if score > best + 1e-9:
             best, best_id = score, row_id
     return (best_id, best) if best >= MIN_LABEL_SIMILARITY else (None, best)
+
+
+class _HeaderColumns:
+    """Where the header cells of a table with cell separators put each column.
+
+    A header cell naming a column (上一年项目数量, 自然人 …) gives the column's position in the
+    rows. The positions place the values of a row some of whose cells are blank, once full
+    rows have stood at those positions (and none elsewhere): then header and rows are one
+    grid, as in a real table.
+    """
+
+    def __init__(self, specs: dict[str, schema.TableSpec]) -> None:
+        self.labels = {
+            _compact(col.label).split("(")[0]: col.id
+            for spec in specs.values()
+            for row in spec.rows
+            for col in row.columns
+        }
+        self.position: dict[str, int] = {}  # column id -> cell position in the latest header rows
+        self.column_table = {c.id: spec.id for spec in specs.values() for row in spec.rows for c in row.columns}
+        self.verdict: dict[str, bool] = {}  # table -> its full rows stood where its header says (or not)
+
+    def observe(self, seg: _Segment) -> None:
+        for t in seg.labels:
+            if t.grid:
+                col = self.labels.get(_compact(t.text).split("(")[0])
+                if col is not None:
+                    self.position[col] = t.cell
+
+    def _positions(self, row: schema.RowSpec) -> tuple[int, ...] | None:
+        found = tuple(self.position.get(c.id, -1) for c in row.columns)
+        if -1 in found or list(found) != sorted(set(found)):
+            return None
+        return found
+
+    def place(self, row: schema.RowSpec, values: list[RawValue]) -> list[RawValue]:
+        """The row's values, one per cell, blanks filled in, if the header places them."""
+        if not values or any(v.cell < 0 and not v.blank for v in values):
+            return values
+        positions = self._positions(row)
+        if positions is None:
+            return values
+        cells = tuple(v.cell for v in values if not v.blank)
+        table = self.column_table[row.columns[0].id]
+        if len(values) == len(positions) and all(not v.blank for v in values):
+            self.verdict[table] = self.verdict.get(table, True) and cells == positions
+            return values
+        if not self.verdict.get(table) or not set(cells) <= set(positions):
+            return values
+        by_cell = {v.cell: v for v in values if not v.blank}
+        line = values[0].lines
+        return [by_cell.get(p, RawValue("", line, True)) for p in positions]
 
 
 def _next_row_named(spec: schema.TableSpec, segments: list[_Segment], k: int, last: int) -> str | None:

@@ -14,17 +14,6 @@ from govparse_ml import generate, parse, schema
 
 # Glued digits with no separator are ambiguous where no identity ties the numbers (the
 # active-disclosure table): that layout is measured by scripts/recovery.py, not asserted exact.
-# Not yet read exactly (their rates are floors below, measured by scripts/recovery.py): blank
-# cells in layouts whose blanks the text does not place, and label slips the similarity misses.
-NOT_YET_EXACT = {"blank_cells": 0.15, "label_typos": 0.2}
-EXACT_LAYOUTS = [layout for layout in generate.LAYOUTS if layout != "one_line_report" and layout not in NOT_YET_EXACT]
-
-
-@pytest.mark.parametrize("layout", sorted(NOT_YET_EXACT))
-def test_not_yet_exact_layouts_floor(layout: str) -> None:
-    docs = [generate.generate(seed, format_version=FORMATS[seed % 2], layout=layout) for seed in range(40)]
-    recovered = sum(not wrong_cells(doc) for doc in docs)
-    assert recovered / len(docs) >= NOT_YET_EXACT[layout], recovered
 FORMATS = list(schema.FORMATS)
 SEEDS = st.integers(min_value=0, max_value=2**31 - 1)
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -36,6 +25,20 @@ def wrong_cells(doc: generate.GeneratedReport) -> list[tuple]:
     return [
         (key, truth, report.cell(*key).value) for key, truth in doc.cells.items() if report.cell(*key).value != truth
     ]
+
+
+# Not yet read exactly (its rate is a floor below; scripts/recovery.py measures it): blank cells
+# written one per line whose empty lines are both blank cells and row breaks, which the text
+# does not always tell apart.
+NOT_YET_EXACT = {"blank_cells": 0.9}
+EXACT_LAYOUTS = [layout for layout in generate.LAYOUTS if layout != "one_line_report" and layout not in NOT_YET_EXACT]
+
+
+@pytest.mark.parametrize("layout", sorted(NOT_YET_EXACT))
+def test_not_yet_exact_layouts_floor(layout: str) -> None:
+    docs = [generate.generate(seed, format_version=FORMATS[seed % 2], layout=layout) for seed in range(40)]
+    recovered = sum(not wrong_cells(doc) for doc in docs)
+    assert recovered / len(docs) >= NOT_YET_EXACT[layout], recovered
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
