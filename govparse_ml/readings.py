@@ -176,8 +176,10 @@ def _placed(group: Group, raws: list[str | None], n: int) -> Cells | None:
         return tuple([None] * lead + raws + [None] * trail)
     if trail and 0 < excess <= MAX_LABEL_PADDING and trail <= missing:
         return tuple([None] * (missing - trail) + raws + [None] * trail)  # as wide as the grid
-    if not lead and not trail:
-        return tuple(raws + [None] * missing)
+    if not trail and lead <= missing:
+        # cut short after its last value: its cells start after the label, the empty ones
+        # between label and first value included
+        return tuple([None] * lead + raws + [None] * (missing - lead))
     return None
 
 
@@ -201,16 +203,24 @@ def fit_slots(values: list[RawValue], n: int, label_lines: frozenset[int] = froz
     return trim_to_width(values, n)
 
 
-def trim_to_width(values: list[RawValue], n: int) -> list[RawValue]:
+def trim_to_width(values: list[RawValue], n: int, leading_first: bool = False) -> list[RawValue]:
     """The values without the empty cells that may be layout (``slot``), as many as make the
-    row too wide: trailing ones first, then leading ones, then all of them."""
+    row too wide: trailing ones first (row breaks after a labelled row), then leading ones
+    (empty label cells of a label that spans columns), then all of them. ``leading_first`` for
+    a row with no label, after which the first empty line is the break after the row above."""
     values = list(values)
+
+    def drop_leading() -> None:
+        lead = 0
+        while len(values) - lead > n and values[lead].slot:
+            lead += 1
+        del values[:lead]
+
+    if leading_first:
+        drop_leading()
     while len(values) > n and values[-1].slot:
         values.pop()
-    lead = 0
-    while len(values) - lead > n and values[lead].slot:
-        lead += 1  # empty label cells of a label that spans columns, written one per line
-    values = values[lead:]
+    drop_leading()
     if len(values) > n:
         values = [v for v in values if not v.slot]
     while values and values[-1].slot and not any(not v.blank for v in values):

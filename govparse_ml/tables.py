@@ -151,6 +151,9 @@ def _ends_in_layout_tab(units: list[Unit]) -> list[bool]:
 
 
 def _row_text(text: str, layout_tab: bool) -> str:
+    core = text.strip(" \t|")
+    if "\t" not in core and "|" not in core:
+        return core  # one cell (or cells set apart by runs of spaces): tabs and bars around it are layout
     text = text.strip(" ")
     if text.startswith("|"):
         text = text[1:]  # a markdown row's left edge
@@ -513,7 +516,7 @@ def _segment(
         if current == "review_litigation":
             # The review table is one run of fifteen numbers; empty cells around a row's values
             # are blank cells where the row's width says so (fit_slots), layout where not.
-            pad = RawValue("", [lines[0]], True, False, True)
+            pad = RawValue("", values[0].lines, True, False, True)  # an empty cell of the values' own row
             review.extend([pad] * seg.lead + values + [pad] * seg.trail)
             review_lines.extend(lines)
             continue
@@ -578,7 +581,11 @@ def _segment(
     if review:
         rows = specs["review_litigation"].rows
         widths = tuple(len(r.columns) for r in rows)
-        review = trim_to_width(review, sum(widths))
+        # An empty line before the row of values is the break after the header rows; an empty
+        # cell before the first value in the same row is a cell.
+        first = next((v for v in review if not v.slot), None)
+        break_first = bool(review) and review[0].slot and first is not None and review[0].lines != first.lines
+        review = trim_to_width(review, sum(widths), leading_first=break_first)
         groups.append(
             Group("review_litigation", tuple(r.id for r in rows), widths, review, 0, sorted(set(review_lines)))
         )
