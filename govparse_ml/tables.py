@@ -547,6 +547,7 @@ def _segment(
             if row is not None:
                 seen.add((current, row))
                 pending = [row]
+                result.misfits += 1  # a label the format's key phrases do not name: a worse fit
                 result.readings.append(
                     Reading(
                         current,
