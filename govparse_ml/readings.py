@@ -131,7 +131,7 @@ def candidates(group: Group, version: schema.FormatVersion) -> tuple[list[Cells]
     and the checks will say so.
     """
     checked = _checked(group, version)
-    if any(_ZEROS.fullmatch(v.raw) for v in group.values):
+    if any(v.raw.startswith("00") and _ZEROS.fullmatch(v.raw) for v in group.values):
         group = _zeros_apart(group)
     raws: list[str | None] = [None if v.blank else v.raw for v in group.values]
     n = group.size
@@ -555,7 +555,7 @@ def _first_pieces(text: str) -> Iterator[str]:
     """Possible first numbers of a glued run: a sign only at its start, no leading zeros."""
     sign = text[0] if text[0] in "+-" else ""
     body = text[len(sign) :]
-    digits = _UNIT_SUFFIX.sub("", body)
+    digits = body if body[-1:].isdigit() else _UNIT_SUFFIX.sub("", body)
     point = digits.find(".")
     int_len = point if point >= 0 else len(digits)
     for k in range(1, int_len + 1):
@@ -566,7 +566,8 @@ def _first_pieces(text: str) -> Iterator[str]:
 
 
 def _max_cells(text: str) -> int:
-    digits = _UNIT_SUFFIX.sub("", text.lstrip("+-")).split(".")[0]
+    digits = text.lstrip("+-")
+    digits = (digits if digits[-1:].isdigit() else _UNIT_SUFFIX.sub("", digits)).split(".")[0]
     return max(1, len(digits))
 
 

@@ -136,6 +136,11 @@ _NUMERIC_CELL = re.compile(r"(?<=[|\t])\s*[-+]?\d+(?:\.\d+)?\s*(?=[|\t]|$)")
 _GRID_ROW_LABEL = RuleLabel("table", 0.99, "row of cells with numbers")
 
 
+@lru_cache(maxsize=16384)
+def _grid_row(text: str) -> bool:
+    return (text.count("|") >= 4 or text.count("\t") >= 3) and len(_NUMERIC_CELL.findall(text)) >= 3
+
+
 def decisive_label(unit: Unit) -> RuleLabel | None:
     """The label of a rule surer than the model (a page number, a row of cells with numbers), if it fires.
 
@@ -144,11 +149,9 @@ def decisive_label(unit: Unit) -> RuleLabel | None:
     a digit and is under 40 characters).
     """
     text = unit.text
-    if not _HAS_DIGIT.search(text):
-        return None
-    if (text.count("|") >= 4 or text.count("\t") >= 3) and len(_NUMERIC_CELL.findall(text)) >= 3:
+    if ("|" in text or "\t" in text) and _grid_row(text):
         return _GRID_ROW_LABEL  # a row of cells, three of them numbers: no heading or sentence is that
-    if len(text) > 40:
+    if len(text) > 40 or not _HAS_DIGIT.search(text):
         return None
     if _PAGE_NUMBER.match(text.strip()) or _PAGE_NUMBER.match(compact(text)):
         return _PAGE_LABEL

@@ -61,6 +61,7 @@ _ITEM_MARK = re.compile(r"(?<=\d)、")
 _CELL_SPLIT = re.compile(r"\t|\||\s{2,}")
 _HAS_DIGIT = re.compile(r"\d")
 _PLACEHOLDER = re.compile(schema.PLACEHOLDER_HEADER)
+_PLACEHOLDER_START = frozenset(m[0] for m in re.findall(r"[\u4e00-\u9fffCc]", schema.PLACEHOLDER_HEADER))
 _SUBTOTALS = tuple(schema.SUBTOTAL_LABELS)
 # A space (not a tab) with white space after it: where _CELL_SPLIT may cut other than at a tab.
 _WIDE_GAP = re.compile(r"[^\S\t]\s")
@@ -84,7 +85,7 @@ class Token:
 def tokenize(units: list[Unit]) -> list[Token]:
     """The token stream of the table units, in order."""
     out: list[Token] = []
-    layout_tab = _ends_in_layout_tab(units)
+    layout_tab: list[bool] | None = None  # worked out when a row ends with a tab (most texts: none)
     for index, unit in enumerate(units):
         if unit.cut == "blank":  # an empty line between table lines (pipeline._table_units)
             out.append(Token("slot", "", unit.line, index))
@@ -94,7 +95,9 @@ def tokenize(units: list[Unit]) -> list[Token]:
         # Empty cells before a row's first cell are layout (merged cells): drop them. After its
         # last cell they are cells (blank ones) unless every row has one (a tool's trailing tab),
         # and a markdown row's outer bars are its edges.
-        text = _row_text(unit.text, layout_tab[index])
+        if unit.text.endswith("\t") and layout_tab is None:
+            layout_tab = _ends_in_layout_tab(units)
+        text = _row_text(unit.text, layout_tab is not None and layout_tab[index])
         line = unit.line
         if "\t" not in text and "|" not in text and "  " not in text:  # one cell: no empties to place
             if text.isdigit() and text.isascii():  # inlined: the commonest cell, a plain count
@@ -115,17 +118,15 @@ def tokenize(units: list[Unit]) -> list[Token]:
             cells = _CELL_SPLIT.split(text)
         for position, cell in enumerate(cells):
             stripped = cell.strip()
-            if _PLACEHOLDER.fullmatch(stripped):
-                continue  # a converter's header over a table that had none: no label, no cell
             if not stripped:
-                row.append(Token("empty", "", line, index, False, position))
+                row.append(Token("empty", "", line, index, False, position, False, True))
                 empties = True
             elif stripped.isdigit() and stripped.isascii():  # inlined, as above
-                row.append(Token("value", stripped, line, index, False, position, True))
+                row.append(Token("value", stripped, line, index, False, position, True, True))
+            elif stripped[0] in _PLACEHOLDER_START and _PLACEHOLDER.fullmatch(stripped):
+                continue  # a converter's header over a table that had none: no label, no cell
             else:
                 _cell_tokens(row, cell, line, index, position, whole_cell=True)
-        for t in row:
-            t.grid = True
         out.extend(_trim_empties(row) if empties else row)
     _vertical_wu(out)
     return out
@@ -154,11 +155,13 @@ def _row_text(text: str, layout_tab: bool) -> str:
     core = text.strip(" \t|")
     if "\t" not in core and "|" not in core:
         return core  # one cell (or cells set apart by runs of spaces): tabs and bars around it are layout
-    text = text.strip(" ")
-    if text.startswith("|"):
-        text = text[1:]  # a markdown row's left edge
+    if core[0].isdigit():  # a row of values only: the empty cells before its first value are cells
+        text = text.strip(" ")
+        text = text[1:] if text.startswith("|") else text  # (but a markdown row's left edge)
+    else:
+        text = text.lstrip(" \t|").rstrip(" ")  # empty cells before a label are layout
     if text.endswith("|"):
-        return text[:-1].rstrip(" ")  # and its right edge
+        return text[:-1].rstrip(" ")  # a markdown row's right edge
     if layout_tab and text.endswith("\t"):
         text = text[:-1]
     return text
@@ -201,19 +204,14 @@ def _cell_tokens(
     """
     stripped = cell.strip()
     if stripped.isdigit() and stripped.isascii():  # the commonest cell: a plain count
-        out.append(Token("value", stripped, line, index, False, position, whole_cell or whole_line))
+        out.append(Token("value", stripped, line, index, False, position, whole_cell or whole_line, whole_cell))
         return
     pieces = _cell_pieces(cell)
     if len(pieces) == 1:  # most cells (a comprehension for one item is a function call more)
         kind, text, tail = pieces[0]
-        out.append(Token(kind, text, line, index, tail, position, whole_cell or whole_line))
+        out.append(Token(kind, text, line, index, tail, position, whole_cell or whole_line, whole_cell))
     else:
-        out.extend(
-            [
-                Token(kind, text, line, index, tail, position, whole_cell and kind == "value" and len(pieces) == 1)
-                for kind, text, tail in pieces
-            ]
-        )
+        out.extend([Token(kind, text, line, index, tail, position, False, whole_cell) for kind, text, tail in pieces])
 
 
 @lru_cache(maxsize=16384)
@@ -251,19 +249,26 @@ def _cell_pieces(cell: str) -> tuple[tuple[str, str, bool], ...]:
 
 
 def _trim_empties(row: list[Token]) -> list[Token]:
-    """Keep an empty cell only between two values of the same row: elsewhere it is layout."""
-    first = next((i for i, t in enumerate(row) if t.kind == "value"), None)
-    if first is None:
+    """Keep an empty cell between two values of the same row; count those between the label and
+    the first value (``lead``) and after the last value (``trail``), which place a row's values
+    when some of its cells are blank; drop the others (layout before the label)."""
+    first = last = label = -1
+    for i, t in enumerate(row):
+        if t.kind == "value":
+            last = i
+            if first < 0:
+                first = i
+        elif t.kind == "label" and label < 0:
+            label = i
+    if first < 0:
         return [t for t in row if t.kind != "empty"]
-    last = max(i for i, t in enumerate(row) if t.kind == "value")
-    values_only = not any(t.kind == "label" for t in row)
+    # Empties after the first label count, and in a row of values only, its leading empties too.
+    lead_from = -1 if label < 0 else label if label < first else first
     out = []
     for i, t in enumerate(row):
         if t.kind == "empty" and not (first < i < last):
-            # Empties between a label and the first value, and after the last value, are
-            # counted: they place a row's values when some of its cells are blank.
-            if i < first and (values_only or any(r.kind == "label" for r in row[:i])):
-                out.append(Token("lead", "", t.line, t.unit))  # (a row of values only: its leading empties too)
+            if i < first and i > lead_from:
+                out.append(Token("lead", "", t.line, t.unit))
             elif i > last:
                 out.append(Token("trail", "", t.line, t.unit))
             continue
@@ -415,6 +420,7 @@ class _Segment:
     hits: tuple[Hit, ...]
     lines: list[int]  # the lines of its labels and values, sorted
     trail: int = 0  # empty cells after the last value, in the same row
+    slots: bool = False  # some of its values are empty lines
 
 
 def _segments(tokens: list[Token], version: schema.FormatVersion) -> list[_Segment]:
@@ -444,6 +450,7 @@ def _segments(tokens: list[Token], version: schema.FormatVersion) -> list[_Segme
             i += 1
         values: list[RawValue] = slots if i < n else []
         trail = 0
+        has_slot = bool(values)
         while i < n:
             t = tokens[i]
             kind = t.kind
@@ -455,6 +462,7 @@ def _segments(tokens: list[Token], version: schema.FormatVersion) -> list[_Segme
                 values.append(RawValue("", [t.line], True))
             elif kind == "slot":
                 values.append(RawValue("", [t.line], True, False, True))
+                has_slot = True
                 i += 1
                 continue  # an empty line is no line of the table's
             elif kind == "trail":
@@ -471,7 +479,7 @@ def _segments(tokens: list[Token], version: schema.FormatVersion) -> list[_Segme
         label_text = item + "".join([t.text for t in labels])
         item = values[-1].raw[-1] if values and values[-1].numbered_tail else ""
         lines = lines if len(lines) == 1 else sorted(set(lines))
-        out.append(_Segment(labels, lead, values, _find_hits(label_text, version), lines, trail))
+        out.append(_Segment(labels, lead, values, _find_hits(label_text, version), lines, trail, has_slot))
     return out
 
 
@@ -489,7 +497,7 @@ def _segment(
     pending: list[str] = []  # rows of the current table named since the last values
     last_row: dict[str, int] = {}  # index of the last row of each table that got values
     taken: set[tuple[int, str]] = set()  # (segment, row) already given values by look-ahead
-    header = _HeaderColumns(specs)
+    header = _HeaderColumns(version)
     for k, seg in enumerate(segments):
         header.observe(seg)
         for hit in seg.hits:
@@ -574,7 +582,8 @@ def _segment(
         else:
             row = pending[-1]
             width = len(spec.row(row).columns)
-            values = fit_slots(values, width, frozenset(t.line for t in seg.labels))
+            if seg.slots:
+                values = fit_slots(values, width, frozenset(t.line for t in seg.labels))
             values = header.place(spec.row(row), values)
             groups.append(Group(current, (row,), (width,), values, seg.lead, lines, seg.trail))
         last_row[current] = max(last_row.get(current, -1), spec.row_index(pending[-1]))
@@ -638,6 +647,21 @@ def fuzzy_row(spec: schema.TableSpec, label_text: str, last: int) -> tuple[str |
     return (best_id, best) if best >= MIN_LABEL_SIMILARITY else (None, best)
 
 
+@cache
+def _column_labels(version: schema.FormatVersion) -> tuple[dict[str, str], dict[str, str]]:
+    """The columns' compact labels (their bracketed notes left out) -> column id, and column id -> table."""
+    specs = schema.tables(version).values()
+    labels = {_compact(c.label).split("(")[0]: c.id for spec in specs for row in spec.rows for c in row.columns}
+    tables = {c.id: spec.id for spec in specs for row in spec.rows for c in row.columns}
+    return labels, tables
+
+
+@lru_cache(maxsize=4096)
+def _column_named(text: str, version: schema.FormatVersion) -> str | None:
+    """The column a header cell names, if it names one."""
+    return _column_labels(version)[0].get(_compact(text).split("(")[0])
+
+
 class _HeaderColumns:
     """Where the header cells of a table with cell separators put each column.
 
@@ -647,33 +671,35 @@ class _HeaderColumns:
     grid, as in a real table.
     """
 
-    def __init__(self, specs: dict[str, schema.TableSpec]) -> None:
-        self.labels = {
-            _compact(col.label).split("(")[0]: col.id
-            for spec in specs.values()
-            for row in spec.rows
-            for col in row.columns
-        }
+    def __init__(self, version: schema.FormatVersion) -> None:
+        self.version = version
+        self.column_table = _column_labels(version)[1]
         self.position: dict[str, int] = {}  # column id -> cell position in the latest header rows
-        self.column_table = {c.id: spec.id for spec in specs.values() for row in spec.rows for c in row.columns}
+        self.cached: dict[str, tuple[int, ...] | None] = {}  # row id -> its columns' positions
         self.verdict: dict[str, bool] = {}  # table -> its full rows stood where its header says (or not)
 
     def observe(self, seg: _Segment) -> None:
+        if not seg.hits:
+            return  # header cells are table words: a label run that names none holds none
         for t in seg.labels:
             if t.grid:
-                col = self.labels.get(_compact(t.text).split("(")[0])
-                if col is not None:
+                col = _column_named(t.text, self.version)
+                if col is not None and self.position.get(col) != t.cell:
                     self.position[col] = t.cell
+                    self.cached.clear()
 
     def _positions(self, row: schema.RowSpec) -> tuple[int, ...] | None:
-        found = tuple(self.position.get(c.id, -1) for c in row.columns)
-        if -1 in found or list(found) != sorted(set(found)):
-            return None
+        if row.id in self.cached:
+            return self.cached[row.id]
+        found: tuple[int, ...] | None = tuple(self.position.get(c.id, -1) for c in row.columns)
+        if -1 in found or list(found) != sorted(set(found)):  # type: ignore[operator, arg-type]
+            found = None
+        self.cached[row.id] = found
         return found
 
     def place(self, row: schema.RowSpec, values: list[RawValue]) -> list[RawValue]:
         """The row's values, one per cell, blanks filled in, if the header places them."""
-        if not values or any(v.cell < 0 and not v.blank for v in values):
+        if not values or values[-1].cell < 0 or any(v.cell < 0 and not v.blank for v in values):
             return values
         positions = self._positions(row)
         if positions is None:
