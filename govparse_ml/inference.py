@@ -22,6 +22,7 @@ import hashlib
 import io
 import json
 import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -120,9 +121,26 @@ class UnitScorer:
         self.intercept = np.asarray(intercept, dtype=np.float64)
         self.offsets = [int(o) for o in offsets]
         self.cache_size = cache_size
+        # One lock for the text cache: parse() may be called from several threads (a Dask
+        # worker runs four), and a row filled by one while another clears the cache gave
+        # wrong scores. Uncontended it costs well under a microsecond a document.
+        self._cache_lock = threading.Lock()
         self.clear_cache()
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_cache_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._cache_lock = threading.Lock()
+
     def clear_cache(self) -> None:
+        with self._cache_lock:
+            self._clear_cache()
+
+    def _clear_cache(self) -> None:
         self._cache_rows = np.empty((self.cache_size, self.weights.shape[1]))
         self._cache_index: dict[str, int] = {}  # text -> row
         self._key_index: dict[str, int] = {}  # features.text_key of a text -> row
@@ -134,13 +152,17 @@ class UnitScorer:
         ``text_key`` (its digits read as 0, the same features): a table row whose numbers
         changed is not scored again. Each row has a key and a text, so the rows never
         outnumber the texts, which the cache bounds."""
+        with self._cache_lock:
+            return self._cached_text_scores(texts)
+
+    def _cached_text_scores(self, texts: list[str]) -> np.ndarray:
         index = self._cache_index
         unique = list(dict.fromkeys(texts))
         if len(unique) > self.cache_size:  # a huge document: score it without the cache
             return self._product(*self.space.text_parts(texts))
         missing = [t for t in unique if t not in index]
         if len(index) + len(missing) > self.cache_size:
-            self.clear_cache()  # full: start afresh with this document's texts
+            self._clear_cache()  # full: start afresh with this document's texts
             index, missing = self._cache_index, unique
         if missing:
             key_index = self._key_index
