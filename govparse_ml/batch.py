@@ -21,6 +21,7 @@ import gc
 import json
 import math
 import os
+import re
 import signal
 import sys
 import time
@@ -137,6 +138,27 @@ def _key_of() -> dict[tuple[str, str, str], str]:
 
 # --------------------------------------------------------------------------- rows
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape_surrogate(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    # a byte that was not UTF-8 in a file name (os.fsdecode's surrogateescape): \xNN
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
+def clean_text(value: Any) -> Any:
+    """``value`` with its lone surrogates (``"\\ud800"`` in JSON, an undecodable byte in a file
+    name) written out as escapes: no output format can encode them, and one such string in a
+    row used to stop the batch, its checkpoint and every ``--resume`` of it."""
+    if isinstance(value, str) and _SURROGATE.search(value):
+        return _SURROGATE.sub(_escape_surrogate, value)
+    return value
+
+
+def count_surrogates(text: str) -> int:
+    return len(_SURROGATE.findall(text)) if _SURROGATE.search(text) else 0
+
 
 @cache
 def _index() -> dict[str, int]:
@@ -154,6 +176,8 @@ def _row_values(report: Report, id: str | None, source: str | None, encoding: st
     row: list[Any] = [None] * len(columns())
     meta = report.meta
     row[:7] = [id, source, meta.title, meta.agency, meta.year, meta.format_version, encoding]
+    for i in (0, 1, 2, 3):
+        row[i] = clean_text(row[i])
     where = _cell_index()
     for c in report.cells():
         row[where[(c.table, c.row, c.col)]] = c.value
@@ -165,13 +189,13 @@ def _row_values(report: Report, id: str | None, source: str | None, encoding: st
             unverifiable += 1
     row[_N_FAILED] = failed
     row[_N_UNVERIFIABLE] = unverifiable
-    row[_WARNINGS] = WARNING_SEPARATOR.join(report.warnings) or None
+    row[_WARNINGS] = clean_text(WARNING_SEPARATOR.join(report.warnings)) or None
     return row
 
 
 def _error_values(id: str, source: str | None, error: str, encoding: str | None = None) -> list[Any]:
     row: list[Any] = [None] * len(columns())
-    row[0], row[1], row[6], row[_ERROR] = id, source, encoding, error
+    row[0], row[1], row[6], row[_ERROR] = clean_text(id), clean_text(source), encoding, clean_text(error)
     return row
 
 
@@ -190,7 +214,7 @@ def report_row(
 
 
 def _report_cells(report: Report) -> list[tuple[str, str, str, Any, Any]]:
-    return [(c.table, c.row, c.col, c.value, c.raw) for c in report.cells()]
+    return [(c.table, c.row, c.col, c.value, clean_text(c.raw)) for c in report.cells()]
 
 
 # --------------------------------------------------------------------------- work items
@@ -226,6 +250,11 @@ def _process(item: Item, model: Any, want_cells: bool) -> Result:
                 decoded = read_text(item.path or item.source, source=item.source)
             text, encoding = decoded.text, decoded.encoding
         report = parse(text, model=model)
+        if item.text is not None and (n := count_surrogates(text)):
+            report.warnings.append(
+                f'the text holds {n} lone surrogate escape{"s" * (n > 1)} (e.g. "\\ud800" in JSON), not valid '
+                "Unicode: kept as written, shown as \\uXXXX in the output"
+            )
         row = _row_values(report, item.id, item.source, encoding)
         return row, (_report_cells(report) if want_cells else None)
     except InputError as exc:
@@ -545,11 +574,21 @@ def _jsonl_items(path: Path, label: str) -> list[Item]:
                 Item(source, source, encoding=decoded.encoding, error=f"line {n} of {label} is not JSON: {exc}")
             )
             continue
+        except RecursionError:
+            items.append(
+                Item(
+                    source,
+                    source,
+                    encoding=decoded.encoding,
+                    error=f"line {n} of {label} is JSON nested too deeply to read (a report is an object of id and text)",
+                )
+            )
+            continue
         if not isinstance(obj, dict):
             items.append(Item(source, source, encoding=decoded.encoding, error=f"line {n} of {label} is not an object"))
             continue
         rid = obj.get("id")
-        rid = source if rid is None or rid == "" else str(rid)
+        rid = source if rid is None or rid == "" else clean_text(rid if isinstance(rid, str) else _id_text(rid))
         text = obj.get("text")
         if not isinstance(text, str):
             what = 'has no "text"' if text is None else f'has a {type(text).__name__} "text", not a string'
@@ -557,6 +596,13 @@ def _jsonl_items(path: Path, label: str) -> list[Item]:
             continue
         items.append(Item(rid, source, text=text, encoding=decoded.encoding))
     return items
+
+
+def _id_text(rid: Any) -> str:
+    try:
+        return str(rid)
+    except (RecursionError, ValueError):  # a deeply nested id; an int too long for str()
+        return f"<{type(rid).__name__} id>"
 
 
 def collect_inputs(inputs: Sequence[str]) -> tuple[list[Item], list[str]]:
@@ -590,6 +636,8 @@ def collect_inputs(inputs: Sequence[str]) -> tuple[list[Item], list[str]]:
     unique: list[Item] = []
     renamed = 0
     for item in items:
+        if clean_text(item.id) != item.id:  # an undecodable byte in a file name
+            item = Item(clean_text(item.id), item.source, item.path, item.data, item.text, item.encoding, item.error)
         n = seen.get(item.id, 0) + 1
         seen[item.id] = n
         if n > 1:
