@@ -560,10 +560,20 @@ def _is_hidden(rel: Path) -> bool:
     return any(part.startswith(".") for part in rel.parts)
 
 
+def jsonl_lines(text: str) -> list[str]:
+    """The records of a JSON Lines text: split on ``\\n`` (and ``\\r\\n``) only, as JSON Lines
+    says. ``str.splitlines`` also splits on U+2028, U+2029, U+0085 and more, which JSON allows
+    raw inside a string: it tore valid records apart and shifted every later ``FILE:LINE``."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
+
+
 def _jsonl_items(path: Path, label: str) -> list[Item]:
     decoded = read_text(path, source=label)
     items: list[Item] = []
-    for n, line in enumerate(decoded.text.splitlines(), start=1):
+    for n, line in enumerate(jsonl_lines(decoded.text), start=1):
         if not line.strip():
             continue
         source = f"{label}:{n}"

@@ -60,6 +60,18 @@ def test_a_deeply_nested_line_is_an_error_row(tmp_path: Path, capsys) -> None:
     assert df.loc[[0, 2], "error"].isna().all()
 
 
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
+def test_jsonl_records_split_on_newlines_only(tmp_path: Path, capsys, separator: str) -> None:
+    corpus = tmp_path / "corpus.jsonl"
+    records = [{"text": f"第一段{separator}第二段"}, {"text": SEED}, {"text": SEED}]
+    corpus.write_text("\r\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
+    code, err = run(capsys, str(corpus), "-o", str(tmp_path / "out.csv"))
+    assert code == 0, err
+    df = batch.read_frame(tmp_path / "out.csv")
+    assert list(df["id"]) == [f"{corpus}:1", f"{corpus}:2", f"{corpus}:3"]
+    assert df["error"].isna().all()
+
+
 def test_a_file_name_that_is_not_utf8_gets_an_escaped_id(tmp_path: Path, capsys) -> None:
     root = tmp_path / "in"
     root.mkdir()
