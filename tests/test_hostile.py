@@ -83,3 +83,78 @@ def test_a_file_name_that_is_not_utf8_gets_an_escaped_id(tmp_path: Path, capsys)
     assert code == 0, err
     df = batch.read_frame(tmp_path / "out.parquet")
     assert list(df["id"]) == ["r\\xff.txt"] and df["error"].isna().all()
+
+
+# --------------------------------------------------------------------------- slow inputs
+
+
+def _glued_rows(digits_per_row: tuple[int, int], seed: int, one_line: bool) -> str:
+    """Every row label of the three 2021 tables, each followed by a run of random glued digits."""
+    import random
+
+    from govparse_ml import schema
+
+    rng = random.Random(seed)
+    lines = []
+    for spec in schema.tables("2021").values():
+        lines.append(spec.title)
+        for row in spec.rows:
+            lines.append(row.label + "".join(rng.choice("0123456789") for _ in range(rng.randint(*digits_per_row))))
+    return ("" if one_line else "\n").join(lines)
+
+
+@pytest.mark.parametrize(
+    ("digits", "one_line"),
+    [((30, 100), False), ((10, 10), True), ((40, 40), False)],
+    ids=["30-100", "10-one-line", "40"],
+)
+def test_the_reading_search_of_a_document_is_bounded(monkeypatch, digits, one_line) -> None:
+    """The cuts tried (each a call of the searches' step functions) over the whole document stay
+    within the document's inputs limit, plus a floor per row, for each format it is read as."""
+    from govparse_ml import parse, readings, schema
+
+    calls = {"n": 0}
+    for name in ("_parts_summing_to", "_first_pieces"):
+        real = getattr(readings, name)
+
+        def counted(*args, _real=real, **kwargs):
+            calls["n"] += 1
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(readings, name, counted)
+    report = parse(_glued_rows(digits, 0, one_line), model=None)
+    rows = sum(len(t.rows) for t in schema.tables("2021").values())
+    bound = 2 * (readings.MAX_DOC_STEPS + rows * 2 * readings.MIN_ROW_STEPS)  # two format versions at most
+    assert calls["n"] <= bound, f"{calls['n']:,} search steps for one document"
+    assert any(t.found for t in report.tables.values())
+
+
+def test_choosing_the_readings_of_a_glued_document_evaluates_each_identity_a_bounded_number_of_times(
+    monkeypatch,
+) -> None:
+    """Coordinate ascent over the readings re-counts only the identities a row's cells touch
+    (it counted all of them for every trial: 344,000 evaluations, a second, for 10 digits a row)."""
+    from govparse_ml import parse, readings, schema
+
+    evaluated = {"n": 0}
+    real = readings.holding
+
+    def holding(cells, version, identities=None):
+        ids = list(schema.identities(version) if identities is None else identities)
+        evaluated["n"] += len(ids)
+        return real(cells, version, ids)
+
+    monkeypatch.setattr(readings, "holding", holding)
+    report = parse(_glued_rows((10, 10), 0, True), model=None)
+    assert evaluated["n"] < 60_000
+    assert report.tables["applications"].found
+
+
+def test_the_inputs_limit_warns_on_the_22_long_glued_rows_and_not_on_a_real_glued_report() -> None:
+    from govparse_ml import generate, parse
+
+    report = parse(_glued_rows((30, 100), 0, False), model=None)
+    assert [w for w in report.warnings if "inputs limit" in w]
+    for fmt in ("2019", "2021"):
+        real = parse(generate.generate(7, format_version=fmt, layout="one_line_report").text, model=None)
+        assert not [w for w in real.warnings if "inputs limit" in w]
