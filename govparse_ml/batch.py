@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from . import schema
 from .document import Report
 from .pipeline import parse
-from .reader import InputError, decode_bytes, read_text
+from .reader import InputError, decode_bytes, read_bytes, read_text
 
 if TYPE_CHECKING:
     import argparse
@@ -890,10 +890,9 @@ def _with_bytes(chunk: list[Item]) -> list[Item]:
     for item in chunk:
         if item.path is not None and item.data is None and item.text is None and item.error is None:
             try:
-                with open(item.path, "rb") as fh:
-                    data = fh.read()
-            except OSError:  # let the worker produce the reader's message
-                out.append(item)
+                data = read_bytes(item.path, item.source)  # a regular file of bounded size, or refused here
+            except InputError as exc:
+                out.append(Item(item.id, item.source, encoding=item.encoding, error=str(exc)))
                 continue
             out.append(Item(item.id, item.source, None, data, None, item.encoding, None))
         else:

@@ -158,3 +158,46 @@ def test_the_inputs_limit_warns_on_the_22_long_glued_rows_and_not_on_a_real_glue
     for fmt in ("2019", "2021"):
         real = parse(generate.generate(7, format_version=fmt, layout="one_line_report").text, model=None)
         assert not [w for w in real.warnings if "inputs limit" in w]
+
+
+# --------------------------------------------------------------------------- overwrites and crashes
+
+
+@pytest.mark.parametrize(
+    "data", [b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf\r\n"], ids=["utf8", "le", "be", "crlf"]
+)
+def test_a_file_holding_only_a_bom_is_empty_input(tmp_path: Path, capsys, data: bytes) -> None:
+    from govparse_ml.reader import read_text
+
+    path = tmp_path / "bom.txt"
+    path.write_bytes(data)
+    assert read_text(path).text.strip() == ""
+    assert main(["parse", str(path), "-f", "json"]) == 0
+    assert "empty input" in capsys.readouterr().err
+    code, err = run(capsys, str(path), "-o", str(tmp_path / "o.csv"))
+    assert code == 0 and "0 failed" in err
+    assert "empty input" in batch.read_frame(tmp_path / "o.csv").loc[0, "warnings"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_or_a_device_is_refused_not_read(tmp_path: Path, capsys) -> None:
+    fifo = tmp_path / "report.txt"
+    os.mkfifo(fifo)  # opening it to read would block until a writer came
+    targets = [str(fifo)] + (["/dev/zero"] if os.path.exists("/dev/zero") else [])
+    for target in targets:
+        assert main(["parse", target]) == 1
+        assert "not a file" in capsys.readouterr().err
+    code, err = run(capsys, *targets, "-o", str(tmp_path / "o.csv"))
+    assert code == 0, err
+    errors = batch.read_frame(tmp_path / "o.csv")["error"]
+    assert errors.str.contains("not a file").all()
+
+
+def test_an_input_over_the_size_limit_is_refused(tmp_path: Path, capsys, monkeypatch) -> None:
+    from govparse_ml import reader
+
+    monkeypatch.setattr(reader, "MAX_INPUT_BYTES", 1000)
+    path = tmp_path / "big.txt"
+    path.write_text(SEED, encoding="utf-8")
+    assert main(["parse", str(path)]) == 1
+    assert "larger than 0 MB, the limit for one input" in capsys.readouterr().err
