@@ -1005,6 +1005,20 @@ def _check_output(path: str, what: str) -> str | None:
     return None
 
 
+def _output_is_an_input(inputs: Sequence[str], outputs: Sequence[Path]) -> str | None:
+    """Why writing ``outputs`` would overwrite an input (``-o corpus.jsonl`` on corpus.jsonl), or None."""
+    for out in outputs:
+        for path in (out, out.with_name(out.name + ".partial")):
+            for arg in inputs:
+                try:
+                    same = os.path.samefile(arg, path) if path.exists() else Path(arg).resolve() == path.resolve()
+                except OSError:
+                    continue
+                if same:
+                    return f"{path} is the input {arg}: writing it would overwrite the reports; give another output file"
+    return None
+
+
 def _usage(msg: str) -> int:
     print(f"govparse-ml batch: {msg}", file=sys.stderr)
     return EXIT_USAGE
@@ -1039,6 +1053,9 @@ def run_batch(args: argparse.Namespace) -> int:
                 raise InputError(f"{path}: directory {path.parent} does not exist; create it first")
     if getattr(args, "retry_errors", False) and not args.resume:
         return _usage("--retry-errors needs --resume")
+
+    if clash := _output_is_an_input(args.inputs, [p for p in (out_path, cells_path) if p is not None]):
+        raise InputError(clash)
 
     from .cli import _model_arg
 

@@ -163,6 +163,16 @@ def test_the_inputs_limit_warns_on_the_22_long_glued_rows_and_not_on_a_real_glue
 # --------------------------------------------------------------------------- overwrites and crashes
 
 
+def test_batch_refuses_to_write_onto_an_input(tmp_path: Path, capsys) -> None:
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(json.dumps({"text": SEED}) + "\n", encoding="utf-8")
+    before = corpus.read_bytes()
+    for argv in (["-o", str(corpus)], ["-o", str(tmp_path / "o.csv"), "--cells", str(tmp_path / "." / "corpus.jsonl")]):
+        code, err = run(capsys, str(corpus), *argv)
+        assert code == 1 and "would overwrite" in err
+    assert corpus.read_bytes() == before
+
+
 @pytest.mark.parametrize(
     "data", [b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf\r\n"], ids=["utf8", "le", "be", "crlf"]
 )
