@@ -66,6 +66,7 @@ OUTPUT_FORMATS: tuple[str, ...] = (".csv", ".parquet", ".jsonl", ".xlsx")
 INPUT_SUFFIXES = frozenset({".txt", ".md"})
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 EXCEL_MAX_ROWS = 1_048_576
+DASK_CONNECT_TIMEOUT = "10s"  # an unreachable scheduler is said after this, not after Dask's 30 s
 
 # --------------------------------------------------------------------------- columns
 
@@ -946,7 +947,13 @@ def _run_dask(
 
     cluster = None
     if scheduler:
-        client = Client(scheduler)
+        try:
+            client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise InputError(
+                f"cannot reach the Dask scheduler at {scheduler} ({type(exc).__name__}: {exc}): "
+                "is `dask scheduler` running there, and is the address right (tcp://HOST:8786)?"
+            ) from None
     else:
         cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
@@ -1100,7 +1107,13 @@ def run_batch(args: argparse.Namespace) -> int:
         )
         bar = _progress(len(todo), not args.no_progress)
         for chunk in results:
-            checkpoint.add(chunk)
+            try:
+                checkpoint.add(chunk)
+            except OSError as exc:  # a full disk: what is in the checkpoint is kept for --resume
+                raise InputError(
+                    f"cannot write {checkpoint.path}: {exc.strerror or exc}; the {len(rows)} reports parsed before are "
+                    "kept in it: free some space and run the same command with --resume"
+                ) from None
             for row, rc in chunk:
                 rows.append(row)
                 if rc:

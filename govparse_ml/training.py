@@ -242,6 +242,12 @@ def unit_dataset(
 
 def fit_model(docs: Sequence[LabeledDocument], **params) -> LineClassifier:
     X, y = unit_dataset(docs)
+    classes = sorted({label for doc_labels in y for label in doc_labels})
+    if len(classes) < 2:
+        raise TrainingDataError(
+            f"the training data has {'lines of one label only (' + classes[0] + ')' if classes else 'no labeled lines'}: "
+            f"a classifier needs at least two of {', '.join(LABELS)}; add labeled documents (or drop --no-generated)"
+        )
     return LineClassifier(**params).fit(X, y)
 
 
@@ -618,6 +624,8 @@ def evaluate(
     to ``json_out``); prints the tables when ``verbose``.
     """
     data = Path(data_dir)
+    if json_out and not Path(json_out).parent.is_dir():  # said now, not after minutes of evaluation
+        raise InputError(f"--json {json_out}: directory {Path(json_out).parent} does not exist; create it first")
     docs = read_labeled_dir(data)
     if not docs:
         raise TrainingDataError(f"{data}: no labeled documents (labeled/*.jsonl)")
@@ -638,7 +646,10 @@ def evaluate(
     if verbose:
         print(format_scores(scores, title))
     if json_out:
-        Path(json_out).write_text(json.dumps(scores, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        try:
+            Path(json_out).write_text(json.dumps(scores, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write {json_out}: {exc.strerror or exc}") from None
     return scores
 
 

@@ -211,3 +211,61 @@ def test_an_input_over_the_size_limit_is_refused(tmp_path: Path, capsys, monkeyp
     path.write_text(SEED, encoding="utf-8")
     assert main(["parse", str(path)]) == 1
     assert "larger than 0 MB, the limit for one input" in capsys.readouterr().err
+
+
+def test_training_data_problems_are_messages(tmp_path: Path, capsys) -> None:
+    data = tmp_path / "data"
+    (data / "labeled").mkdir(parents=True)
+    (data / "gold").mkdir()
+    lines = [json.dumps({"text": f"本机关依法公开第{i}条", "label": "prose"}, ensure_ascii=False) for i in range(10)]
+    (data / "labeled" / "a.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["train", "--data", str(data), "--out", str(tmp_path / "m"), "--no-generated"]) == 1
+    assert "one label only (prose)" in capsys.readouterr().err
+    (data / "gold" / "a.cells.jsonl").write_bytes(b'{"table": "\xb1\xed"}\n')
+    from govparse_ml.training import TrainingDataError, read_gold
+
+    with pytest.raises(TrainingDataError, match="not UTF-8"):
+        read_gold(data / "gold" / "a.cells.jsonl")
+    assert main(["eval", "--data", str(data), "--json", str(tmp_path / "missing" / "s.json")]) == 1
+    assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
+def test_a_full_disk_is_a_message(tmp_path: Path, capsys, monkeypatch) -> None:
+    import errno
+    import subprocess
+    import sys
+
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "govparse_ml.cli", "parse", "--example", "-f", "json"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1 and "No space left" in done.stderr and "Traceback" not in done.stderr
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(json.dumps({"text": SEED}) + "\n", encoding="utf-8")
+
+    def full_disk(self, results):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(batch._Checkpoint, "add", full_disk)
+    code, err = run(capsys, str(corpus), "-o", str(tmp_path / "o.csv"))
+    assert code == 1 and "No space left on device" in err and "--resume" in err
+
+
+def test_an_unreachable_dask_scheduler_is_a_message(tmp_path: Path, capsys, monkeypatch) -> None:
+    pytest.importorskip("distributed")
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setattr(batch, "DASK_CONNECT_TIMEOUT", "1s")
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(json.dumps({"text": SEED}) + "\n", encoding="utf-8")
+    argv = [str(corpus), "-o", str(tmp_path / "o.csv"), "--backend", "dask", "--scheduler", f"tcp://127.0.0.1:{port}"]
+    code, err = run(capsys, *argv)
+    assert code == 1 and "cannot reach the Dask scheduler" in err
