@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -269,3 +270,55 @@ def test_an_unreachable_dask_scheduler_is_a_message(tmp_path: Path, capsys, monk
     argv = [str(corpus), "-o", str(tmp_path / "o.csv"), "--backend", "dask", "--scheduler", f"tcp://127.0.0.1:{port}"]
     code, err = run(capsys, *argv)
     assert code == 1 and "cannot reach the Dask scheduler" in err
+
+
+# --------------------------------------------------------------------------- orphans and bombs
+
+
+def _children(pid: int) -> set[int]:
+    out: set[int] = set()
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{tid}/children") as fh:
+            out |= {int(x) for x in fh.read().split()}
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+@pytest.mark.skipif(not os.path.exists(f"/proc/{os.getpid()}/task/{os.getpid()}/children"), reason="needs Linux /proc")
+def test_batch_workers_exit_when_the_batch_is_killed(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = tmp_path / "in"
+    root.mkdir()
+    for i in range(200):  # slow enough reports that the workers are busy when the parent dies
+        (root / f"{i:03d}.txt").write_text(_glued_rows((30, 100), i, False), encoding="utf-8")
+    cmd = [sys.executable, "-m", "govparse_ml.cli", "batch", str(root), "-o", str(tmp_path / "o.csv")]
+    proc = subprocess.Popen([*cmd, "-j", "2", "--chunksize", "1", "--no-progress", "--rules-only"])
+    workers: set[int] = set()
+    try:
+        deadline = time.monotonic() + 60
+        while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+            workers = {p for p in _children(proc.pid) if _alive(p)}
+        assert len(workers) == 2, "the batch did not start its workers"
+        time.sleep(0.5)
+        proc.kill()
+        proc.wait()
+        deadline = time.monotonic() + 10
+        while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [p for p in workers if _alive(p)], "workers outlived their batch"
+    finally:
+        for p in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(p, signal.SIGKILL)
