@@ -322,3 +322,28 @@ def test_batch_workers_exit_when_the_batch_is_killed(tmp_path: Path) -> None:
         for p in workers:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(p, signal.SIGKILL)
+
+
+def test_a_foreign_arrays_file_is_checked_before_it_is_unpacked(tmp_path: Path, capsys, monkeypatch) -> None:
+    import numpy as np
+
+    from govparse_ml import inference
+
+    with np.load(inference.models_dir() / inference.ARRAYS_FILE) as shipped:
+        arrays = {name: shipped[name] for name in shipped.files}
+    bomb = tmp_path / "bomb.npz"
+    np.savez_compressed(bomb, **{**arrays, "weights": np.zeros((200_000, 1_000))})  # 1.6 GB of zeros
+    assert bomb.stat().st_size < 5_000_000
+    odd = tmp_path / "odd.npz"
+    np.savez_compressed(odd, **{**arrays, "intercept": np.zeros(7)})
+    real_load = np.load
+    monkeypatch.setattr(inference.np, "load", lambda *a, **k: pytest.fail("np.load called on a refused file"))
+    for path, why in ((bomb, "declare more than"), (odd, "do not fit together")):
+        with pytest.raises(inference.ModelIntegrityError, match=why):
+            inference.load_arrays(path)
+        assert main(["parse", "--example", "--model", str(path)]) == 1
+        assert why in capsys.readouterr().err
+    monkeypatch.setattr(inference.np, "load", real_load)
+    good = tmp_path / "good.npz"
+    np.savez_compressed(good, **arrays)
+    assert inference.load_arrays(good).weights.shape == arrays["weights"].shape
