@@ -387,7 +387,7 @@ def check_arrays_file(data: bytes, path: str | os.PathLike, card: dict[str, Any]
     except ModelIntegrityError:
         raise
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
-        raise bad(f"{type(exc).__name__}: {exc}") from None
+        raise ModelIntegrityError(f"model file {p} is corrupt: {type(exc).__name__}: {exc}") from None
     k, n_off = shapes["classes"][0], shapes["offsets"][0]
     rows = shapes["weights"][0]
     fits = (
