@@ -87,3 +87,20 @@ def test_dask_workers_with_four_threads_give_the_cells_of_a_local_run(tmp_path: 
         code = main([*argv, "--scheduler", cluster.scheduler_address, "--chunksize", "1"])
     assert code == 0, capsys.readouterr().err
     pd.testing.assert_frame_equal(batch.read_frame(out), batch.read_frame(local))
+
+
+def _threads_in_a_fresh_process(docs: list[str]) -> list[tuple]:
+    with ThreadPoolExecutor(4) as pool:  # the model loads while these threads already parse
+        return list(pool.map(outcome, docs))
+
+
+def test_soak_threads_in_two_fresh_processes_give_the_sequential_outcomes() -> None:
+    """A small scripts/soak.py: 2 spawned processes × 4 threads, each the first to load the model."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    n = 40
+    sequential = [outcome(t) for t in texts()[:n]]
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        runs = list(pool.map(_threads_in_a_fresh_process, [list(texts()[:n])] * 2))
+    assert [[i for i, (a, b) in enumerate(zip(sequential, run, strict=True)) if a != b] for run in runs] == [[], []]
