@@ -1052,7 +1052,9 @@ def _output_is_an_input(inputs: Sequence[str], outputs: Sequence[Path]) -> str |
                 except OSError:
                     continue
                 if same:
-                    return f"{path} is the input {arg}: writing it would overwrite the reports; give another output file"
+                    return (
+                        f"{path} is the input {arg}: writing it would overwrite the reports; give another output file"
+                    )
     return None
 
 

@@ -172,7 +172,9 @@ def read_gold(path: Path) -> list[dict[str, Any]]:
         raise TrainingDataError(str(exc)) from None
     except UnicodeDecodeError as exc:
         line_no = raw[: exc.start].count(b"\n") + 1
-        raise TrainingDataError(f"{path}, line {line_no}: not UTF-8 ({exc.reason}): save the gold file as UTF-8") from None
+        raise TrainingDataError(
+            f"{path}, line {line_no}: not UTF-8 ({exc.reason}): save the gold file as UTF-8"
+        ) from None
     for i, row in enumerate(content.split("\n"), start=1):
         if not row.strip():
             continue
