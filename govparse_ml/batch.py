@@ -21,6 +21,7 @@ import gc
 import json
 import math
 import os
+import re
 import signal
 import sys
 import time
@@ -34,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from . import schema
 from .document import Report
 from .pipeline import parse
-from .reader import InputError, decode_bytes, read_text
+from .reader import InputError, decode_bytes, read_bytes, read_text
 
 if TYPE_CHECKING:
     import argparse
@@ -65,6 +66,7 @@ OUTPUT_FORMATS: tuple[str, ...] = (".csv", ".parquet", ".jsonl", ".xlsx")
 INPUT_SUFFIXES = frozenset({".txt", ".md"})
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 EXCEL_MAX_ROWS = 1_048_576
+DASK_CONNECT_TIMEOUT = "10s"  # an unreachable scheduler is said after this, not after Dask's 30 s
 
 # --------------------------------------------------------------------------- columns
 
@@ -137,6 +139,27 @@ def _key_of() -> dict[tuple[str, str, str], str]:
 
 # --------------------------------------------------------------------------- rows
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape_surrogate(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    # a byte that was not UTF-8 in a file name (os.fsdecode's surrogateescape): \xNN
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
+def clean_text(value: Any) -> Any:
+    """``value`` with its lone surrogates (``"\\ud800"`` in JSON, an undecodable byte in a file
+    name) written out as escapes: no output format can encode them, and one such string in a
+    row used to stop the batch, its checkpoint and every ``--resume`` of it."""
+    if isinstance(value, str) and _SURROGATE.search(value):
+        return _SURROGATE.sub(_escape_surrogate, value)
+    return value
+
+
+def count_surrogates(text: str) -> int:
+    return len(_SURROGATE.findall(text)) if _SURROGATE.search(text) else 0
+
 
 @cache
 def _index() -> dict[str, int]:
@@ -154,6 +177,8 @@ def _row_values(report: Report, id: str | None, source: str | None, encoding: st
     row: list[Any] = [None] * len(columns())
     meta = report.meta
     row[:7] = [id, source, meta.title, meta.agency, meta.year, meta.format_version, encoding]
+    for i in (0, 1, 2, 3):
+        row[i] = clean_text(row[i])
     where = _cell_index()
     for c in report.cells():
         row[where[(c.table, c.row, c.col)]] = c.value
@@ -165,13 +190,13 @@ def _row_values(report: Report, id: str | None, source: str | None, encoding: st
             unverifiable += 1
     row[_N_FAILED] = failed
     row[_N_UNVERIFIABLE] = unverifiable
-    row[_WARNINGS] = WARNING_SEPARATOR.join(report.warnings) or None
+    row[_WARNINGS] = clean_text(WARNING_SEPARATOR.join(report.warnings)) or None
     return row
 
 
 def _error_values(id: str, source: str | None, error: str, encoding: str | None = None) -> list[Any]:
     row: list[Any] = [None] * len(columns())
-    row[0], row[1], row[6], row[_ERROR] = id, source, encoding, error
+    row[0], row[1], row[6], row[_ERROR] = clean_text(id), clean_text(source), encoding, clean_text(error)
     return row
 
 
@@ -190,7 +215,7 @@ def report_row(
 
 
 def _report_cells(report: Report) -> list[tuple[str, str, str, Any, Any]]:
-    return [(c.table, c.row, c.col, c.value, c.raw) for c in report.cells()]
+    return [(c.table, c.row, c.col, c.value, clean_text(c.raw)) for c in report.cells()]
 
 
 # --------------------------------------------------------------------------- work items
@@ -226,6 +251,11 @@ def _process(item: Item, model: Any, want_cells: bool) -> Result:
                 decoded = read_text(item.path or item.source, source=item.source)
             text, encoding = decoded.text, decoded.encoding
         report = parse(text, model=model)
+        if item.text is not None and (n := count_surrogates(text)):
+            report.warnings.append(
+                f'the text holds {n} lone surrogate escape{"s" * (n > 1)} (e.g. "\\ud800" in JSON), not valid '
+                "Unicode: kept as written, shown as \\uXXXX in the output"
+            )
         row = _row_values(report, item.id, item.source, encoding)
         return row, (_report_cells(report) if want_cells else None)
     except InputError as exc:
@@ -243,11 +273,41 @@ def _init_worker(model: Any) -> None:
     """Process-pool initializer: keep the model and load it now, once per worker."""
     global _worker_model
     _worker_model = model
+    exit_with_parent()
     with contextlib.suppress(ValueError, OSError):  # Ctrl-C is the parent's to handle: it stops the pool
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(Exception):  # a warm-up failure shows up on the first real report
         parse(_WARM_TEXT, model=model)
     settle_heap()
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def exit_with_parent(poll_seconds: float = 1.0) -> None:
+    """End this worker process when the process that started it dies (a killed batch left its
+    workers running, 75 MB each, for good). On Linux the kernel sends SIGTERM
+    (``prctl(PR_SET_PDEATHSIG)``); elsewhere a daemon thread polls for the parent's death."""
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) == 0:
+                if os.getppid() != parent:  # it died before the call
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_seconds)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="govparse-parent-watch", daemon=True).start()
 
 
 def settle_heap() -> None:
@@ -531,10 +591,20 @@ def _is_hidden(rel: Path) -> bool:
     return any(part.startswith(".") for part in rel.parts)
 
 
+def jsonl_lines(text: str) -> list[str]:
+    """The records of a JSON Lines text: split on ``\\n`` (and ``\\r\\n``) only, as JSON Lines
+    says. ``str.splitlines`` also splits on U+2028, U+2029, U+0085 and more, which JSON allows
+    raw inside a string: it tore valid records apart and shifted every later ``FILE:LINE``."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
+
+
 def _jsonl_items(path: Path, label: str) -> list[Item]:
     decoded = read_text(path, source=label)
     items: list[Item] = []
-    for n, line in enumerate(decoded.text.splitlines(), start=1):
+    for n, line in enumerate(jsonl_lines(decoded.text), start=1):
         if not line.strip():
             continue
         source = f"{label}:{n}"
@@ -545,11 +615,21 @@ def _jsonl_items(path: Path, label: str) -> list[Item]:
                 Item(source, source, encoding=decoded.encoding, error=f"line {n} of {label} is not JSON: {exc}")
             )
             continue
+        except RecursionError:
+            items.append(
+                Item(
+                    source,
+                    source,
+                    encoding=decoded.encoding,
+                    error=f"line {n} of {label} is JSON nested too deeply to read (a report is an object of id and text)",
+                )
+            )
+            continue
         if not isinstance(obj, dict):
             items.append(Item(source, source, encoding=decoded.encoding, error=f"line {n} of {label} is not an object"))
             continue
         rid = obj.get("id")
-        rid = source if rid is None or rid == "" else str(rid)
+        rid = source if rid is None or rid == "" else clean_text(rid if isinstance(rid, str) else _id_text(rid))
         text = obj.get("text")
         if not isinstance(text, str):
             what = 'has no "text"' if text is None else f'has a {type(text).__name__} "text", not a string'
@@ -557,6 +637,13 @@ def _jsonl_items(path: Path, label: str) -> list[Item]:
             continue
         items.append(Item(rid, source, text=text, encoding=decoded.encoding))
     return items
+
+
+def _id_text(rid: Any) -> str:
+    try:
+        return str(rid)
+    except (RecursionError, ValueError):  # a deeply nested id; an int too long for str()
+        return f"<{type(rid).__name__} id>"
 
 
 def collect_inputs(inputs: Sequence[str]) -> tuple[list[Item], list[str]]:
@@ -590,6 +677,8 @@ def collect_inputs(inputs: Sequence[str]) -> tuple[list[Item], list[str]]:
     unique: list[Item] = []
     renamed = 0
     for item in items:
+        if clean_text(item.id) != item.id:  # an undecodable byte in a file name
+            item = Item(clean_text(item.id), item.source, item.path, item.data, item.text, item.encoding, item.error)
         n = seen.get(item.id, 0) + 1
         seen[item.id] = n
         if n > 1:
@@ -832,10 +921,9 @@ def _with_bytes(chunk: list[Item]) -> list[Item]:
     for item in chunk:
         if item.path is not None and item.data is None and item.text is None and item.error is None:
             try:
-                with open(item.path, "rb") as fh:
-                    data = fh.read()
-            except OSError:  # let the worker produce the reader's message
-                out.append(item)
+                data = read_bytes(item.path, item.source)  # a regular file of bounded size, or refused here
+            except InputError as exc:
+                out.append(Item(item.id, item.source, encoding=item.encoding, error=str(exc)))
                 continue
             out.append(Item(item.id, item.source, None, data, None, item.encoding, None))
         else:
@@ -889,7 +977,13 @@ def _run_dask(
 
     cluster = None
     if scheduler:
-        client = Client(scheduler)
+        try:
+            client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise InputError(
+                f"cannot reach the Dask scheduler at {scheduler} ({type(exc).__name__}: {exc}): "
+                "is `dask scheduler` running there, and is the address right (tcp://HOST:8786)?"
+            ) from None
     else:
         cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
@@ -948,6 +1042,22 @@ def _check_output(path: str, what: str) -> str | None:
     return None
 
 
+def _output_is_an_input(inputs: Sequence[str], outputs: Sequence[Path]) -> str | None:
+    """Why writing ``outputs`` would overwrite an input (``-o corpus.jsonl`` on corpus.jsonl), or None."""
+    for out in outputs:
+        for path in (out, out.with_name(out.name + ".partial")):
+            for arg in inputs:
+                try:
+                    same = os.path.samefile(arg, path) if path.exists() else Path(arg).resolve() == path.resolve()
+                except OSError:
+                    continue
+                if same:
+                    return (
+                        f"{path} is the input {arg}: writing it would overwrite the reports; give another output file"
+                    )
+    return None
+
+
 def _usage(msg: str) -> int:
     print(f"govparse-ml batch: {msg}", file=sys.stderr)
     return EXIT_USAGE
@@ -982,6 +1092,9 @@ def run_batch(args: argparse.Namespace) -> int:
                 raise InputError(f"{path}: directory {path.parent} does not exist; create it first")
     if getattr(args, "retry_errors", False) and not args.resume:
         return _usage("--retry-errors needs --resume")
+
+    if clash := _output_is_an_input(args.inputs, [p for p in (out_path, cells_path) if p is not None]):
+        raise InputError(clash)
 
     from .cli import _model_arg
 
@@ -1026,7 +1139,13 @@ def run_batch(args: argparse.Namespace) -> int:
         )
         bar = _progress(len(todo), not args.no_progress)
         for chunk in results:
-            checkpoint.add(chunk)
+            try:
+                checkpoint.add(chunk)
+            except OSError as exc:  # a full disk: what is in the checkpoint is kept for --resume
+                raise InputError(
+                    f"cannot write {checkpoint.path}: {exc.strerror or exc}; the {len(rows)} reports parsed before are "
+                    "kept in it: free some space and run the same command with --resume"
+                ) from None
             for row, rc in chunk:
                 rows.append(row)
                 if rc:

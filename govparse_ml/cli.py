@@ -7,6 +7,8 @@ Exit codes: 0 success; 1 input error (unreadable file, binary file, bad training
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from importlib import resources
 from pathlib import Path
@@ -67,7 +69,7 @@ def _write(text: str) -> None:
 
 def cmd_parse(args: argparse.Namespace) -> int:
     from .pipeline import parse
-    from .reader import read_text
+    from .reader import InputError, read_text
 
     source = example_path() if args.example else args.file
     if source is None:
@@ -77,7 +79,14 @@ def cmd_parse(args: argparse.Namespace) -> int:
     if args.verbose:
         print(f"read {source} as {decoded.encoding} ({decoded.confidence})", file=sys.stderr)
     report = parse(decoded.text, model=_model_arg(args), threshold=args.threshold)
-    _write(export.render(report, args.format))
+    try:
+        _write(export.render(report, args.format))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:  # a full disk under `> out.json`
+        _silence_stdout()
+        raise InputError(f"cannot write the output to standard output: {exc.strerror or exc}") from None
     for w in report.warnings if args.format != "markdown" else []:
         print(f"warning: {w}", file=sys.stderr)
     return EXIT_OK
@@ -206,6 +215,17 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:  # a full disk, a read-only or vanished output: a message, not a traceback
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"govparse-ml: cannot write{where}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INPUT
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null after it failed, so that the interpreter's last
+    flush of what it still holds does not fail again with a traceback."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 if __name__ == "__main__":

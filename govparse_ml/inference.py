@@ -21,7 +21,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import os
+import threading
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,7 +34,7 @@ import scipy.sparse as sp
 
 from .document import LABELS
 from .features import FEATURE_VERSION, FeatureSpace, text_key
-from .reader import InputError
+from .reader import InputError, read_bytes
 from .units import Unit
 
 
@@ -120,9 +123,26 @@ class UnitScorer:
         self.intercept = np.asarray(intercept, dtype=np.float64)
         self.offsets = [int(o) for o in offsets]
         self.cache_size = cache_size
+        # One lock for the text cache: parse() may be called from several threads (a Dask
+        # worker runs four), and a row filled by one while another clears the cache gave
+        # wrong scores. Uncontended it costs well under a microsecond a document.
+        self._cache_lock = threading.Lock()
         self.clear_cache()
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_cache_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._cache_lock = threading.Lock()
+
     def clear_cache(self) -> None:
+        with self._cache_lock:
+            self._clear_cache()
+
+    def _clear_cache(self) -> None:
         self._cache_rows = np.empty((self.cache_size, self.weights.shape[1]))
         self._cache_index: dict[str, int] = {}  # text -> row
         self._key_index: dict[str, int] = {}  # features.text_key of a text -> row
@@ -134,13 +154,17 @@ class UnitScorer:
         ``text_key`` (its digits read as 0, the same features): a table row whose numbers
         changed is not scored again. Each row has a key and a text, so the rows never
         outnumber the texts, which the cache bounds."""
+        with self._cache_lock:
+            return self._cached_text_scores(texts)
+
+    def _cached_text_scores(self, texts: list[str]) -> np.ndarray:
         index = self._cache_index
         unique = list(dict.fromkeys(texts))
         if len(unique) > self.cache_size:  # a huge document: score it without the cache
             return self._product(*self.space.text_parts(texts))
         missing = [t for t in unique if t not in index]
         if len(index) + len(missing) > self.cache_size:
-            self.clear_cache()  # full: start afresh with this document's texts
+            self._clear_cache()  # full: start afresh with this document's texts
             index, missing = self._cache_index, unique
         if missing:
             key_index = self._key_index
@@ -281,12 +305,12 @@ def read_verified(path: str | os.PathLike, card: dict[str, Any] | None, hash_fie
     """The bytes of a model file, checked against ``card`` when given: its SHA-256 against the
     card's ``hash_field``, and the card's feature version against the code's."""
     p = Path(path)
+    if not p.exists():
+        raise ModelNotFoundError(f"model file {p} not found")
     try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise ModelNotFoundError(f"model file {p} not found") from None
-    except OSError as exc:
-        raise ModelIntegrityError(f"model file {p} is unreadable: {exc}") from None
+        data = read_bytes(p, f"model file {p}")  # a regular file of bounded size: not a FIFO, not /dev/zero
+    except InputError as exc:
+        raise ModelIntegrityError(str(exc)) from None
     if card is not None:
         expected = card.get(hash_field)
         actual = hashlib.sha256(data).hexdigest()
@@ -308,6 +332,83 @@ def check_feature_version(path: str | os.PathLike, version: object) -> None:
         )
 
 
+# What each array of an arrays file is: its dtype kind (i int, f float, U str) and number of dims.
+_ARRAY_SPECS: dict[str, tuple[str, int]] = {
+    "feature_version": ("i", 0),
+    "space_params": ("i", 1),
+    "dictionary": ("U", 1),
+    "head_vocab": ("i", 1),
+    "tail_vocab": ("i", 1),
+    "tokens": ("U", 1),
+    "classes": ("U", 1),
+    "weights": ("f", 2),
+    "edge_weights": ("f", 2),
+    "intercept": ("f", 1),
+    "offsets": ("i", 1),
+}
+# The most an arrays file may unpack to: the shipped model is 2 MB; a file declaring more is refused
+# before any of it is read (a 1 MB file of zeros declaring a 1 GB array took 1.1 GB to load).
+MAX_ARRAYS_BYTES = 128 * 2**20
+
+
+def check_arrays_file(data: bytes, path: str | os.PathLike, card: dict[str, Any] | None = None) -> None:
+    """Refuse an arrays file whose arrays are not those :func:`export_arrays` writes, with shapes
+    that fit together (and the card, if given), before anything in it is unpacked: only the
+    zip directory and each array's header are read."""
+    p = Path(path)
+
+    def bad(why: str) -> ModelIntegrityError:
+        return ModelIntegrityError(f"model file {p} is not a line classifier's arrays file: {why}")
+
+    shapes: dict[str, tuple[int, ...]] = {}
+    total = 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = {n.removesuffix(".npy"): n for n in zf.namelist()}
+            if set(names) != set(_ARRAY_SPECS):
+                missing, extra = set(_ARRAY_SPECS) - set(names), set(names) - set(_ARRAY_SPECS)
+                raise bad(f"arrays missing {sorted(missing)}, unknown {sorted(extra)[:5]}")
+            for name, member in names.items():
+                with zf.open(member) as fh:
+                    version = np.lib.format.read_magic(fh)
+                    if version == (1, 0):
+                        shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+                    elif version == (2, 0):
+                        shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+                    else:
+                        raise bad(f"array {name} has .npy format {version}")
+                kind, ndim = _ARRAY_SPECS[name]
+                if dtype.kind != kind or len(shape) != ndim:
+                    raise bad(f"array {name} is {dtype} of {len(shape)} dimensions, not {kind} of {ndim}")
+                total += math.prod(shape) * dtype.itemsize
+                if total > MAX_ARRAYS_BYTES:
+                    raise bad(f"its arrays declare more than {MAX_ARRAYS_BYTES // 2**20} MB (array {name}: {shape})")
+                shapes[name] = shape
+    except ModelIntegrityError:
+        raise
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        raise ModelIntegrityError(f"model file {p} is corrupt: {type(exc).__name__}: {exc}") from None
+    k, n_off = shapes["classes"][0], shapes["offsets"][0]
+    rows = shapes["weights"][0]
+    fits = (
+        shapes["weights"][1] == n_off * k
+        and shapes["edge_weights"] == (n_off - 1, k)
+        and shapes["intercept"] == (k,)
+        and shapes["space_params"] == (len(_SPACE_PARAMS),)
+        and rows >= shapes["head_vocab"][0] + shapes["tail_vocab"][0] + shapes["tokens"][0]
+    )
+    if not fits:
+        raise bad(
+            f"array shapes do not fit together ({ {n: shapes[n] for n in ('weights', 'edge_weights', 'classes')} })"
+        )
+    if card is not None:
+        expected = card.get("n_features")
+        if expected is not None and expected != rows * n_off + n_off - 1:
+            raise bad(f"{rows * n_off + n_off - 1} features, its card says {expected}")
+        if card.get("labels") is not None and len(card["labels"]) != k:
+            raise bad(f"{k} labels, its card says {len(card['labels'])}")
+
+
 def load_arrays(path: str | os.PathLike, card: dict[str, Any] | None = None) -> UnitScorer:
     """A scorer from an arrays file, checked against ``card`` (SHA-256, feature version) when given.
 
@@ -316,6 +417,7 @@ def load_arrays(path: str | os.PathLike, card: dict[str, Any] | None = None) -> 
     """
     p = Path(path)
     data = read_verified(p, card, "arrays_sha256")
+    check_arrays_file(data, p, card)
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
             check_feature_version(p, int(arrays["feature_version"]))

@@ -6,6 +6,7 @@ stages after it work with what there is; every input line is in ``Report.lines``
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
 
 from . import schema, sections, tables, validate
@@ -225,23 +226,34 @@ def clear_caches() -> None:
 
 _default_model: Any = None
 _default_loaded = False
+# Held while the shipped model loads: a thread that calls parse() meanwhile waits for it
+# rather than seeing "not loaded yet" and labelling with the rules.
+_default_lock = threading.Lock()
+
+
+def _load_default_model() -> Any:
+    """The shipped model, or the exception that kept it from loading: loaded once per process."""
+    global _default_model, _default_loaded
+    if not _default_loaded:
+        with _default_lock:
+            if not _default_loaded:
+                from . import inference
+
+                try:
+                    _default_model = inference.load_default()
+                except Exception as exc:  # missing, corrupt or tampered: rules, and say so
+                    _default_model = exc
+                _default_loaded = True
+    return _default_model
 
 
 def _resolve_model(model: ModelArg, warnings: list[str]) -> UnitModel | None:
-    global _default_model, _default_loaded
     if model is None:
         return None
     if model != "default":
         return model
-    if not _default_loaded:
-        _default_loaded = True
-        from . import inference
-
-        try:
-            _default_model = inference.load_default()
-        except Exception as exc:  # missing, corrupt or tampered: rules, and say so
-            _default_model = exc
-    if isinstance(_default_model, Exception):
-        warnings.append(f"line classifier not used ({_default_model}): labels come from the rules")
+    loaded = _load_default_model()
+    if isinstance(loaded, Exception):
+        warnings.append(f"line classifier not used ({loaded}): labels come from the rules")
         return None
-    return _default_model
+    return loaded

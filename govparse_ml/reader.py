@@ -23,6 +23,7 @@ import codecs
 import os
 import re
 import shlex
+import stat
 import sys
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -30,6 +31,9 @@ from pathlib import PurePath
 __all__ = ["DecodedText", "InputError", "decode_bytes", "read_text"]
 
 _SAMPLE_BYTES = 64 * 1024
+# The largest input read: one report is rarely over 1 MB, and a 50 MB text already needs ~2 GB
+# to parse; past this, /dev/zero or a runaway file would eat the machine's memory.
+MAX_INPUT_BYTES = 256 * 1024 * 1024
 _WINDOW_CHARS = 32 * 1024
 
 # A decoded sample is "text" only if at most this share of it is control chars.
@@ -288,6 +292,8 @@ def _strict(data: bytes, codec: str, source: str, what: str) -> str:
 
 def _check_text(text: str, source: str) -> None:
     """Refuse decoded text that is really binary (NULs or many control chars)."""
+    if not text:  # a byte-order mark and nothing else: parse says "empty input"
+        return
     nul = text.find("\x00")
     if nul >= 0:
         raise InputError(
@@ -410,28 +416,63 @@ def read_text(path: str | os.PathLike[str], *, source: str | None = None) -> Dec
                 f"pass the report as a file path instead"
             )
         try:
-            data = stream.read()
+            data = stream.read(MAX_INPUT_BYTES + 1)
         except OSError as exc:
             raise InputError(f"{label}: cannot read standard input ({exc})") from None
+        if len(data) > MAX_INPUT_BYTES:
+            raise InputError(_too_large(label, MAX_INPUT_BYTES))
         return decode_bytes(data, source=label)
 
     fspath = os.fspath(path)
     label = source or str(fspath)
+    return decode_bytes(read_bytes(fspath, label), source=label)
+
+
+_FILE_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a directory"),
+)
+
+
+def read_bytes(path: str | os.PathLike[str], label: str | None = None, max_bytes: int | None = None) -> bytes:
+    """The bytes of a regular file, at most ``max_bytes`` (default :data:`MAX_INPUT_BYTES`).
+
+    A FIFO would block the reader for good and ``/dev/zero`` fill the memory (13 GB in 8 s):
+    anything but a regular file is refused before it is opened, and a file past the limit
+    is refused rather than read. Raises InputError with the reason.
+    """
+    fspath = os.fspath(path)
+    label = label or str(fspath)
+    limit = MAX_INPUT_BYTES if max_bytes is None else max_bytes
     try:
+        mode = os.stat(fspath).st_mode
+        if not stat.S_ISREG(mode):
+            kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
+            hint = "pass the report's text file" if kind == "a directory" else "pass a regular file (or - for a pipe)"
+            raise InputError(f"{label} is {kind}, not a file: {hint}")
         with open(fspath, "rb") as fh:
-            data = fh.read()
+            data = fh.read(limit + 1)
     except FileNotFoundError:
         raise InputError(f"{label}: no such file; check the path") from None
     except IsADirectoryError:
-        raise InputError(
-            f"{label} is a directory, not a file: pass the report's text file"
-        ) from None
+        raise InputError(f"{label} is a directory, not a file: pass the report's text file") from None
     except PermissionError:
         raise InputError(
-            f"{label}: permission denied; make the file readable (e.g. `chmod u+r`) "
-            f"or copy it somewhere readable"
+            f"{label}: permission denied; make the file readable (e.g. `chmod u+r`) or copy it somewhere readable"
         ) from None
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise InputError(f"{label}: cannot read the file ({reason})") from None
-    return decode_bytes(data, source=label)
+    if len(data) > limit:
+        raise InputError(_too_large(label, limit))
+    return data
+
+
+def _too_large(label: str, limit: int) -> str:
+    return (
+        f"{label} is larger than {limit / 2**20:,.0f} MB, the limit for one input "
+        f"(govparse_ml.reader.MAX_INPUT_BYTES): split it into its reports first"
+    )

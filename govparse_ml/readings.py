@@ -18,7 +18,7 @@ import operator
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
 
@@ -42,6 +42,36 @@ MAX_CUT_STEPS = 100_000
 # Empty cells a row label leaves before the values when it spans label columns: the official
 # applications table has three label columns (三、本年度办理结果 | （三）不予公开 | 1.属于国家秘密).
 MAX_LABEL_PADDING = 2
+# The inputs limit of one document (one reading of its tables as a format version): at most
+# this many cut steps and candidate readings over all its rows. Without it, 22 rows of 30-100
+# glued digits each took 6-10 s (22 × MAX_CUT_STEPS, then the prior of every candidate); a
+# generated one-line report of either format uses at most ~5,000 steps and ~100 readings
+# (2,200 documents of every layout). Past the document's
+# steps, each row still gets MIN_ROW_STEPS, so every row is read somehow.
+MAX_DOC_STEPS = 30_000
+MAX_DOC_CANDIDATES = 1_000
+MIN_ROW_STEPS = 500
+MIN_ROW_CANDIDATES = 20
+
+
+@dataclass
+class SearchBudget:
+    """What is left of a document's inputs limit, and the rows whose search it cut short."""
+
+    steps: int = MAX_DOC_STEPS
+    candidates: int = MAX_DOC_CANDIDATES
+    cut: list[str] = field(default_factory=list)
+
+    def warning(self) -> str | None:
+        if not self.cut:
+            return None
+        shown = ", ".join(self.cut[:6]) + ("…" if len(self.cut) > 6 else "")
+        return (
+            f"the search for the readings of glued digits hit the inputs limit ({MAX_CUT_STEPS:,} cut steps "
+            f"a row, {MAX_DOC_STEPS:,} and {MAX_DOC_CANDIDATES:,} readings a document) in {len(self.cut)} "
+            f"row{'s' * (len(self.cut) > 1)} ({shown}): their cells are the best reading found within it, "
+            "check them against the source"
+        )
 
 
 @lru_cache(maxsize=1 << 16)  # bounded: the cuts of glued digits make new strings without end
@@ -122,13 +152,16 @@ def _row_ok(cells: Cells, start: int, width: int) -> bool:
     return abs(sum(nums[:-1]) - nums[-1]) < 1e-6  # type: ignore[arg-type]
 
 
-def candidates(group: Group, version: schema.FormatVersion) -> tuple[list[Cells], str]:
+def candidates(
+    group: Group, version: schema.FormatVersion, budget: SearchBudget | None = None
+) -> tuple[list[Cells], str]:
     """Possible readings of a group as cells, the row identities applied, and why there are several.
 
     Glued digits are cut every way the hard constraints allow (no leading zeros; a sign only in a
     signed column, a decimal point only in an amount column), and the cuts for which a row's
     total is not the sum of its parts are dropped. Only if no cut is left are they kept anyway,
-    and the checks will say so.
+    and the checks will say so. ``budget`` is the document's inputs limit, shared by its rows
+    (a fresh one if not given).
     """
     checked = _checked(group, version)
     if any(v.raw.startswith("00") and _ZEROS.fullmatch(v.raw) for v in group.values):
@@ -146,7 +179,7 @@ def candidates(group: Group, version: schema.FormatVersion) -> tuple[list[Cells]
         cands = [tuple(r for i, r in enumerate(raws) if i not in d) for d in drops]
         return _prune(_unique(cands), checked), f"{extra} number{'s' if extra > 1 else ''} too many"
     if any(v.glued or v.numbered_tail for v in group.values):
-        found = _glued_candidates(group, version, checked)
+        found = _glued_candidates(group, version, checked, budget or SearchBudget())
         if found is not None:
             return found
     missing = n - len(raws)
@@ -251,7 +284,22 @@ def _checked(group: Group, version: schema.FormatVersion) -> list[tuple[int, int
 
 
 def _glued_candidates(
-    group: Group, version: schema.FormatVersion, checked: list[tuple[int, int]]
+    group: Group, version: schema.FormatVersion, checked: list[tuple[int, int]], doc: SearchBudget
+) -> tuple[list[Cells], str] | None:
+    steps = max(MIN_ROW_STEPS, min(MAX_CUT_STEPS, doc.steps))
+    budget = [steps]  # shared by every search of this row
+    limit = max(MIN_ROW_CANDIDATES, min(MAX_CANDIDATES, doc.candidates))
+    found = _glued_search(group, version, checked, budget, limit)
+    doc.steps -= steps - max(budget[0], 0)
+    if budget[0] < 0:
+        doc.cut.append(group.name)
+    if found is not None:
+        doc.candidates -= len(found[0])
+    return found
+
+
+def _glued_search(
+    group: Group, version: schema.FormatVersion, checked: list[tuple[int, int]], budget: list[int], most: int
 ) -> tuple[list[Cells], str] | None:
     n = group.size
     kinds = _kinds(group, version)
@@ -260,23 +308,21 @@ def _glued_candidates(
         values: list[RawValue],
         checks: list[tuple[int, int]],
         strict: bool,
-        budget: list[int] | None = None,
-        limit: int = MAX_CANDIDATES,
+        limit: int = most,
     ) -> list[Cells]:
         found: Iterator[Cells] = _glued_readings(values, n, checks, budget)
         if strict:
             found = (c for c in found if _admissible(c, kinds))
         return _unique(list(itertools.islice(found, limit)))
 
-    budget = [MAX_CUT_STEPS]  # shared by every search under the row identities
-    cands = search(group.values, checked, True, budget)
+    cands = search(group.values, checked, True)
     why = "digits glued together"
     best = max((_verified(c, checked) for c in cands), default=-1)
     if checked and best < len(checked):
         # Numbers before or after the run that keep a row total from being checked, or from
         # holding: a page number (``— 1 —``, ``2/7``) between the table's header and its values.
         for values, dropped in _without_strays(group.values):
-            trial = search(values, checked, True, budget)
+            trial = search(values, checked, True)
             score = max((_verified(c, checked) for c in trial), default=-1)
             if score > best:
                 best, cands = score, trial
@@ -284,8 +330,9 @@ def _glued_candidates(
     if cands:
         return cands, why
     # No cut satisfies the row identities: some cuts regardless, and the checks will say so.
+    budget[0] = max(budget[0], MIN_ROW_STEPS)  # a reading regardless, even of a row whose search ran out
     for strict in (True, False):
-        cands = search(group.values, [], strict, limit=MAX_UNCHECKED)
+        cands = search(group.values, [], strict, limit=min(MAX_UNCHECKED, most))
         if cands:
             return cands, "digits glued together (no reading satisfies the row identities)"
     return None
@@ -1108,7 +1155,7 @@ def _max_marginals(
 # one relation, and states times candidates summed over its rows: past these it is left to
 # coordinate ascent (20,000 states × 5,000 glued readings of a row took minutes).
 _MAX_STATES = 20000
-_MAX_WORK = 100_000
+_MAX_WORK = 40_000
 
 
 def _solve_relation(
@@ -1122,33 +1169,41 @@ def _solve_relation(
     """Candidates of the member rows whose signed sum is zero in every column, most plausible first."""
     spec = schema.tables(version)[rel.table]
 
-    def vector(k: int, idx: int) -> tuple[float, ...]:
+    def vector(k: int, idx: int, sign: int) -> tuple[float, ...]:
         g, cands = groups[k]
         cols = [c.id for c in spec.row(g.rows[0]).columns]
         cells = dict(zip(cols, cands[idx], strict=False))
-        return tuple(_num(cells.get(c)) or 0.0 for c in rel.cols)
+        values = [_num(cells.get(c)) or 0.0 for c in rel.cols]
+        # whole numbers add up exactly as ints (no rounding of every partial sum: a third of the time)
+        return tuple(sign * (int(x) if x.is_integer() else x) for x in values)
 
     width = len(rel.cols)
-    states: dict[tuple[float, ...], tuple[float, tuple[tuple[int, int], ...]]] = {(0.0,) * width: (0.0, ())}
+    states: dict[tuple[float, ...], tuple[float, tuple[tuple[int, int], ...]]] = {(0,) * width: (0.0, ())}
     work = 0
     for k, sign in members:
         cands = groups[k][1]
         work += len(states) * len(cands)
         if work > _MAX_WORK:
             return None  # too many readings to solve exactly: leave it to coordinate ascent
-        vectors = [vector(k, idx) for idx in range(len(cands))]
+        vectors = [vector(k, idx, sign) for idx in range(len(cands))]
+        exact = all(isinstance(x, int) for vec in vectors for x in vec)
         nxt: dict[tuple[float, ...], tuple[float, tuple[tuple[int, int], ...]]] = {}
+        scores = plaus[k]
         for total, (score, path) in states.items():
-            for idx in range(len(cands)):
-                vec = vectors[idx]
-                key = tuple(round(a + sign * b, 6) for a, b in zip(total, vec, strict=True))
-                cand = (score + plaus[k][idx], (*path, (k, idx)))
-                if key not in nxt or cand[0] > nxt[key][0]:
-                    nxt[key] = cand
+            ints = exact and all(isinstance(x, int) for x in total)
+            for idx, vec in enumerate(vectors):
+                if ints:
+                    key = tuple(map(operator.add, total, vec))
+                else:
+                    key = tuple(round(a + b, 6) for a, b in zip(total, vec, strict=True))
+                s = score + scores[idx]
+                old = nxt.get(key)
+                if old is None or s > old[0]:
+                    nxt[key] = (s, (*path, (k, idx)))
         if len(nxt) > _MAX_STATES:
             return None  # too many readings to solve exactly: leave it to coordinate ascent
         states = nxt
-    best = states.get((0.0,) * width)
+    best = states.get((0,) * width)
     return dict(best[1]) if best else None
 
 
@@ -1164,23 +1219,31 @@ def _ascend(
     if not ambiguous:
         return choice
     maps = [cell_map(g, cands[choice[k]], version) for k, (g, cands) in enumerate(groups)]
+    identities = schema.identities(version)
 
-    def total(maps_: list[dict]) -> int:
-        merged: dict = {}
+    def merged(maps_: list[dict]) -> dict:
+        out: dict = {}
         for m in maps_:
-            merged.update(m)
-        return holding(merged, version)
+            out.update(m)
+        return out
 
     for _ in range(3):
         changed = False
         for k in ambiguous:
             g, cands = groups[k]
-            best, best_score = choice[k], (total(maps), plaus[k][choice[k]], -choice[k])
+            # Only the identities on this group's cells change with its reading: the others are
+            # counted once, not again for every candidate (2,000 trials took a second).
+            mine = set(maps[k])
+            touching = [i for i in identities if mine.intersection(i.lhs) or mine.intersection(i.rhs)]
+            current = merged(maps)
+            base = holding(current, version) - holding(current, version, touching)
+            best, best_score = choice[k], (base + holding(current, version, touching), plaus[k][choice[k]], -choice[k])
             for idx, cand in enumerate(cands[:500]):
-                trial = [*maps[:k], cell_map(g, cand, version), *maps[k + 1 :]]
-                score = (total(trial), plaus[k][idx], -idx)
+                current.update(cell_map(g, cand, version))  # every reading of a group has the same cells
+                score = (base + holding(current, version, touching), plaus[k][idx], -idx)
                 if score > best_score:
                     best, best_score = idx, score
+            current.update(maps[k])
             if best != choice[k]:
                 choice[k] = best
                 maps[k] = cell_map(g, cands[best], version)

@@ -25,6 +25,7 @@ from .document import Cell, Reading, Table
 from .readings import (
     Group,
     RawValue,
+    SearchBudget,
     candidates,
     cell_map,
     decide,
@@ -780,13 +781,14 @@ def _fill(groups: list[Group], version: schema.FormatVersion, result: TableResul
     kept: list[tuple[Group, list]] = []
     done: dict[tuple[str, tuple[str, ...]], int] = {}
     repeated: dict[str, list[str]] = {}  # by table: "row (lines a and b)" of each row read again
+    budget = SearchBudget()  # the document's inputs limit, shared by its rows
     for g in groups:
         key = (g.table, g.rows)
         if key in done:
             repeated.setdefault(g.table, []).append(f"{g.name} (lines {done[key]} and {g.lines[0]})")
             continue
         done[key] = g.lines[0]
-        cands, why = candidates(g, version)
+        cands, why = candidates(g, version, budget)
         result.misfits += len(g.values) != g.size
         kept.append((g, cands))
         if why and len(cands) == 1:
@@ -800,6 +802,8 @@ def _fill(groups: list[Group], version: schema.FormatVersion, result: TableResul
             f"{table}: {len(rows)} row{'s' if len(rows) > 1 else ''} read again later in the text, kept the first "
             f"reading: {shown}"
         )
+    if (cut := budget.warning()) is not None:
+        result.warnings.append(cut)
     decision = decide(kept, version)
     picks = decision.choice
     explained = explain(kept, decision, version)

@@ -39,7 +39,7 @@ from .classifier import LineClassifier, load_default, load_model, save_model
 from .document import LABELS, Line
 from .labeling import DEFAULT_THRESHOLD, UnitLabel, label_lines, label_units
 from .normalize import split_lines
-from .reader import InputError
+from .reader import InputError, read_bytes
 from .units import Unit, split_units
 
 # Generated documents added to the real ones by default: measured (see models/README.md), the
@@ -96,9 +96,9 @@ def read_labeled_file(path: str | os.PathLike) -> LabeledDocument:
     file and the line of the first problem."""
     p = Path(path)
     try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise TrainingDataError(f"{p}: cannot read: {exc.strerror or exc}") from None
+        raw = read_bytes(p)  # a regular file of bounded size: a FIFO would hang, /dev/zero eat the memory
+    except InputError as exc:
+        raise TrainingDataError(str(exc)) from None
     try:
         content = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -165,7 +165,17 @@ def gold_path(data_dir: str | os.PathLike, name: str) -> Path:
 
 def read_gold(path: Path) -> list[dict[str, Any]]:
     cells = []
-    for i, row in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        raw = read_bytes(path)
+        content = raw.decode("utf-8").removeprefix("\ufeff")
+    except InputError as exc:
+        raise TrainingDataError(str(exc)) from None
+    except UnicodeDecodeError as exc:
+        line_no = raw[: exc.start].count(b"\n") + 1
+        raise TrainingDataError(
+            f"{path}, line {line_no}: not UTF-8 ({exc.reason}): save the gold file as UTF-8"
+        ) from None
+    for i, row in enumerate(content.split("\n"), start=1):
         if not row.strip():
             continue
         try:
@@ -234,6 +244,12 @@ def unit_dataset(
 
 def fit_model(docs: Sequence[LabeledDocument], **params) -> LineClassifier:
     X, y = unit_dataset(docs)
+    classes = sorted({label for doc_labels in y for label in doc_labels})
+    if len(classes) < 2:
+        raise TrainingDataError(
+            f"the training data has {'lines of one label only (' + classes[0] + ')' if classes else 'no labeled lines'}: "
+            f"a classifier needs at least two of {', '.join(LABELS)}; add labeled documents (or drop --no-generated)"
+        )
     return LineClassifier(**params).fit(X, y)
 
 
@@ -610,6 +626,8 @@ def evaluate(
     to ``json_out``); prints the tables when ``verbose``.
     """
     data = Path(data_dir)
+    if json_out and not Path(json_out).parent.is_dir():  # said now, not after minutes of evaluation
+        raise InputError(f"--json {json_out}: directory {Path(json_out).parent} does not exist; create it first")
     docs = read_labeled_dir(data)
     if not docs:
         raise TrainingDataError(f"{data}: no labeled documents (labeled/*.jsonl)")
@@ -630,7 +648,10 @@ def evaluate(
     if verbose:
         print(format_scores(scores, title))
     if json_out:
-        Path(json_out).write_text(json.dumps(scores, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        try:
+            Path(json_out).write_text(json.dumps(scores, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write {json_out}: {exc.strerror or exc}") from None
     return scores
 
 

@@ -5,6 +5,7 @@
     python scripts/bench.py --train              # … and the training time
     python scripts/bench.py --batch-10k          # … and a 10,000-report batch end to end (parquet)
     python scripts/bench.py --json bench.json    # also write every figure as JSON
+    python scripts/bench.py --no-batch           # parse times, the locks' cost and start-up only
 
 Parse times are measured warm, in this process, pinned to one CPU (where the OS allows), per report:
 p50 / p95 of the wall time (and p50 of the CPU time, which other load on the machine barely moves).
@@ -166,6 +167,36 @@ def parse_times(texts: list[str], model, repeats: int, others: list[str] | None 
         "cpu_p50_ms": pct(cpu_t, 0.5),
         "cpu_p95_ms": pct(cpu_t, 0.95),
     }
+
+
+def lock_cost(texts: list[str], rounds: int = 10) -> dict | None:
+    """What the thread-safety locks cost a parse: the seeds parsed again (every line cached, so
+    the lock is the largest share it can be), with the model's text-cache lock and with a no-op
+    in its place, in alternating rounds of one run (so the machine's load hits both alike)."""
+    from govparse_ml import parse, pipeline
+
+    scorer = pipeline._load_default_model()
+    if isinstance(scorer, Exception) or not hasattr(scorer, "_cache_lock"):
+        return None
+    real = scorer._cache_lock
+    times: dict[str, list[float]] = {"locked": [], "unlocked": []}
+    with one_cpu():
+        for t in texts:
+            parse(t)
+        try:
+            for _ in range(rounds):
+                for name, lock in (("locked", real), ("unlocked", contextlib.nullcontext())):
+                    scorer._cache_lock = lock
+                    for t in texts:
+                        w0 = time.perf_counter_ns()
+                        parse(t)
+                        times[name].append((time.perf_counter_ns() - w0) / 1e6)
+        finally:
+            scorer._cache_lock = real
+    out = {f"{name}_p50_ms": pct(v, 0.5) for name, v in times.items()}
+    out["reports"], out["rounds"] = len(texts), rounds
+    out["cost_p50_ms"] = out["locked_p50_ms"] - out["unlocked_p50_ms"]
+    return out
 
 
 def write_corpus(texts: list[str], folder: Path, n: int) -> None:
@@ -379,6 +410,7 @@ def main(argv: list[str] | None = None) -> int:
             key = f"{corpus}/{label}"
             results["parse"][key] = parse_times(texts, model, repeats, warm_on, mode)
     results["parse_corpus_seeds"] = seed_name
+    results["lock_cost"] = lock_cost(seeds)
 
     with tempfile.TemporaryDirectory(prefix="govparse-bench-") as tmpdir:
         tmp = Path(tmpdir)
@@ -411,6 +443,15 @@ def print_table(r: dict) -> None:
                 f"parse {key} ({p['reports']} reports × {p['repeats']}, {p['chars_mean']} chars)",
                 f"p50 {p['p50_ms']:.2f} ms · p95 {p['p95_ms']:.2f} ms · max {p['max_ms']:.1f} ms "
                 f"(CPU p50 {p['cpu_p50_ms']:.2f} ms)",
+            )
+        )
+    if r.get("lock_cost"):
+        lc = r["lock_cost"]
+        rows.append(
+            (
+                f"thread-safety lock, seeds again ({lc['reports']} reports × {lc['rounds']} each way)",
+                f"p50 {lc['locked_p50_ms']:.3f} ms with / {lc['unlocked_p50_ms']:.3f} ms without "
+                f"(cost {lc['cost_p50_ms'] * 1e3:+.0f} µs)",
             )
         )
     for corpus, b in r.get("batch", {}).items():
