@@ -35,9 +35,13 @@ __all__ = [
 ]
 
 SourceFormat = Literal["text", "html", "docx", "pdf"]
-# How a table row is written: "first" puts a merged cell's text in its top-left grid position
-# only (the covered positions are blank), "expand" repeats it on every position it covers.
-SpanMode = Literal["first", "expand"]
+# How a table row is written. "expand": a merged cell's text on every grid position it covers
+# (the grid as drawn: every row has n_cols cells). "first": in its top-left position only, the
+# covered positions blank. "rows": repeated down the rows a rowspan covers, once in its row for
+# a colspan (the covered positions left out), which is what the current table stage reads best.
+SpanMode = Literal["expand", "first", "rows"]
+# The mode parse_file gives the table stage.
+PIPELINE_SPANS: SpanMode = "rows"
 
 
 @dataclass(slots=True)
@@ -62,13 +66,15 @@ class Grid:
 
     def rows(self, spans: SpanMode = "first") -> list[list[str]]:
         """The grid's text, one list of ``n_cols`` strings per row."""
-        out = [[""] * self.n_cols for _ in range(self.n_rows)]
+        out: list[list[str | None]] = [[""] * self.n_cols for _ in range(self.n_rows)]
         for c in self.cells:
             for r in range(c.row, min(c.row + c.rowspan, self.n_rows)):
                 for k in range(c.col, min(c.col + c.colspan, self.n_cols)):
                     if spans == "expand" or (r == c.row and k == c.col):
                         out[r][k] = c.text
-        return out
+                    elif spans == "rows":
+                        out[r][k] = c.text if k == c.col else None
+        return [[t for t in row if t is not None] for row in out]
 
 
 @dataclass(slots=True)
@@ -86,7 +92,7 @@ class SourceDocument:
     encoding: str | None = None  # of an HTML page (or a text file)
     warnings: list[str] = field(default_factory=list)
 
-    def lines(self, spans: SpanMode = "first") -> list[tuple[str, str]]:
+    def lines(self, spans: SpanMode = "expand") -> list[tuple[str, str]]:
         """``(text, origin)`` of every line the pipeline reads: paragraphs, then table rows as
         tab-joined cells. No text holds a line break."""
         out: list[tuple[str, str]] = []
@@ -191,7 +197,7 @@ def _read_bytes(path: str | os.PathLike[str], label: str) -> bytes:
         raise InputError(f"{label}: cannot read the file ({exc.strerror or exc})") from None
 
 
-def parse_document(document: SourceDocument, *, spans: SpanMode = "first", **kwargs: Any) -> Report:
+def parse_document(document: SourceDocument, *, spans: SpanMode = PIPELINE_SPANS, **kwargs: Any) -> Report:
     """Parse the lines of a read document; each line keeps its origin."""
     from ..pipeline import parse
 

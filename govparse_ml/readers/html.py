@@ -41,6 +41,9 @@ _BLOCK = {
 }  # fmt: skip
 _HEADINGS = {"h1", "h2", "h3"}
 _SPACE = re.compile(r"[ \t\r\n\f\v\u00a0\u200b\ufeff]+")
+# White space between two CJK characters is source formatting (a line break in the markup, a
+# cell's <p>s on separate lines), not a space in the text.
+_CJK_GAP = re.compile(r"(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]) (?=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
 # Share of the page's text outside links that the article element must hold.
 _ARTICLE_SHARE = 0.8
@@ -212,7 +215,7 @@ class _Walker:
         self.flush()
 
     def flush(self) -> None:
-        text = _SPACE.sub(" ", "".join(self.buffer)).strip()
+        text = _clean("".join(self.buffer))
         self.buffer.clear()
         if text:
             self.paragraphs += 1
@@ -262,7 +265,11 @@ def cell_text(cell) -> str:
                 parts.append(child.tail)
 
     walk(cell)
-    return _SPACE.sub(" ", "".join(parts)).strip()
+    return _clean("".join(parts))
+
+
+def _clean(text: str) -> str:
+    return _CJK_GAP.sub("", _SPACE.sub(" ", text)).strip()
 
 
 def _span(value: str | None) -> int:
