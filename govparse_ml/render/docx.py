@@ -124,6 +124,7 @@ def render_blocks(seed: int, format_version: str | None = None) -> RenderedRepor
 def write_docx(rendered: RenderedReport, path: str | os.PathLike[str]) -> None:
     """Write the blocks as a Word file: headings, paragraphs, bordered tables with merged cells."""
     import docx
+    from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Pt
 
@@ -142,6 +143,8 @@ def write_docx(rendered: RenderedReport, path: str | os.PathLike[str]) -> None:
             n_rows = max(c.row + c.rowspan for c in cells)
             table = document.add_table(rows=n_rows, cols=n_cols)
             table.style = "Table Grid"
+            for row in table.rows:  # a row is not broken across pages (as in the template)
+                row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
             for c in cells:
                 cell = table.cell(c.row, c.col)
                 if c.rowspan > 1 or c.colspan > 1:
