@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 import zipfile
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..reader import InputError, decode_bytes
+from ..reader import DecodedText, InputError, decode_bytes, read_text
 
 if TYPE_CHECKING:
     from ..document import Report
@@ -30,8 +31,10 @@ __all__ = [
     "Paragraph",
     "SourceDocument",
     "detect_format",
+    "parse_document",
     "parse_file",
     "read_document",
+    "read_input",
 ]
 
 SourceFormat = Literal["text", "html", "docx", "pdf"]
@@ -156,6 +159,18 @@ def missing_extra(extra: str, module: str, what: str) -> InputError:
     )
 
 
+def damaged(source: str, kind: str, reason: str) -> InputError:
+    """The error for a PDF or DOCX that its library cannot open, with the text reader's hint."""
+    from .. import reader
+
+    what = reader._PDF if kind == "pdf" else reader._ZIP
+    how = what.how.format(**reader._shell_names(source, what.ext))
+    return InputError(
+        f"{source} looks like {what.name} but cannot be read ({reason}): it may be damaged; "
+        f"if another program opens it, convert it to text first ({how})"
+    )
+
+
 def read_document(path: str | os.PathLike[str] | None = None, *, data: bytes | None = None, source: str | None = None):
     """Read an HTML, DOCX or PDF file (or its bytes) into a :class:`SourceDocument`.
 
@@ -197,6 +212,32 @@ def _read_bytes(path: str | os.PathLike[str], label: str) -> bytes:
         raise InputError(f"{label}: cannot read the file ({exc.strerror or exc})") from None
 
 
+def read_input(
+    path: str | os.PathLike[str] | None = None, *, data: bytes | None = None, source: str | None = None
+) -> SourceDocument | DecodedText:
+    """Read a file (``"-"``: standard input) or bytes as a document (HTML, DOCX, PDF, detected by
+    content) or else as decoded text. Raises InputError when it can be neither."""
+    if data is None:
+        if path is None:
+            raise TypeError("read_input needs a path or data")
+        if isinstance(path, str) and path == "-":
+            label = source or "<stdin>"
+            stream = getattr(sys.stdin, "buffer", None)
+            if stream is None:
+                return read_text("-", source=label)
+            try:
+                data = stream.read()
+            except OSError as exc:
+                raise InputError(f"{label}: cannot read standard input ({exc})") from None
+            source = label
+        else:
+            source = source or os.fspath(path)
+            data = _read_bytes(path, source)
+    label = source or "<bytes>"
+    document = read_document(data=data, source=label)
+    return document if document is not None else decode_bytes(data, source=label)
+
+
 def parse_document(document: SourceDocument, *, spans: SpanMode = PIPELINE_SPANS, **kwargs: Any) -> Report:
     """Parse the lines of a read document; each line keeps its origin."""
     from ..pipeline import parse
@@ -218,12 +259,7 @@ def parse_file(
     Raises InputError when the file cannot be read."""
     from ..pipeline import parse
 
-    label = source or os.fspath(path)
-    if data is None:
-        data = _read_bytes(path, label)
-    document = read_document(data=data, source=label)
-    if document is not None:
-        return parse_document(document, **kwargs)
-    report = parse(decode_bytes(data, source=label).text, **kwargs)
-    report.meta.source_format = "text"
-    return report
+    read = read_input(path, data=data, source=source)
+    if isinstance(read, SourceDocument):
+        return parse_document(read, **kwargs)
+    return parse(read.text, **kwargs)

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 
-from ..reader import InputError
-from . import Grid, GridCell, Paragraph, SourceDocument, missing_extra
+from . import Grid, GridCell, Paragraph, SourceDocument, damaged, missing_extra
 
 try:
     import docx
@@ -31,8 +29,8 @@ def read_docx(data: bytes, *, source: str = "<bytes>") -> SourceDocument:
         raise missing_extra("docx", "python-docx", "Word (DOCX) files")
     try:
         document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise InputError(f"{source} looks like a Word (DOCX) file but cannot be opened ({exc}): is it damaged?") from None
+    except Exception as exc:  # python-docx and lxml raise many kinds on a damaged package
+        raise damaged(source, "docx", f"{type(exc).__name__}: {exc}") from None
     out = SourceDocument("docx")
     _Reader(out, document).body(document.element.body)
     return out

@@ -51,7 +51,11 @@ _ARTICLE_SHARE = 0.8
 
 def decode_html(data: bytes, *, source: str = "<bytes>") -> tuple[str, str]:
     """The page's text and the encoding it was read with."""
-    for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, codec in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if data.startswith(bom):
             return data.decode(codec, errors="replace"), codec
     match = _META_CHARSET.search(data[:8192])

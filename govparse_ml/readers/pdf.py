@@ -20,7 +20,7 @@ import io
 import re
 
 from ..reader import InputError
-from . import Grid, GridCell, Paragraph, SourceDocument, missing_extra
+from . import Grid, GridCell, Paragraph, SourceDocument, damaged, missing_extra
 
 try:
     import pdfplumber
@@ -42,7 +42,7 @@ def read_pdf(data: bytes, *, source: str = "<bytes>") -> SourceDocument:
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
     except Exception as exc:  # pdfminer raises many kinds: damaged, encrypted, not a PDF
-        raise InputError(f"{source} looks like a PDF but cannot be opened ({type(exc).__name__}: {exc})") from None
+        raise damaged(source, "pdf", f"{type(exc).__name__}: {exc}") from None
     chars = images = 0
     tables = 0
     with pdf:
@@ -54,7 +54,7 @@ def read_pdf(data: bytes, *, source: str = "<bytes>") -> SourceDocument:
         except InputError:
             raise
         except Exception as exc:
-            raise InputError(f"{source}: the PDF could not be read ({type(exc).__name__}: {exc})") from None
+            raise damaged(source, "pdf", f"{type(exc).__name__}: {exc}") from None
         n_pages = len(pdf.pages)
     if chars == 0:
         what = f"{n_pages} page(s) with {images} image(s) and no text" if images else f"{n_pages} page(s) and no text"

@@ -18,7 +18,6 @@ from .. import generate as gen
 from ..readers import GridCell
 
 
-
 @dataclass
 class RenderedReport:
     """A generated report as document blocks, with its truth."""
@@ -81,7 +80,7 @@ def _extend_right(spans: list[list], owner: dict, index: int, r: int, c: int) ->
 
 
 def _can_extend_down(span: list, kind: str, cells: list, c: int, owner: dict, r: int) -> bool:
-    r0, c0, _r1, c1, _text, kind0 = span
+    _r0, c0, _r1, c1, _text, kind0 = span
     if c0 != c:
         return False
     if kind == "header" and kind0 != "header":
