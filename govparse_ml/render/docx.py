@@ -120,8 +120,9 @@ def render_blocks(seed: int, format_version: str | None = None) -> RenderedRepor
     return RenderedReport(truth, blocks)
 
 
-def write_docx(rendered: RenderedReport, path: str | os.PathLike[str]) -> None:
-    """Write the blocks as a Word file: headings, paragraphs, bordered tables with merged cells."""
+def write_docx(rendered: RenderedReport, path: str | os.PathLike[str], *, borders: bool = True) -> None:
+    """Write the blocks as a Word file: headings, paragraphs, tables with merged cells (ruled,
+    or with ``borders=False`` without any line: a PDF of it has tables only by x-position)."""
     import docx
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -141,19 +142,25 @@ def write_docx(rendered: RenderedReport, path: str | os.PathLike[str]) -> None:
             assert cells is not None
             n_rows = max(c.row + c.rowspan for c in cells)
             table = document.add_table(rows=n_rows, cols=n_cols)
-            table.style = "Table Grid"
+            if borders:
+                table.style = "Table Grid"
             for row in table.rows:  # a row is not broken across pages (as in the template)
                 row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+            # The cells before any merge: table.cell() rebuilds the whole grid at every call. A
+            # merge only changes the cells of its own region, so the others stay valid.
+            grid = table._cells
             for c in cells:
-                cell = table.cell(c.row, c.col)
+                cell = grid[c.row * n_cols + c.col]
                 if c.rowspan > 1 or c.colspan > 1:
-                    cell = cell.merge(table.cell(c.row + c.rowspan - 1, c.col + c.colspan - 1))
+                    cell = cell.merge(grid[(c.row + c.rowspan - 1) * n_cols + c.col + c.colspan - 1])
                 cell.text = c.text
     document.save(os.fspath(path))
 
 
-def render_docx(seed: int, path: str | os.PathLike[str], format_version: str | None = None) -> gen.GeneratedReport:
+def render_docx(
+    seed: int, path: str | os.PathLike[str], format_version: str | None = None, *, borders: bool = True
+) -> gen.GeneratedReport:
     """Write generated report ``seed`` as a Word file at ``path``; return its truth."""
     rendered = render_blocks(seed, format_version)
-    write_docx(rendered, path)
+    write_docx(rendered, path, borders=borders)
     return rendered.truth
