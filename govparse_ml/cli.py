@@ -146,7 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
         )
 
     sp = sub.add_parser("parse", help="parse one report", description="Parse one report and print it.")
-    sp.add_argument("file", nargs="?", help="the report: a text, markdown, HTML, DOCX or PDF file, or - for standard input")
+    sp.add_argument(
+        "file", nargs="?", help="the report: a text, markdown, HTML, DOCX or PDF file, or - for standard input"
+    )
     sp.add_argument("--example", action="store_true", help="parse the bundled example report")
     sp.add_argument(
         "--format", "-f", choices=export.FORMATS, default="markdown", help="output format (default markdown)"
@@ -176,7 +178,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("batch", help="parse many reports into one dataset", description="Parse many reports.")
     sp.add_argument(
-        "inputs", nargs="+", metavar="INPUT", help="files, directories (*.txt, *.md, *.html, *.htm, *.docx, *.pdf) or a JSONL of {id, text}"
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="files, directories (*.txt, *.md, *.html, *.htm, *.docx, *.pdf) or a JSONL of {id, text}",
     )
     sp.add_argument(
         "-o", "--output", required=True, metavar="OUT", help="dataset file: .csv, .parquet, .jsonl or .xlsx"
