@@ -165,8 +165,8 @@ def pdf_bench(n: int, work: Path) -> None:
 
 def write_sample(out: Path, n_docx: int, n_pdf: int) -> None:
     """``n_docx`` Word files per format version, the first ``n_pdf`` of them also as PDFs, each
-    with its truth as NAME.cells.jsonl (the cells format of the output contract)."""
-    from govparse_ml.generate import format_value
+    with its truth as NAME.cells.jsonl (the cells format of the output contract), and two PDFs
+    whose table rows may break across pages."""
     from govparse_ml.render.docx import render_docx
     from govparse_ml.render.pdf import docx_to_pdf
 
@@ -178,15 +178,29 @@ def write_sample(out: Path, n_docx: int, n_pdf: int) -> None:
             path = out / f"{version}_{seed}.docx"
             truth = render_docx(seed, path, version)
             docs.append(path)
-            cells = [
-                {"table": t, "row": r, "col": c, "value": v, "raw": None if v is None else format_value(v)}
-                for (t, r, c), v in truth.cells.items()
-            ]
-            (out / f"{path.stem}.cells.jsonl").write_text(
-                "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in cells)
-            )
+            _write_truth(out / f"{path.stem}.cells.jsonl", truth)
         docx_to_pdf(docs[:n_pdf], out)
+        # Two PDFs whose table rows may break across pages (Word's default), Word files not kept.
+        with tempfile.TemporaryDirectory() as tmp:
+            split = []
+            for i in range(2):
+                seed = (1100 if version == "2019" else 2100) + i
+                path = Path(tmp) / f"{version}_{seed}_split.docx"
+                truth = render_docx(seed, path, version, split_rows=True)
+                split.append(path)
+                _write_truth(out / f"{path.stem}.cells.jsonl", truth)
+            docx_to_pdf(split, out)
     print(f"sample written to {out}")
+
+
+def _write_truth(path: Path, truth) -> None:
+    from govparse_ml.generate import format_value
+
+    cells = [
+        {"table": t, "row": r, "col": c, "value": v, "raw": None if v is None else format_value(v)}
+        for (t, r, c), v in truth.cells.items()
+    ]
+    path.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in cells))
 
 
 def main() -> int:

@@ -233,3 +233,15 @@ def test_batch_reads_every_format(tmp_path: Path) -> None:
     assert sorted(df.index) == sorted([REAL_HTML[0].name, DOCX[0].name, PDF[0].name, "page.htm"])
     assert df["error"].isna().all()
     assert df["format_version"].notna().all()
+
+
+def test_rows_broken_across_pages_are_joined(monkeypatch) -> None:
+    from govparse_ml.readers import pdf
+
+    split = [p for p in PDF if p.stem.endswith("_split")]
+    assert len(split) == 4
+    for path in split:  # recovered with the join (test_rendered_documents_recover_every_cell) …
+        assert not _wrong(parse_file(path), _truth(SAMPLE / f"{path.stem}.cells.jsonl"))
+    monkeypatch.setattr(pdf, "_join_split_rows", lambda out: None)
+    # … and not without it: the rest of a broken row's label would be a row of its own.
+    assert any(_wrong(parse_file(path), _truth(SAMPLE / f"{path.stem}.cells.jsonl")) for path in split)

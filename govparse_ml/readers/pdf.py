@@ -56,6 +56,7 @@ def read_pdf(data: bytes, *, source: str = "<bytes>") -> SourceDocument:
         except Exception as exc:
             raise damaged(source, "pdf", f"{type(exc).__name__}: {exc}") from None
         n_pages = len(pdf.pages)
+    _join_split_rows(out)
     if chars == 0:
         what = f"{n_pages} page(s) with {images} image(s) and no text" if images else f"{n_pages} page(s) and no text"
         raise InputError(
@@ -94,6 +95,59 @@ def _read_page(page, out: SourceDocument, tables: int) -> int:
         else:
             out.blocks.append(Paragraph(block, origin))  # type: ignore[arg-type]
     return tables
+
+
+_NUMBER = re.compile(r"^[-+]?\d[\d,.]*\s*\S{0,2}$")
+
+
+def _join_split_rows(out: SourceDocument) -> None:
+    """A table row broken across a page break: its rest is the first row of the table on the next
+    page, with text in the label cells and none under the previous row's numbers. That text goes
+    back onto the row it belongs to (the page number and running header between them stay)."""
+    blocks = out.blocks
+    previous: tuple[int, Grid] | None = None
+    for i, block in enumerate(blocks):
+        if not isinstance(block, Grid):
+            continue
+        if previous is not None and _continues(blocks, previous, i):
+            _append_first_row(previous[1], block)
+        previous = (i, block)
+    out.blocks = [b for b in blocks if not isinstance(b, Grid) or b.cells]
+
+
+def _continues(blocks: list, previous: tuple[int, Grid], i: int) -> bool:
+    j, last = previous
+    grid = blocks[i]
+    between = blocks[j + 1 : i]
+    if grid.n_cols != last.n_cols or len(between) > 3 or any(len(b.text) > 30 for b in between):
+        return False
+    if last.origin.split(" table")[0] == grid.origin.split(" table")[0]:
+        return False  # two tables on one page
+    last_row = [c for c in last.cells if c.row + c.rowspan == last.n_rows]
+    first_row = [c for c in grid.cells if c.row == 0]
+    numbers = {k for c in last_row if _NUMBER.match(c.text) for k in range(c.col, c.col + c.colspan)}
+    if not numbers or not any(c.text for c in first_row):
+        return False
+    return all(not c.text for c in first_row if numbers & set(range(c.col, c.col + c.colspan)))
+
+
+def _append_first_row(last: Grid, grid: Grid) -> None:
+    ends = {c.col: c for c in last.cells if c.row + c.rowspan == last.n_rows}
+    kept = []
+    for c in grid.cells:
+        if c.row > 0:
+            c.row -= 1
+            kept.append(c)
+        elif c.rowspan > 1:  # a cell that goes on down the page: its top part was the broken row's
+            if c.col in ends:
+                ends[c.col].text += c.text
+                c.text = ""
+            c.rowspan -= 1
+            kept.append(c)
+        elif c.col in ends:
+            ends[c.col].text += c.text
+    grid.cells = kept
+    grid.n_rows -= 1
 
 
 def _lines(page) -> list[tuple[float, str]]:

@@ -120,9 +120,12 @@ def render_blocks(seed: int, format_version: str | None = None) -> RenderedRepor
     return RenderedReport(truth, blocks)
 
 
-def write_docx(rendered: RenderedReport, path: str | os.PathLike[str], *, borders: bool = True) -> None:
+def write_docx(
+    rendered: RenderedReport, path: str | os.PathLike[str], *, borders: bool = True, split_rows: bool = False
+) -> None:
     """Write the blocks as a Word file: headings, paragraphs, tables with merged cells (ruled,
-    or with ``borders=False`` without any line: a PDF of it has tables only by x-position)."""
+    or with ``borders=False`` without any line: a PDF of it has tables only by x-position). Rows
+    are kept whole on a page unless ``split_rows`` (Word's default: a row may break across pages)."""
     import docx
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -144,7 +147,7 @@ def write_docx(rendered: RenderedReport, path: str | os.PathLike[str], *, border
             table = document.add_table(rows=n_rows, cols=n_cols)
             if borders:
                 table.style = "Table Grid"
-            for row in table.rows:  # a row is not broken across pages (as in the template)
+            for row in table.rows if not split_rows else ():  # a row is not broken across pages
                 row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
             # The cells before any merge: table.cell() rebuilds the whole grid at every call. A
             # merge only changes the cells of its own region, so the others stay valid.
@@ -158,9 +161,14 @@ def write_docx(rendered: RenderedReport, path: str | os.PathLike[str], *, border
 
 
 def render_docx(
-    seed: int, path: str | os.PathLike[str], format_version: str | None = None, *, borders: bool = True
+    seed: int,
+    path: str | os.PathLike[str],
+    format_version: str | None = None,
+    *,
+    borders: bool = True,
+    split_rows: bool = False,
 ) -> gen.GeneratedReport:
     """Write generated report ``seed`` as a Word file at ``path``; return its truth."""
     rendered = render_blocks(seed, format_version)
-    write_docx(rendered, path, borders=borders)
+    write_docx(rendered, path, borders=borders, split_rows=split_rows)
     return rendered.truth
