@@ -57,7 +57,7 @@ def html_gold(html_dir: Path, gold_dir: Path, verbose: bool) -> int:
     return 0 if right == total else 1
 
 
-def run_format(fmt: str, version: str, n: int, work: Path, verbose: bool) -> dict:
+def run_format(fmt: str, version: str, n: int, work: Path, verbose: bool, split_rows: bool = False) -> dict:
     from govparse_ml.render.docx import render_docx
 
     seeds = [SEED_BASE[version] + i for i in range(n)]
@@ -70,7 +70,7 @@ def run_format(fmt: str, version: str, n: int, work: Path, verbose: bool) -> dic
     else:
         from govparse_ml.render.pdf import render_pdfs
 
-        pairs = render_pdfs(seeds, work / "pdf", version)
+        pairs = render_pdfs(seeds, work / "pdf", version, split_rows=split_rows)
     render_s = time.perf_counter() - start
     exact = cells = cells_right = 0
     times = []
@@ -85,7 +85,7 @@ def run_format(fmt: str, version: str, n: int, work: Path, verbose: bool) -> dic
         if wrong and verbose:
             print(f"  {path.name}: {len(wrong)} wrong: {wrong[:5]} {report.warnings[:2]}")
     result = {
-        "format": fmt,
+        "format": fmt + (" (rows split across pages)" if split_rows else ""),
         "version": version,
         "documents": n,
         "exact": exact,
@@ -95,7 +95,7 @@ def run_format(fmt: str, version: str, n: int, work: Path, verbose: bool) -> dic
         "render_s_per_doc": render_s / n,
     }
     print(
-        f"{fmt} {version}: {exact} / {n} documents exact ({100 * exact / n:.1f} %), "
+        f"{result['format']} {version}: {exact} / {n} documents exact ({100 * exact / n:.1f} %), "
         f"{cells_right} / {cells} cells; parse median {result['parse_median_ms']:.0f} ms, "
         f"render {result['render_s_per_doc']:.2f} s/doc"
     )
@@ -213,6 +213,7 @@ def main() -> int:
     ap.add_argument("--html-bench", action="store_true")
     ap.add_argument("--pdf-bench", action="store_true")
     ap.add_argument("--sample", type=Path, metavar="DIR", help="write the test sample to DIR")
+    ap.add_argument("--split-rows", action="store_true", help="PDF table rows may break across pages")
     ap.add_argument("--json", type=Path, metavar="OUT", help="write the figures as JSON")
     ap.add_argument("--verbose", "-v", action="store_true", help="show the documents not recovered")
     args = ap.parse_args()
@@ -231,7 +232,7 @@ def main() -> int:
             return 0
         parse_file(ROOT / "govparse_ml" / "data" / "example.txt")  # load the model before timing
         results = [
-            run_format(fmt, version, args.n, work, args.verbose)
+            run_format(fmt, version, args.n, work, args.verbose, args.split_rows)
             for fmt in args.formats.split(",")
             for version in schema.FORMATS
         ]

@@ -1,8 +1,8 @@
 """HTML reader: a saved web page (or a copied fragment of one) into paragraphs and table grids.
 
 Parsed with lxml's HTML parser (libxml2): lenient like a browser with the tag soup of
-government sites (unclosed ``<p>``, upper-case tags, stray ``</div>``, Word's ``<o:p>``) and 8x
-faster than html5lib on the real pages (median 25 ms against 198 ms a page, the same lines on
+government sites (unclosed ``<p>``, upper-case tags, stray ``</div>``, Word's ``<o:p>``) and 7x
+faster than html5lib on the real pages (median 15 ms against 112 ms a page, the same lines on
 all 24; ``scripts/formats_recovery.py --html-bench``).
 
 - The encoding comes from a byte-order mark, else the page's ``<meta charset>`` (or

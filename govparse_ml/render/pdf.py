@@ -50,15 +50,16 @@ def docx_to_pdf(paths: list[Path], out_dir: Path, *, timeout: float = 600) -> li
 
 
 def render_pdfs(
-    seeds: list[int], out_dir: str | os.PathLike[str], format_version: str | None = None
+    seeds: list[int], out_dir: str | os.PathLike[str], format_version: str | None = None, *, split_rows: bool = False
 ) -> list[tuple[Path, gen.GeneratedReport]]:
-    """Write generated reports ``seeds`` as PDFs (``NAME.pdf`` beside ``NAME.docx``) in ``out_dir``."""
+    """Write generated reports ``seeds`` as PDFs (``NAME.pdf`` beside ``NAME.docx``) in ``out_dir``;
+    ``split_rows``: table rows may break across pages."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     docs: list[Path] = []
     truths: list[gen.GeneratedReport] = []
     for seed in seeds:
         path = out / f"{format_version or 'any'}_{seed:05d}.docx"
-        truths.append(render_docx(seed, path, format_version))
+        truths.append(render_docx(seed, path, format_version, split_rows=split_rows))
         docs.append(path)
     return list(zip(docx_to_pdf(docs, out), truths, strict=True))
