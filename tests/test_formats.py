@@ -143,6 +143,26 @@ def test_article_found_inside_page_chrome() -> None:
     assert report.meta.title and "2025" in report.meta.title
 
 
+def test_article_found_inside_a_layout_table() -> None:
+    """Older sites lay the page out with a table (inside an ASP.NET <form>): the article is the
+    cell that holds most of the text, its title the element whose class says title."""
+    page = DATA / "realdev" / "html" / "008.html"
+    nav = "".join(f'<a href="/{i}">导航{i}</a> | ' for i in range(30))
+    side = "".join(f"<li><a href='#'>左栏{i}</a></li>" for i in range(20))
+    html = (
+        '<html><head><meta charset="utf-8"></head><body><form id="form1"><table width=100%>'
+        f"<tr><td colspan=2>{nav}</td></tr><tr><td width=200><ul>{side}</ul></td><td>"
+        '<div class="zw-title">平潭综合实验区2021年度政府信息公开工作年度报告</div>'
+        f"{page.read_text(encoding='utf-8')}</td></tr>"
+        "<tr><td colspan=2>版权所有 © 2021 主办单位：管委会办公室 电话：0591-0000</td></tr></table></form></body></html>"
+    )
+    report = parse_file(page, data=html.encode())
+    texts = [ln.text for ln in report.lines]
+    assert texts[0] == "平潭综合实验区2021年度政府信息公开工作年度报告"
+    assert not any("导航" in t or "左栏" in t or "版权所有" in t for t in texts)
+    assert not _wrong(report, _truth(DATA / "realdev" / "gold" / "008.cells.jsonl"))
+
+
 # ----------------------------------------------------------------------------- DOCX and PDF
 
 

@@ -166,7 +166,9 @@ def _article(root):
     if total == 0:
         return body
     node = body
-    while node.tag not in ("table", "tr", "p"):
+    # Down to the deepest element that holds most of the text: through page layout (a table of
+    # tables), not into a data table or a paragraph.
+    while node.tag != "p" and not (node.tag == "table" and not _is_layout(node)):
         children = [c for c in node if isinstance(c.tag, str)]
         best = max(children, key=lambda c: lengths[c], default=None)
         if best is None or lengths[best] < _ARTICLE_SHARE * total:
