@@ -97,7 +97,8 @@ def _read_page(page, out: SourceDocument, tables: int) -> int:
     return tables
 
 
-_NUMBER = re.compile(r"^[-+]?\d[\d,.]*\s*\S{0,2}$")
+# A cell that is a count or an amount (not an item number: "2.重复" is a label).
+_NUMBER = re.compile(r"^[-+]?\d[\d,]*(?:\.\d+)?\s*(?:万元|元|件|条|个|项|次|笔|%)?$")
 
 
 def _join_split_rows(out: SourceDocument) -> None:
