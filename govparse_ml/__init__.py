@@ -3,6 +3,7 @@
 from .batch import parse_many, to_dataframe
 from .document import Cell, CheckResult, Line, Meta, Paragraph, Reading, Report, Section, Table
 from .pipeline import parse
+from .readers import parse_file
 
 __version__ = "0.1.0"
 
@@ -29,6 +30,7 @@ __all__ = [
     "__version__",
     "evaluate",
     "parse",
+    "parse_file",
     "parse_many",
     "to_dataframe",
     "train",

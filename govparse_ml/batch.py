@@ -35,7 +35,8 @@ from typing import TYPE_CHECKING, Any
 from . import schema
 from .document import Report
 from .pipeline import parse
-from .reader import InputError, decode_bytes, read_bytes, read_text
+from .reader import InputError, read_bytes, read_text
+from .readers import SourceDocument, parse_document, read_input
 
 if TYPE_CHECKING:
     import argparse
@@ -63,7 +64,7 @@ TEXT_COLUMNS = frozenset({"id", "source", "title", "agency", "format_version", "
 INT_COLUMNS = frozenset({"year", "n_checks_failed", "n_checks_unverifiable"})
 WARNING_SEPARATOR = " | "
 OUTPUT_FORMATS: tuple[str, ...] = (".csv", ".parquet", ".jsonl", ".xlsx")
-INPUT_SUFFIXES = frozenset({".txt", ".md"})
+INPUT_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm", ".docx", ".pdf"})
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 EXCEL_MAX_ROWS = 1_048_576
 DASK_CONNECT_TIMEOUT = "10s"  # an unreachable scheduler is said after this, not after Dask's 30 s
@@ -245,11 +246,12 @@ def _process(item: Item, model: Any, want_cells: bool) -> Result:
         if item.text is not None:
             text = item.text
         else:
-            if item.data is not None:
-                decoded = decode_bytes(item.data, source=item.source)
-            else:
-                decoded = read_text(item.path or item.source, source=item.source)
-            text, encoding = decoded.text, decoded.encoding
+            read = read_input(item.path or item.source, data=item.data, source=item.source)
+            if isinstance(read, SourceDocument):  # HTML, DOCX, PDF
+                report = parse_document(read, model=model)
+                row = _row_values(report, item.id, item.source, read.encoding)
+                return row, (_report_cells(report) if want_cells else None)
+            text, encoding = read.text, read.encoding
         report = parse(text, model=model)
         if item.text is not None and (n := count_surrogates(text)):
             report.warnings.append(
@@ -649,7 +651,7 @@ def _id_text(rid: Any) -> str:
 def collect_inputs(inputs: Sequence[str]) -> tuple[list[Item], list[str]]:
     """The items of the INPUT arguments, in order, and notes for the user.
 
-    A directory gives its ``*.txt`` and ``*.md`` files (recursively, sorted, hidden ones skipped)
+    A directory gives its ``*.txt``, ``*.md``, ``*.html``, ``*.htm``, ``*.docx`` and ``*.pdf`` files (recursively, sorted, hidden ones skipped)
     with ids relative to it; a ``.jsonl`` gives one item per line; any other file is one report,
     its id the path as given. Raises InputError if an input does not exist.
     """
@@ -667,7 +669,7 @@ def collect_inputs(inputs: Sequence[str]) -> tuple[list[Item], list[str]]:
             )
             found = [p for p in found if not _is_hidden(p.relative_to(path))]
             if not found:
-                notes.append(f"{arg}: no *.txt or *.md files in this directory")
+                notes.append(f"{arg}: no *.txt, *.md, *.html, *.htm, *.docx or *.pdf files in this directory")
             items.extend(Item(p.relative_to(path).as_posix(), str(p), path=str(p)) for p in found)
         elif path.suffix.lower() in JSONL_SUFFIXES:
             items.extend(_jsonl_items(path, arg))

@@ -70,15 +70,22 @@ def _write(text: str) -> None:
 def cmd_parse(args: argparse.Namespace) -> int:
     from .pipeline import parse
     from .reader import InputError, read_text
+    from .readers import SourceDocument, parse_document, read_input
 
     source = example_path() if args.example else args.file
     if source is None:
         print("govparse-ml parse: give a FILE, - for standard input, or --example", file=sys.stderr)
         return EXIT_USAGE
-    decoded = read_text(source)
-    if args.verbose:
-        print(f"read {source} as {decoded.encoding} ({decoded.confidence})", file=sys.stderr)
-    report = parse(decoded.text, model=_model_arg(args), threshold=args.threshold)
+    read = read_text(source) if args.example else read_input(source)
+    if isinstance(read, SourceDocument):  # HTML, DOCX, PDF
+        if args.verbose:
+            how = f" ({read.encoding})" if read.encoding else ""
+            print(f"read {source} as {read.source_format}{how}", file=sys.stderr)
+        report = parse_document(read, model=_model_arg(args), threshold=args.threshold)
+    else:
+        if args.verbose:
+            print(f"read {source} as {read.encoding} ({read.confidence})", file=sys.stderr)
+        report = parse(read.text, model=_model_arg(args), threshold=args.threshold)
     try:
         _write(export.render(report, args.format))
         sys.stdout.flush()
@@ -148,7 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
         )
 
     sp = sub.add_parser("parse", help="parse one report", description="Parse one report and print it.")
-    sp.add_argument("file", nargs="?", help="the report's text file, or - for standard input")
+    sp.add_argument(
+        "file", nargs="?", help="the report: a text, markdown, HTML, DOCX or PDF file, or - for standard input"
+    )
     sp.add_argument("--example", action="store_true", help="parse the bundled example report")
     sp.add_argument(
         "--format", "-f", choices=export.FORMATS, default="markdown", help="output format (default markdown)"
@@ -178,7 +187,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("batch", help="parse many reports into one dataset", description="Parse many reports.")
     sp.add_argument(
-        "inputs", nargs="+", metavar="INPUT", help="files, directories (*.txt, *.md) or a JSONL of {id, text}"
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="files, directories (*.txt, *.md, *.html, *.htm, *.docx, *.pdf) or a JSONL of {id, text}",
     )
     sp.add_argument(
         "-o", "--output", required=True, metavar="OUT", help="dataset file: .csv, .parquet, .jsonl or .xlsx"

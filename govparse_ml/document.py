@@ -26,9 +26,15 @@ class Line:
     label: Label | None = None  # None for a blank line
     confidence: float | None = None
     source: Source | None = None
+    # Where the line came from in an HTML, DOCX or PDF file ("table 2 row 5", "paragraph 7",
+    # "page 3"); None for a text input.
+    origin: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        if self.origin is None:
+            del d["origin"]  # the text path's output stays as it was
+        return d
 
 
 @dataclass
@@ -168,6 +174,7 @@ class Meta:
     agency: str | None = None
     year: int | None = None
     format_version: str | None = None
+    source_format: str = "text"  # the reader that read it: "text", "html", "docx" or "pdf"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
