@@ -585,7 +585,7 @@ def _segment(
             width = len(spec.row(row).columns)
             if seg.slots:
                 values = fit_slots(values, width, frozenset(t.line for t in seg.labels))
-            values = header.place(spec.row(row), values)
+            values = header.place(spec.row(row), values, seg.labels)
             groups.append(Group(current, (row,), (width,), values, seg.lead, lines, seg.trail))
         last_row[current] = max(last_row.get(current, -1), spec.row_index(pending[-1]))
         pending = []
@@ -677,7 +677,8 @@ class _HeaderColumns:
         self.column_table = _column_labels(version)[1]
         self.position: dict[str, int] = {}  # column id -> cell position in the latest header rows
         self.cached: dict[str, tuple[int, ...] | None] = {}  # row id -> its columns' positions
-        self.verdict: dict[str, bool] = {}  # table -> its full rows stood where its header says (or not)
+        # (table, column its rows' labels end in) -> its full rows stood where the header says (or not)
+        self.verdict: dict[tuple[str, int], bool] = {}
 
     def observe(self, seg: _Segment) -> None:
         if not seg.hits:
@@ -698,19 +699,23 @@ class _HeaderColumns:
         self.cached[row.id] = found
         return found
 
-    def place(self, row: schema.RowSpec, values: list[RawValue]) -> list[RawValue]:
-        """The row's values, one per cell, blanks filled in, if the header places them."""
+    def place(self, row: schema.RowSpec, values: list[RawValue], labels: list[Token]) -> list[RawValue]:
+        """The row's values, one per cell, blanks filled in, if the header places them.
+
+        Rows are checked against the header by the column their label ends in: where a label
+        spanning columns is written once (not padded), such rows are not on the header's grid."""
         if not values or values[-1].cell < 0 or any(v.cell < 0 and not v.blank for v in values):
             return values
         positions = self._positions(row)
         if positions is None:
             return values
         cells = tuple(v.cell for v in values if not v.blank)
-        table = self.column_table[row.columns[0].id]
+        own = [t.cell for t in labels if t.grid and t.line == values[-1].lines[0]]
+        key = (self.column_table[row.columns[0].id], own[-1] if own else -1)
         if len(values) == len(positions) and all(not v.blank for v in values):
-            self.verdict[table] = self.verdict.get(table, True) and cells == positions
+            self.verdict[key] = self.verdict.get(key, True) and cells == positions
             return values
-        if not self.verdict.get(table) or not set(cells) <= set(positions):
+        if not self.verdict.get(key) or not set(cells) <= set(positions):
             return values
         by_cell = {v.cell: v for v in values if not v.blank}
         line = values[0].lines

@@ -23,22 +23,9 @@ PDF = sorted(SAMPLE.glob("*.pdf"))
 # Cells of the real pages the pipeline does not read as the gold says, and why. The reader's
 # lines hold the right text for each (see test_known_misses_are_in_the_lines).
 KNOWN_MISSES = {
-    # The page prints "2笔 | 984361元": 笔 is not a unit the table stage knows, so 984361元 is
-    # read as a value without a row label.
-    ("004", "active_disclosure", "art20_9.central_procurement", "amount"): "unit 笔",
     # The gold is null, the page prints 0, 0, 0 (label split over two <p>: 其他对外管理/服务事项).
-    **{
-        ("010", "active_disclosure", "art20_5.other_mgmt_services", c): "gold"
-        for c in ("prev_items", "delta", "decisions")
-    },
-    # The page's label has a typo (属于行政执法案件 for 案卷) the table stage does not match.
-    **{
-        ("020", "applications", "denied.enforcement_file", c): "label typo"
-        for c in ("natural", "commercial", "research", "public_interest", "legal_service", "other_org", "total")
-    },
-    # 予以公开 and 部分公开 rows whose last cell (总计) is blank: the table stage drops blank cells at
-    # the end of a row and right-aligns the six values.
-    **{("030", "applications", r, c): "blank last cell" for r in ("granted", "partial") for c in ("natural", "total")},
+    ("010", "active_disclosure", "art20_5.other_mgmt_services", c): "gold"
+    for c in ("prev_items", "delta", "decisions")
 }
 
 
