@@ -399,7 +399,12 @@ def _check_text(text: Any, i: int) -> str:
     if not isinstance(text, str):
         raise TypeError(
             f"parse_many: item {i} is {type(text).__name__}, not str: give texts or (id, text) pairs"
-            + (" (decode bytes first, e.g. govparse_ml.read_text(path).text)" if isinstance(text, bytes) else "")
+            + (
+                " (decode it first: govparse_ml.reader.read_text(path).text for a file, "
+                "govparse_ml.reader.decode_bytes(data).text for bytes)"
+                if isinstance(text, bytes | bytearray)
+                else ""
+            )
         )
     return text
 

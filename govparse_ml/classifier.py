@@ -401,9 +401,10 @@ def load_default() -> LineClassifier:
     return _load_verified(path, read_card(path))
 
 
-def load_model(path: str | os.PathLike, *, trust: bool = False) -> LineClassifier:
-    """A model from ``path``: the shipped one (checked against its card), or, with
-    ``trust=True`` only, any other file (checked against a card beside it if there is one).
+def load_model(path: str | os.PathLike, *, trust: bool = False) -> LineClassifier | UnitScorer:
+    """A model from ``path``: an arrays file (``.npz``, read without pickle, no trust needed),
+    the shipped joblib file (checked against its card), or, with ``trust=True`` only, any
+    other joblib file (checked against a card beside it if there is one).
 
     Loading a joblib file runs code from it, so a path from elsewhere is refused unless the
     caller vouches for it.
@@ -411,6 +412,13 @@ def load_model(path: str | os.PathLike, *, trust: bool = False) -> LineClassifie
     p = Path(path)
     if p.is_dir():
         p = p / MODEL_FILE
+    if p.suffix == ".npz":
+        # An arrays file is read without pickle: it cannot run code, so it needs no trust;
+        # a card beside it, if there is one, must match it.
+        if not p.exists():
+            raise ModelNotFoundError(f"model file {p} not found")
+        card = read_card(p) if p.with_name(CARD_FILE).exists() else None
+        return inference.load_arrays(p, card)
     shipped = default_model_path()
     if p.exists() and shipped.exists() and p.resolve() == shipped.resolve():
         return load_default()

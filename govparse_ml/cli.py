@@ -192,11 +192,28 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _parse_args(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """``parser.parse_args``, but an argument a command does not take is reported with that
+    command's usage (``parse a.txt b.txt`` shows parse's, not the top-level one)."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        sub = commands.choices[args.command]
+        files = [x for x in extra if not x.startswith("-")]
+        hint = (
+            " (parse reads one report: use `govparse-ml batch` for several)"
+            if args.command == "parse" and files
+            else ""
+        )
+        sub.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
     from .reader import InputError
 
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _parse_args(parser, argv)
     try:
         return args.func(args)
     except InputError as exc:
