@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import schema
 from .document import Report
+from .labeling import DEFAULT_THRESHOLD
 from .pipeline import parse
 from .reader import InputError, decode_bytes, read_text
 
@@ -212,7 +213,7 @@ class Item:
 Result = tuple[list[Any], list[tuple[str, str, str, Any, Any]] | None]  # (row values, cells)
 
 
-def _process(item: Item, model: Any, want_cells: bool) -> Result:
+def _process(item: Item, model: Any, want_cells: bool, threshold: float = DEFAULT_THRESHOLD) -> Result:
     encoding = item.encoding
     try:
         if item.error is not None:
@@ -225,7 +226,7 @@ def _process(item: Item, model: Any, want_cells: bool) -> Result:
             else:
                 decoded = read_text(item.path or item.source, source=item.source)
             text, encoding = decoded.text, decoded.encoding
-        report = parse(text, model=model)
+        report = parse(text, model=model, threshold=threshold)
         row = _row_values(report, item.id, item.source, encoding)
         return row, (_report_cells(report) if want_cells else None)
     except InputError as exc:
@@ -259,11 +260,11 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-def _work_chunk(items: list[Item], model: Any, want_cells: bool) -> list[Result]:
+def _work_chunk(items: list[Item], model: Any, want_cells: bool, threshold: float = DEFAULT_THRESHOLD) -> list[Result]:
     """Parse a chunk of items (in a worker) and return compact rows."""
     if isinstance(model, str) and model == _WORKER_MODEL:
         model = _worker_model
-    return [_process(item, model, want_cells) for item in items]
+    return [_process(item, model, want_cells, threshold) for item in items]
 
 
 def _parse_chunk(texts: list[str], model: Any) -> list[Report]:
@@ -638,27 +639,57 @@ def _plain_records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return df.astype(object).where(df.notna(), None).to_dict("records")
 
 
-def _excel_safe(df: pd.DataFrame) -> pd.DataFrame:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+def _headers(df: pd.DataFrame, headers: str) -> pd.DataFrame:
+    if headers == "id":
+        return df
+    from .sheets import zh_headers
 
-    df = df.copy()
-    for name in df.columns:
-        if df[name].dtype == "string" or df[name].dtype == object:
-            df[name] = df[name].map(lambda v: ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v)
-    return df
+    return df.set_axis(list(zh_headers(tuple(df.columns))), axis=1)
 
 
-def write_frame(df: pd.DataFrame, path: str | os.PathLike[str], *, long: bool = False) -> None:
-    """Write a dataset atomically (temp file + rename), in the format of ``path``'s extension."""
+def codebook_path(path: str | os.PathLike[str]) -> Path:
+    """Where the codebook of dataset ``path`` goes: ``NAME.codebook.csv`` beside it."""
+    p = Path(path)
+    return p.with_name(f"{p.stem}.codebook.csv")
+
+
+def manifest_path(path: str | os.PathLike[str]) -> Path:
+    """Where the manifest of dataset ``path`` goes: ``NAME.manifest.json`` beside it."""
+    p = Path(path)
+    return p.with_name(f"{p.stem}.manifest.json")
+
+
+CSV_ENCODING = "utf-8-sig"  # UTF-8 with a BOM: Excel then reads the Chinese text right
+
+
+def write_frame(
+    df: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    long: bool = False,
+    headers: str = "id",
+    provenance: dict[str, Any] | None = None,
+    codebook: pd.DataFrame | None = None,
+) -> None:
+    """Write a dataset atomically (temp file + rename), in the format of ``path``'s extension.
+
+    CSV is UTF-8 with a BOM and CRLF line ends, the form Excel opens without mojibake; CSV and
+    XLSX text cells are escaped against formula injection (:mod:`govparse_ml.sheets`).
+    ``headers="zh"`` writes the Chinese headers (CSV, XLSX). ``provenance`` goes into the
+    parquet file's metadata; ``codebook`` becomes a sheet of an XLSX (frozen header rows).
+    """
+    from .sheets import escape_frame
+
     out = Path(path)
     fmt = _fmt(out)
     if fmt == ".csv":
-        _atomic(out, lambda p: df.to_csv(p, index=False, encoding="utf-8"))
+        frame = _headers(escape_frame(df), headers)
+        _atomic(out, lambda p: frame.to_csv(p, index=False, encoding=CSV_ENCODING, lineterminator="\r\n"))
     elif fmt == ".parquet":
         frame = df
         if long:  # one type per column: values as doubles (counts stay exact)
             frame = df.assign(value=df["value"].pipe(_to_float))
-        _atomic(out, lambda p: frame.to_parquet(p, index=False))
+        _atomic(out, lambda p: _write_parquet(frame, p, provenance))
     elif fmt == ".jsonl":
 
         def write(p: Path) -> None:
@@ -674,9 +705,54 @@ def write_frame(df: pd.DataFrame, path: str | os.PathLike[str], *, long: bool = 
                 f"write it as .parquet, .csv or .jsonl"
             )
         sheet = "cells" if long else "reports"
-        _atomic(out, lambda p: _excel_safe(df).to_excel(p, index=False, sheet_name=sheet, engine="openpyxl"))
+        frame = _headers(escape_frame(df, xlsx=True), headers)
+        sheets = {sheet: frame}
+        if codebook is not None:
+            sheets["codebook"] = escape_frame(codebook, xlsx=True)
+        _atomic(out, lambda p: _write_xlsx(sheets, p))
     else:
         raise ValueError(f"unknown output format {fmt!r}: use one of {', '.join(OUTPUT_FORMATS)}")
+
+
+def _write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
+    import pandas as pd
+
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            frame.to_excel(writer, index=False, sheet_name=name)
+            writer.sheets[name].freeze_panes = "A2"  # the header row stays in view
+
+
+PARQUET_METADATA_KEY = b"govparse_ml"
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path, provenance: dict[str, Any] | None) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    if provenance is not None:
+        meta = dict(table.schema.metadata or {})
+        meta[PARQUET_METADATA_KEY] = json.dumps(provenance, ensure_ascii=False).encode("utf-8")
+        table = table.replace_schema_metadata(meta)
+    pq.write_table(table, path)
+
+
+def read_provenance(path: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The provenance a dataset records: its manifest's, else its parquet metadata's; None if neither."""
+    m = manifest_path(path)
+    if m.exists():
+        try:
+            return json.loads(m.read_text(encoding="utf-8")).get("provenance")
+        except (OSError, ValueError):
+            return None
+    if _fmt(path) == ".parquet" and Path(path).exists():
+        import pyarrow.parquet as pq
+
+        meta = pq.read_schema(path).metadata or {}
+        if PARQUET_METADATA_KEY in meta:
+            return json.loads(meta[PARQUET_METADATA_KEY])
+    return None
 
 
 def _to_float(s: pd.Series) -> pd.Series:
@@ -707,7 +783,7 @@ def read_frame(path: str | os.PathLike[str], *, long: bool = False):
     p = Path(path)
     fmt = _fmt(p)
     if fmt == ".csv":
-        df = pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+        df = pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
     elif fmt == ".parquet":
         df = pd.read_parquet(p)
     elif fmt == ".jsonl":
@@ -715,9 +791,15 @@ def read_frame(path: str | os.PathLike[str], *, long: bool = False):
             recs = [json.loads(line) for line in fh if line.strip()]
         df = pd.DataFrame(recs, dtype=object)
     elif fmt == ".xlsx":
-        df = pd.read_excel(p, dtype=object, engine="openpyxl")
+        df = pd.read_excel(p, dtype=object, engine="openpyxl", sheet_name="cells" if long else "reports")
     else:
         raise ValueError(f"unknown output format {fmt!r}")
+    if fmt in (".csv", ".xlsx"):
+        from .sheets import ids_from_headers, unescape_frame
+
+        expected = CELLS_COLUMNS if long else columns()
+        df = df.set_axis(ids_from_headers(list(df.columns), tuple(expected)), axis=1)
+        df = unescape_frame(df, xlsx=fmt == ".xlsx")
     if "id" not in df.columns:
         raise InputError(f"{p} has no id column: it is not a dataset written by govparse-ml batch")
     df["id"] = df["id"].map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
@@ -746,15 +828,25 @@ class _Checkpoint:
     JSON Lines: a header ``{"columns": [...]}``, then ``{"row": [...], "cells": [...] | null}`` per report.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, provenance: dict[str, Any] | None = None) -> None:
         self.path = path
+        self.provenance = provenance
         self._fh: Any = None
+
+    def read_provenance(self) -> dict[str, Any] | None:
+        """The provenance in the header of the checkpoint on disk (None: none, or no file)."""
+        try:
+            with open(self.path, encoding="utf-8") as fh:
+                header = json.loads(fh.readline())
+        except (OSError, ValueError):
+            return None
+        return header.get("provenance") if isinstance(header, dict) else None
 
     def start(self, carry: Sequence[Result] = ()) -> None:
         """Begin a new checkpoint holding ``carry`` (what an earlier run left), then append to it."""
         tmp = _tmp_path(self.path)
         with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(json.dumps({"columns": list(columns())}, ensure_ascii=False) + "\n")
+            fh.write(json.dumps({"columns": list(columns()), "provenance": self.provenance}, ensure_ascii=False) + "\n")
             for line in self._lines(carry):
                 fh.write(line + "\n")
         os.replace(tmp, self.path)
@@ -807,14 +899,16 @@ class _Checkpoint:
 # --------------------------------------------------------------------------- running a batch
 
 
-def _isolate_local(pool: _LocalPool, chunk: list[Item], want_cells: bool, exc: BaseException) -> list[Result]:
+def _isolate_local(
+    pool: _LocalPool, chunk: list[Item], want_cells: bool, exc: BaseException, threshold: float = DEFAULT_THRESHOLD
+) -> list[Result]:
     """Parse a chunk whose worker died one item at a time; the item that kills its worker gets an error row."""
     from concurrent.futures.process import BrokenProcessPool
 
     out = []
     for item in chunk:
         try:
-            out.extend(pool.executor().submit(_work_chunk, [item], _WORKER_MODEL, want_cells).result())
+            out.extend(pool.executor().submit(_work_chunk, [item], _WORKER_MODEL, want_cells, threshold).result())
         except BrokenProcessPool:
             pool.reset()
             out.append(
@@ -859,6 +953,7 @@ def run_items(
     jobs: int = 1,
     model: Any = "default",
     want_cells: bool = False,
+    threshold: float = DEFAULT_THRESHOLD,
     backend: str = "local",
     scheduler: str | None = None,
     chunksize: int | None = None,
@@ -868,11 +963,13 @@ def run_items(
     jobs = max(1, min(jobs, math.ceil(len(items) / size)))  # no idle workers loading the model for nothing
     chunks = _chunked(items, size)
     if backend == "dask":
-        yield from _run_dask(chunks, jobs=jobs, model=model, want_cells=want_cells, scheduler=scheduler)
+        yield from _run_dask(
+            chunks, jobs=jobs, model=model, want_cells=want_cells, scheduler=scheduler, threshold=threshold
+        )
         return
     if jobs == 1:
         for chunk in chunks:
-            yield _work_chunk(chunk, model, want_cells)
+            yield _work_chunk(chunk, model, want_cells, threshold)
         return
     pool = _LocalPool(jobs, model)
     try:
@@ -881,14 +978,21 @@ def run_items(
             chunks,
             _WORKER_MODEL,
             want_cells,
-            on_broken=lambda chunk, exc: _isolate_local(pool, chunk, want_cells, exc),
+            threshold,
+            on_broken=lambda chunk, exc: _isolate_local(pool, chunk, want_cells, exc, threshold),
         )
     finally:
         pool.close()
 
 
 def _run_dask(
-    chunks: Iterator[list[Item]], *, jobs: int, model: Any, want_cells: bool, scheduler: str | None
+    chunks: Iterator[list[Item]],
+    *,
+    jobs: int,
+    model: Any,
+    want_cells: bool,
+    scheduler: str | None,
+    threshold: float = DEFAULT_THRESHOLD,
 ) -> Iterator[list[Result]]:
     from distributed import Client, LocalCluster
 
@@ -911,7 +1015,9 @@ def _run_dask(
                 if len(pending) + len(batch) >= window:
                     break
             if batch:
-                futures = client.map(_work_chunk, batch, model=model, want_cells=want_cells, pure=False)
+                futures = client.map(
+                    _work_chunk, batch, model=model, want_cells=want_cells, threshold=threshold, pure=False
+                )
                 pending.extend(zip(batch, futures, strict=True))
             if not pending:
                 break
@@ -991,6 +1097,8 @@ def run_batch(args: argparse.Namespace) -> int:
     from .cli import _model_arg
 
     model = _model_arg(args)
+    threshold = getattr(args, "threshold", DEFAULT_THRESHOLD)
+    run_provenance = describe_run(model, threshold)
     settle_heap()  # this process only parses from here on
     start = time.perf_counter()
     items, notes = collect_inputs(args.inputs)
@@ -999,7 +1107,8 @@ def run_batch(args: argparse.Namespace) -> int:
     if not items:
         raise InputError("no reports to parse in " + ", ".join(args.inputs))
 
-    checkpoint = _Checkpoint(out_path.with_name(out_path.name + ".partial"))
+    checkpoint = _Checkpoint(out_path.with_name(out_path.name + ".partial"), run_provenance)
+    mixed = _check_mixing(args, out_path, checkpoint, run_provenance) if args.resume else []
     old_rows, old_cells, done, carry = (
         _resume_state(args, out_path, cells_path, checkpoint) if args.resume else (None, None, set(), [])
     )
@@ -1025,6 +1134,7 @@ def run_batch(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             model=model,
             want_cells=cells_path is not None,
+            threshold=threshold,
             backend=args.backend,
             scheduler=args.scheduler,
             chunksize=chunksize,
@@ -1058,11 +1168,17 @@ def run_batch(args: argparse.Namespace) -> int:
 
     new_ids = {r[0] for r in rows}
     wide = _replace_ids(old_rows, rows_frame(rows), new_ids)
+    headers = getattr(args, "headers", "id")
+    from .sheets import codebook
+
+    book = codebook(tuple(wide.columns))
     try:
-        write_frame(wide, out_path)
+        write_frame(wide, out_path, headers=headers, provenance=run_provenance, codebook=book)
         if cells_path is not None:
             long = _replace_ids(old_cells, cells_frame(cells), new_ids)
-            write_frame(long, cells_path, long=True)
+            write_frame(long, cells_path, long=True, headers=headers, provenance=run_provenance, codebook=book)
+        write_frame(book, codebook_path(out_path))
+        _write_manifest(args, out_path, cells_path, run_provenance, mixed, wide)
     except OSError as exc:
         raise InputError(
             f"cannot write {exc.filename or out_path}: {exc.strerror or exc}; "
@@ -1083,6 +1199,62 @@ def run_batch(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return EXIT_OK
+
+
+def describe_run(model: Any, threshold: float) -> dict[str, Any]:
+    from .provenance import describe
+
+    return describe(model, threshold)
+
+
+def _check_mixing(args: Any, out_path: Path, checkpoint: _Checkpoint, run: dict[str, Any]) -> list[dict[str, Any]]:
+    """Refuse to --resume into rows made by another parser version, schema, model or threshold
+    (unless --allow-mixed); returns the other provenances that are being mixed in."""
+    from .provenance import differences
+
+    others = []
+    for where, prov in ((out_path, read_provenance(out_path)), (checkpoint.path, checkpoint.read_provenance())):
+        if prov is None or not differences(prov, run):
+            continue
+        if not getattr(args, "allow_mixed", False):
+            raise InputError(
+                f"{where} was made by another run ({'; '.join(differences(prov, run))}): its rows and this run's "
+                "would not be comparable. Write to a new file, or pass --allow-mixed to mix them (the manifest "
+                "then lists both)"
+            )
+        others.append(prov)
+    return others
+
+
+def _write_manifest(
+    args: Any,
+    out_path: Path,
+    cells_path: Path | None,
+    run: dict[str, Any],
+    mixed: list[dict[str, Any]],
+    wide: pd.DataFrame,
+) -> None:
+    """``NAME.manifest.json`` beside the dataset: what made it, and what it holds."""
+    earlier: list[dict[str, Any]] = []
+    m = manifest_path(out_path)
+    if args.resume and m.exists():
+        with contextlib.suppress(OSError, ValueError):
+            earlier = json.loads(m.read_text(encoding="utf-8")).get("mixed_with", [])
+    manifest = {
+        "provenance": run,
+        "mixed_with": [*earlier, *(p for p in mixed if p not in earlier)],
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "command": ["govparse-ml", "batch", *sys.argv[2:]] if sys.argv[1:2] == ["batch"] else None,
+        "dataset": out_path.name,
+        "cells": cells_path.name if cells_path is not None else None,
+        "codebook": codebook_path(out_path).name,
+        "headers": getattr(args, "headers", "id"),
+        "reports": len(wide),
+        "errors": int(wide["error"].notna().sum()),
+        "columns": len(wide.columns),
+    }
+    data = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
+    _atomic(m, lambda p: p.write_text(data, encoding="utf-8"))
 
 
 def _replace_ids(old: pd.DataFrame | None, new: pd.DataFrame, ids: set[str]) -> pd.DataFrame:

@@ -382,6 +382,7 @@ def _load_verified(path: Path, card: dict[str, Any] | None) -> LineClassifier:
     if not set(model.classes_) <= set(LABELS):
         raise ModelIntegrityError(f"model {path} predicts unknown labels {sorted(set(model.classes_) - set(LABELS))}")
     model.pipeline_.named_steps["features"].prepare()
+    model.sha256 = hashlib.sha256(data).hexdigest()  # what outputs record as the model used
     return model
 
 

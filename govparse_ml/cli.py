@@ -187,6 +187,20 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument(
         "--chunksize", type=int, metavar="N", help="reports sent to a worker at a time (default: from the batch size)"
     )
+    sp.add_argument(
+        "--threshold", type=_probability, default=0.5, help="model confidence under which the rules decide (0 to 1)"
+    )
+    sp.add_argument(
+        "--headers",
+        choices=("id", "zh"),
+        default="id",
+        help="column headers of .csv/.xlsx: ids (table.row.col, default) or the Chinese labels (表｜行｜列)",
+    )
+    sp.add_argument(
+        "--allow-mixed",
+        action="store_true",
+        help="with --resume, add to OUT even if it was made by another version, model or threshold",
+    )
     model_options(sp)
     sp.set_defaults(func=cmd_batch)
     return p

@@ -329,6 +329,7 @@ def load_arrays(path: str | os.PathLike, card: dict[str, Any] | None = None) -> 
         raise ModelIntegrityError(f"model {p} predicts unknown labels {unknown}")
     if scorer.weights.shape[1] != len(scorer.offsets) * len(scorer.classes_):
         raise ModelIntegrityError(f"model {p} is inconsistent: weights of shape {scorer.weights.shape}")
+    scorer.sha256 = hashlib.sha256(data).hexdigest()  # what outputs record as the model used
     return scorer
 
 
