@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import logging
 import math
 import os
 import signal
@@ -55,6 +56,7 @@ __all__ = [
 ]
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+_log = logging.getLogger("govparse_ml.batch")  # the command's messages (govparse_ml.log sets them up)
 
 META_COLUMNS: tuple[str, ...] = ("id", "source", "title", "agency", "year", "format_version", "encoding")
 TAIL_COLUMNS: tuple[str, ...] = ("n_checks_failed", "n_checks_unverifiable", "warnings", "error")
@@ -1034,13 +1036,43 @@ def _run_dask(
             cluster.close()
 
 
+PROGRESS_SECONDS = 30.0  # how often the progress line is written when standard error is not a terminal
+
+
+class _ProgressLines:
+    """Progress for a log file or a pipe: a line every PROGRESS_SECONDS (and at the end)."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done = total, 0
+        self.start = self.last = time.perf_counter()
+
+    def update(self, n: int) -> None:
+        self.done += n
+        now = time.perf_counter()
+        if now - self.last >= PROGRESS_SECONDS:
+            self.last = now
+            self._line(now)
+
+    def _line(self, now: float) -> None:
+        rate = self.done / max(now - self.start, 1e-9)
+        left = (self.total - self.done) / rate if rate else float("inf")
+        eta = f", about {left / 60:.0f} min left" if left >= 90 else f", about {left:.0f} s left"
+        share = 100 * self.done / self.total if self.total else 100.0
+        _log.info(f"batch: {self.done:,}/{self.total:,} reports ({share:.0f} %), {rate:.0f} reports/s{eta}")
+
+    def close(self) -> None:
+        if self.done and time.perf_counter() - self.start >= PROGRESS_SECONDS:
+            self._line(time.perf_counter())
+
+
 def _progress(total: int, enabled: bool):
-    if not enabled or not sys.stderr.isatty():
+    """A tqdm bar on a terminal; a periodic progress line elsewhere (a log file, a pipe)."""
+    if not enabled or not _log.isEnabledFor(logging.INFO):
         return None
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return None
+    if not sys.stderr.isatty():
+        return _ProgressLines(total)
+    from tqdm import tqdm
+
     tqdm.monitor_interval = 0  # no monitor thread: worker processes can still be forked safely
     return tqdm(total=total, unit="report", file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
 
@@ -1103,7 +1135,7 @@ def run_batch(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     items, notes = collect_inputs(args.inputs)
     for note in notes:
-        print(f"govparse-ml batch: {note}", file=sys.stderr)
+        _log.info(f"govparse-ml batch: {note}")
     if not items:
         raise InputError("no reports to parse in " + ", ".join(args.inputs))
 
@@ -1113,9 +1145,8 @@ def run_batch(args: argparse.Namespace) -> int:
         _resume_state(args, out_path, cells_path, checkpoint) if args.resume else (None, None, set(), [])
     )
     if not args.resume and checkpoint.path.exists():
-        print(
-            f"govparse-ml batch: discarding {checkpoint.path} left by an interrupted run (use --resume to continue it)",
-            file=sys.stderr,
+        _log.info(
+            f"govparse-ml batch: discarding {checkpoint.path} left by an interrupted run (use --resume to continue it)"
         )
     todo = [it for it in items if it.id not in done]
     skipped = len(items) - len(todo)
@@ -1153,10 +1184,10 @@ def run_batch(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()
             bar = None
-        print(
+        _log.error(
             f"govparse-ml batch: interrupted after {len(rows)} reports; they are kept in {checkpoint.path}: "
             f"run the same command with --resume to go on",
-            file=sys.stderr,
+            extra={"bare": True},
         )
         raise
     finally:
@@ -1189,15 +1220,12 @@ def run_batch(args: argparse.Namespace) -> int:
     errors = Counter(r[_ERROR] for r in rows if r[_ERROR] is not None)
     for message, count in errors.most_common(3):  # a systematic failure shows at once
         shown = message if len(message) <= 300 else message[:300] + "…"
-        print(f"govparse-ml batch: {count} × {shown}", file=sys.stderr)
+        _log.info(f"govparse-ml batch: {count} × {shown}")
     failed = errors.total()
     with_failed_checks = sum((r[_N_FAILED] or 0) > 0 for r in rows)
     elapsed = time.perf_counter() - start
     extra = f" ({skipped} already in {out_path}, skipped)" if skipped else ""
-    print(
-        f"{len(rows)} reports, {failed} failed, {with_failed_checks} with failed checks, {elapsed:.1f} s{extra}",
-        file=sys.stderr,
-    )
+    _log.info(f"{len(rows)} reports, {failed} failed, {with_failed_checks} with failed checks, {elapsed:.1f} s{extra}")
     return EXIT_OK
 
 

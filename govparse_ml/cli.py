@@ -11,7 +11,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from . import __version__, export
+from . import __version__, export, log
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
@@ -75,11 +75,11 @@ def cmd_parse(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     decoded = read_text(source)
     if args.verbose:
-        print(f"read {source} as {decoded.encoding} ({decoded.confidence})", file=sys.stderr)
+        log.get("parse").info(f"read {source} as {decoded.encoding} ({decoded.confidence})")
     report = parse(decoded.text, model=_model_arg(args), threshold=args.threshold)
     _write(export.render(report, args.format))
     for w in report.warnings if args.format != "markdown" else []:
-        print(f"warning: {w}", file=sys.stderr)
+        log.get("parse").warning(w)
     return EXIT_OK
 
 
@@ -126,7 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"govparse-ml {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    def quiet_option(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("-q", "--quiet", action="store_true", help="no warnings, progress or summary: errors only")
+
     def model_options(sp: argparse.ArgumentParser) -> None:
+        quiet_option(sp)
         sp.add_argument(
             "--model",
             metavar="PATH",
@@ -158,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--no-generated", action="store_true", help="train on the labeled files only")
     sp.add_argument("--n-generated", type=int, default=None, help="how many generated reports to add")
     sp.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    quiet_option(sp)
     sp.set_defaults(func=cmd_train)
 
     sp = sub.add_parser("eval", help="evaluate line labels and table cells", description="Evaluate a model.")
@@ -228,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = build_parser()
     args = _parse_args(parser, argv)
+    log.setup(quiet=getattr(args, "quiet", False))
     try:
         return args.func(args)
     except InputError as exc:

@@ -210,3 +210,44 @@ def test_batch_threshold_reaches_the_parser(tmp_path: Path) -> None:
     assert [got[k] if not pd.isna(got[k]) else None for k in batch.cell_columns()] == [
         want[k] for k in batch.cell_columns()
     ]
+
+
+# ----------------------------------------------------------------------------- messages
+
+
+def _with_stray_values(n: int) -> str:
+    """A report with ``n`` stray values (a share column of an HTML page) inside its applications table."""
+    lines = seed_text(SEED_2021).split("\n")
+    i = next(k for k, line in enumerate(lines) if "申请人情况" in line)
+    extra = [x for k in range(n) for x in ("占比", f"{k}.5%")]
+    return "\n".join(lines[: i + 1] + extra + lines[i + 1 :])
+
+
+def test_stray_values_give_one_warning_per_table_not_one_per_value(tmp_path: Path, capsys) -> None:
+    clean = parse(seed_text(SEED_2021), model=None)
+    report = parse(_with_stray_values(200), model=None)
+    stray = [w for w in report.warnings if "no row label" in w]
+    assert len(stray) == 1 and stray[0].startswith("200 runs of values with no row label in applications")
+    assert "and 192 more" in stray[0] and "0.5%; 1.5%; 2.5% …" in stray[0]
+    assert [c.value for c in report.cells()] == [c.value for c in clean.cells()]  # and the cells are unharmed
+    path = tmp_path / "r.txt"
+    path.write_text(_with_stray_values(200), encoding="utf-8")
+    assert run("parse", str(path), "-f", "cells", "--rules-only") == 0
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == len(report.warnings) and all(line.startswith("warning: ") for line in err)
+    assert run("parse", str(path), "-f", "cells", "--rules-only", "-q") == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_batch_quiet_and_progress_lines_in_a_log(tmp_path: Path, capsys, monkeypatch) -> None:
+    src = corpus(tmp_path)
+    assert run("batch", str(src), "-o", str(tmp_path / "q.csv"), "--rules-only", "-q") == 0
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(batch, "PROGRESS_SECONDS", 0.0)  # standard error is not a terminal here
+    assert run("batch", str(src), "-o", str(tmp_path / "p.csv"), "--rules-only", "--chunksize", "4") == 0
+    err = capsys.readouterr().err.splitlines()
+    progress = [line for line in err if line.startswith("batch: ")]
+    total = len(SEEDS) + len(HOSTILE_IDS)
+    assert progress[0].startswith(f"batch: 4/{total} reports (33 %)") and "reports/s" in progress[0]
+    assert progress[-1].startswith(f"batch: {total}/{total} reports (100 %)")
+    assert err[-1].startswith(f"{total} reports, 0 failed")
