@@ -4,7 +4,7 @@ Everything the parser knows about the official report format lives here: table, 
 column ids with their Chinese labels, the key phrases that recognise a row or a column in
 damaged text, the header vocabulary that carries no numbers, the markers that tell the 2019
 format from the 2021 one, the six standard sections, and the arithmetic identities.
-See ``shared/spec/tables.md`` for the prose version.
+See ``docs/tables.md`` for the prose version.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The command line end to end: encodings, binary files, exit codes, standard input and every
-output format of the contract (shared/spec/output.md). Exit codes: 0 ok, 1 input error,
+output format of the contract (docs/output.md). Exit codes: 0 ok, 1 input error,
 2 usage error.
 
 Most tests call ``govparse_ml.cli.main`` in the process; a few run the real command in a
