@@ -251,3 +251,19 @@ def test_batch_quiet_and_progress_lines_in_a_log(tmp_path: Path, capsys, monkeyp
     assert progress[0].startswith(f"batch: 4/{total} reports (33 %)") and "reports/s" in progress[0]
     assert progress[-1].startswith(f"batch: {total}/{total} reports (100 %)")
     assert err[-1].startswith(f"{total} reports, 0 failed")
+
+
+# ----------------------------------------------------------------------------- a real spreadsheet program
+
+
+@pytest.mark.skipif(__import__("shutil").which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_libreoffice_reads_the_chinese_headers_ids_and_numbers_back(tmp_path: Path) -> None:
+    """scripts/libreoffice_check.py: soffice --headless --convert-to xlsx of a batch CSV."""
+    import importlib.util
+    import shutil
+
+    path = Path(__file__).resolve().parent.parent / "scripts" / "libreoffice_check.py"
+    spec = importlib.util.spec_from_file_location("libreoffice_check", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.check(shutil.which("soffice"), tmp_path) == []
