@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import json
 import logging
 import math
@@ -870,11 +871,15 @@ class _Checkpoint:
 
     def read(self) -> list[Result]:
         """What the checkpoint holds, rows in the current column order."""
-        out: list[Result] = []
+        return list(self.entries())
+
+    def entries(self, skip: int = 0) -> Iterator[Result]:
+        """The checkpoint's entries one by one (after the first ``skip``), rows in the current column order."""
         if not self.path.exists():
-            return out
+            return
         cols = list(columns())
         header = cols
+        n = 0
         with open(self.path, encoding="utf-8") as fh:
             for line in fh:
                 try:
@@ -884,13 +889,15 @@ class _Checkpoint:
                 if "columns" in rec:
                     header = rec["columns"]
                     continue
+                n += 1
+                if n <= skip:
+                    continue
                 row = rec["row"]
                 if header != cols:  # written by another version of the schema: match by name
                     named = dict(zip(header, row, strict=False))
                     row = [named.get(c) for c in cols]
                 cells = rec.get("cells")
-                out.append((row, [tuple(c) for c in cells] if cells is not None else None))
-        return out
+                yield (row, [tuple(c) for c in cells] if cells is not None else None)
 
     def remove(self) -> None:
         self.close()
@@ -1151,8 +1158,7 @@ def run_batch(args: argparse.Namespace) -> int:
     todo = [it for it in items if it.id not in done]
     skipped = len(items) - len(todo)
 
-    rows: list[list[Any]] = []
-    cells: list[tuple] = []
+    tally = _Tally()
     bar = None
     results = None
     try:
@@ -1172,12 +1178,8 @@ def run_batch(args: argparse.Namespace) -> int:
         )
         bar = _progress(len(todo), not args.no_progress)
         for chunk in results:
-            checkpoint.add(chunk)
-            for row, rc in chunk:
-                rows.append(row)
-                if rc:
-                    rid = row[0]
-                    cells.extend((rid, *c) for c in rc)
+            checkpoint.add(chunk)  # the rows live there (and on disk), not in memory
+            tally.add(chunk)
             if bar is not None:
                 bar.update(len(chunk))
     except KeyboardInterrupt:
@@ -1185,7 +1187,7 @@ def run_batch(args: argparse.Namespace) -> int:
             bar.close()
             bar = None
         _log.error(
-            f"govparse-ml batch: interrupted after {len(rows)} reports; they are kept in {checkpoint.path}: "
+            f"govparse-ml batch: interrupted after {tally.n} reports; they are kept in {checkpoint.path}: "
             f"run the same command with --resume to go on",
             extra={"bare": True},
         )
@@ -1197,19 +1199,38 @@ def run_batch(args: argparse.Namespace) -> int:
             results.close()  # stops the workers now, not when the generator is collected
         checkpoint.close()
 
-    new_ids = {r[0] for r in rows}
-    wide = _replace_ids(old_rows, rows_frame(rows), new_ids)
     headers = getattr(args, "headers", "id")
     from .sheets import codebook
 
-    book = codebook(tuple(wide.columns))
+    new_ids = tally.ids
+    wide_old = old_rows[~old_rows["id"].isin(new_ids)] if old_rows is not None and len(old_rows) else None
+    if wide_old is not None and tally.float_counts:  # the new rows have decimals in these count columns
+        wide_old = wide_old.astype({columns()[i]: "Float64" for i in tally.float_counts})
+    book = codebook(tuple(_stream_columns(wide_old)))
     try:
-        write_frame(wide, out_path, headers=headers, provenance=run_provenance, codebook=book)
+        # The new rows are read back from the checkpoint a block at a time and written as they
+        # come (parquet row groups, CSV/JSONL appends): memory stays flat in the number of reports.
+        n_rows, n_errors = write_stream(
+            out_path,
+            wide_old,
+            _wide_blocks(checkpoint, len(carry), tally),
+            headers=headers,
+            provenance=run_provenance,
+            codebook=book,
+        )
         if cells_path is not None:
-            long = _replace_ids(old_cells, cells_frame(cells), new_ids)
-            write_frame(long, cells_path, long=True, headers=headers, provenance=run_provenance, codebook=book)
+            long_old = old_cells[~old_cells["id"].isin(new_ids)] if old_cells is not None and len(old_cells) else None
+            write_stream(
+                cells_path,
+                long_old,
+                _long_blocks(checkpoint, len(carry)),
+                long=True,
+                headers=headers,
+                provenance=run_provenance,
+                codebook=book,
+            )
         write_frame(book, codebook_path(out_path))
-        _write_manifest(args, out_path, cells_path, run_provenance, mixed, wide)
+        _write_manifest(args, out_path, cells_path, run_provenance, mixed, n_rows, n_errors, len(book))
     except OSError as exc:
         raise InputError(
             f"cannot write {exc.filename or out_path}: {exc.strerror or exc}; "
@@ -1217,16 +1238,168 @@ def run_batch(args: argparse.Namespace) -> int:
         ) from None
     checkpoint.remove()
 
-    errors = Counter(r[_ERROR] for r in rows if r[_ERROR] is not None)
-    for message, count in errors.most_common(3):  # a systematic failure shows at once
+    for message, count in tally.errors.most_common(3):  # a systematic failure shows at once
         shown = message if len(message) <= 300 else message[:300] + "…"
         _log.info(f"govparse-ml batch: {count} × {shown}")
-    failed = errors.total()
-    with_failed_checks = sum((r[_N_FAILED] or 0) > 0 for r in rows)
+    failed = tally.errors.total()
     elapsed = time.perf_counter() - start
     extra = f" ({skipped} already in {out_path}, skipped)" if skipped else ""
-    _log.info(f"{len(rows)} reports, {failed} failed, {with_failed_checks} with failed checks, {elapsed:.1f} s{extra}")
+    _log.info(
+        f"{tally.n} reports, {failed} failed, {tally.with_failed_checks} with failed checks, {elapsed:.1f} s{extra}"
+    )
     return EXIT_OK
+
+
+STREAM_BLOCK = 1_000  # reports per block written (a parquet row group, a CSV append)
+
+
+class _Tally:
+    """What the summary needs of the new rows, counted as they come (the rows are not kept)."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.ids: set[str] = set()
+        self.errors: Counter[str] = Counter()
+        self.with_failed_checks = 0
+        self.float_counts: set[int] = set()  # count columns where a value with decimals was read
+        self._counts = [i for i, c in enumerate(columns()) if c in set(cell_columns()) - _float_columns()]
+
+    def add(self, chunk: Sequence[Result]) -> None:
+        for row, _ in chunk:
+            self.n += 1
+            self.ids.add(row[0])
+            if row[_ERROR] is not None:
+                self.errors[row[_ERROR]] += 1
+            if (row[_N_FAILED] or 0) > 0:
+                self.with_failed_checks += 1
+            for i in self._counts:
+                v = row[i]
+                if isinstance(v, float) and not v.is_integer():
+                    self.float_counts.add(i)
+
+
+def _stream_columns(old: pd.DataFrame | None) -> list[str]:
+    cols = list(columns())
+    return cols + ([c for c in old.columns if c not in set(cols)] if old is not None else [])
+
+
+def _wide_blocks(checkpoint: _Checkpoint, skip: int, tally: _Tally) -> Iterator[pd.DataFrame]:
+    """The new rows from the checkpoint, STREAM_BLOCK at a time, every block with the same dtypes
+    (a count column where any value had decimals is Float64 in all of them)."""
+    names = columns()
+    floats = {names[i]: "Float64" for i in tally.float_counts}
+    for block in _chunked(checkpoint.entries(skip), STREAM_BLOCK):
+        frame = rows_frame([row for row, _ in block])
+        yield frame.astype(floats) if floats else frame
+
+
+def _long_blocks(checkpoint: _Checkpoint, skip: int) -> Iterator[pd.DataFrame]:
+    for block in _chunked(checkpoint.entries(skip), STREAM_BLOCK):
+        yield cells_frame((row[0], *c) for row, cs in block if cs for c in cs)
+
+
+def _conform(frame: pd.DataFrame, like: pd.DataFrame | None, cols: list[str]) -> pd.DataFrame:
+    """``frame`` with the columns ``cols`` (missing ones null), in the dtypes of ``like``'s where it has them."""
+    for c in cols:
+        if c not in frame.columns:
+            frame[c] = None
+    frame = frame[cols]
+    if like is not None:
+        dtypes = {c: like[c].dtype for c in cols if c in like.columns and like[c].dtype != frame[c].dtype}
+        if dtypes:
+            with contextlib.suppress(TypeError, ValueError):  # a kept column of another type: as it is
+                frame = frame.astype(dtypes)
+    return frame
+
+
+def write_stream(
+    path: Path,
+    old: pd.DataFrame | None,
+    blocks: Iterable[pd.DataFrame],
+    *,
+    long: bool = False,
+    headers: str = "id",
+    provenance: dict[str, Any] | None = None,
+    codebook: pd.DataFrame | None = None,
+) -> tuple[int, int]:
+    """Write ``old`` (rows kept from an earlier run) then every block, atomically, without holding
+    more than a block in memory (XLSX, limited to a sheet's rows anyway, is built whole).
+    Returns (rows, rows with an error)."""
+    fmt = _fmt(path)
+    n_rows = n_errors = 0
+
+    def frames() -> Iterator[pd.DataFrame]:
+        nonlocal n_rows, n_errors
+        like: pd.DataFrame | None = None
+        cols: list[str] = []
+        for frame in itertools.chain([old] if old is not None and len(old) else [], blocks):
+            if like is None:
+                like, cols = frame, list(frame.columns)
+            else:
+                frame = _conform(frame, like, cols)
+            n_rows += len(frame)
+            if not long:
+                n_errors += int(frame["error"].notna().sum())
+            yield frame
+
+    if fmt == ".xlsx":
+        import pandas as pd
+
+        parts = list(frames())
+        whole = pd.concat(parts, ignore_index=True) if parts else (cells_frame([]) if long else rows_frame([]))
+        if not long and "n_checks_failed" in whole.columns:
+            whole = _typed(whole)
+        write_frame(whole, path, long=long, headers=headers, provenance=provenance, codebook=codebook)
+        return n_rows, n_errors
+
+    def write(tmp: Path) -> None:
+        from .sheets import escape_frame
+
+        if fmt == ".parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            writer = None
+            try:
+                for frame in frames():
+                    if long:
+                        frame = frame.assign(value=frame["value"].pipe(_to_float))
+                    table = pa.Table.from_pandas(frame, preserve_index=False)
+                    if writer is None:
+                        schema = table.schema
+                        if provenance is not None:
+                            meta = dict(schema.metadata or {})
+                            meta[PARQUET_METADATA_KEY] = json.dumps(provenance, ensure_ascii=False).encode("utf-8")
+                            schema = schema.with_metadata(meta)
+                        writer = pq.ParquetWriter(tmp, schema)
+                    writer.write_table(table.cast(writer.schema) if table.schema != writer.schema else table)
+                if writer is None:  # no rows at all: an empty file with the columns
+                    empty = cells_frame([]) if long else rows_frame([])
+                    _write_parquet(empty, tmp, provenance)
+            finally:
+                if writer is not None:
+                    writer.close()
+        elif fmt == ".csv":
+            with open(tmp, "w", encoding=CSV_ENCODING, newline="") as fh:
+                wrote = False
+                for frame in frames():
+                    _headers(escape_frame(frame), headers).to_csv(
+                        fh, index=False, header=not wrote, lineterminator="\r\n"
+                    )
+                    wrote = True
+                if not wrote:
+                    empty = cells_frame([]) if long else rows_frame([])
+                    _headers(empty, headers).to_csv(fh, index=False, lineterminator="\r\n")
+        elif fmt == ".jsonl":
+            with open(tmp, "w", encoding="utf-8") as fh:
+                for frame in frames():
+                    for rec in _plain_records(frame):
+                        fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        else:
+            raise ValueError(f"unknown output format {fmt!r}: use one of {', '.join(OUTPUT_FORMATS)}")
+
+    _atomic(path, write)
+    return n_rows, n_errors
 
 
 def describe_run(model: Any, threshold: float) -> dict[str, Any]:
@@ -1260,7 +1433,9 @@ def _write_manifest(
     cells_path: Path | None,
     run: dict[str, Any],
     mixed: list[dict[str, Any]],
-    wide: pd.DataFrame,
+    n_rows: int,
+    n_errors: int,
+    n_columns: int,
 ) -> None:
     """``NAME.manifest.json`` beside the dataset: what made it, and what it holds."""
     earlier: list[dict[str, Any]] = []
@@ -1277,9 +1452,9 @@ def _write_manifest(
         "cells": cells_path.name if cells_path is not None else None,
         "codebook": codebook_path(out_path).name,
         "headers": getattr(args, "headers", "id"),
-        "reports": len(wide),
-        "errors": int(wide["error"].notna().sum()),
-        "columns": len(wide.columns),
+        "reports": n_rows,
+        "errors": n_errors,
+        "columns": n_columns,
     }
     data = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
     _atomic(m, lambda p: p.write_text(data, encoding="utf-8"))

@@ -267,3 +267,50 @@ def test_libreoffice_reads_the_chinese_headers_ids_and_numbers_back(tmp_path: Pa
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.check(shutil.which("soffice"), tmp_path) == []
+
+
+# ----------------------------------------------------------------------------- scale
+
+
+def test_batch_streams_blocks_to_parquet_row_groups_and_csv(tmp_path: Path, monkeypatch) -> None:
+    """The rows are written a block at a time from the checkpoint (memory flat in the number of
+    reports): several parquet row groups, the same dataset as to_dataframe, resume appending."""
+    pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    monkeypatch.setattr(batch, "STREAM_BLOCK", 3)
+    src = corpus(tmp_path)
+    out, cells = tmp_path / "out.parquet", tmp_path / "cells.parquet"
+    assert run("batch", str(src), "-o", str(out), "--cells", str(cells), "--rules-only", "-q") == 0
+    ids = [*SEEDS, *HOSTILE_IDS]
+    assert pq.ParquetFile(out).num_row_groups == -(-len(ids) // 3)
+    got = pd.read_parquet(out)
+    texts = [seed_text(n) for n in SEEDS] + ["=cmd|' /C calc'!A0\n" + seed_text(SEED_2021)] * len(HOSTILE_IDS)
+    want = batch.to_dataframe([parse(t, model=None) for t in texts], ids=ids)
+    cols = [c for c in want.columns if c not in ("source", "encoding")]
+    pd.testing.assert_frame_equal(got[cols], want[cols])
+    long = pd.read_parquet(cells)
+    assert len(long) == sum(len(parse(t, model=None).cells()) for t in texts)
+    assert long["value"].dtype == pd.Float64Dtype() or str(long["value"].dtype) in ("double", "float64")
+    # CSV: one BOM and one header however many blocks; --resume appends the new rows after the kept ones
+    csv = tmp_path / "out.csv"
+    first = tmp_path / "first.jsonl"
+    first.write_text("".join(src.read_text(encoding="utf-8").splitlines(keepends=True)[:4]), encoding="utf-8")
+    assert run("batch", str(first), "-o", str(csv), "--rules-only", "-q") == 0
+    assert run("batch", str(src), "-o", str(csv), "--rules-only", "-q", "--resume") == 0
+    data = csv.read_bytes()
+    assert data.count(b"\xef\xbb\xbf") == 1 and data.count(b"\r\nid,") == 0
+    assert list(batch.read_frame(csv)["id"]) == ids
+
+
+def test_reports_pickle_compactly_and_round_trip() -> None:
+    """parse_many ships whole Reports from its workers: Line, Cell and CheckResult pickle as tuples
+    of their fields with the repeated ids interned, and come back equal."""
+    import pickle
+
+    report = parse(seed_text(SEED_2021))
+    back = pickle.loads(pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back.to_dict() == report.to_dict()
+    assert back.lines[3] == report.lines[3] and back.checks[0] == report.checks[0]
+    names = [c for check in back.checks for c in check.cells]
+    assert len({id(c) for c in names}) == len(set(names))  # each cell name once in the pickle
