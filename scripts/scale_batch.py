@@ -78,10 +78,10 @@ def write_corpus(root: Path, n: int, distinct: int) -> list[Path]:
     return folders
 
 
-def run(folders: list[Path], out: Path, jobs: int) -> dict:
+def run(folders: list[Path], out: Path, jobs: int, code: Path = ROOT) -> dict:
     cmd = [sys.executable, "-m", "govparse_ml.cli", "batch", *map(str, folders), "-o", str(out / "out.parquet")]
     cmd += ["--cells", str(out / "cells.parquet"), "-j", str(jobs), "--no-progress"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(code)}
     peak = {"parent": 0, "worker": 0, "tree": 0}
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
@@ -125,6 +125,7 @@ def main() -> int:
     p.add_argument("-j", "--jobs", type=int, default=2)
     p.add_argument("--work", help="work directory (default: a temporary one, removed)")
     p.add_argument("--json", metavar="OUT")
+    p.add_argument("--code", default=str(ROOT), help="the checkout whose govparse_ml runs (to compare with another)")
     args = p.parse_args()
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="scale-batch-"))
     t0 = time.perf_counter()
@@ -135,7 +136,7 @@ def main() -> int:
     for n in args.sizes:
         out = work / f"out{n}"
         out.mkdir(exist_ok=True)
-        r = run(folders[: (n + FOLDER - 1) // FOLDER], out, args.jobs)
+        r = run(folders[: (n + FOLDER - 1) // FOLDER], out, args.jobs, Path(args.code))
         results.append(r)
         print(
             f"{r['reports']:8,} {r['wall_s']:8.1f} {r['reports_per_s']:10.1f} {r['peak_parent_mb']:10,} "
