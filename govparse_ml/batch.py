@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import json
+import logging
 import math
 import os
 import re
@@ -34,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import schema
 from .document import Report
+from .labeling import DEFAULT_THRESHOLD
 from .pipeline import parse
 from .reader import InputError, read_bytes, read_text
 from .readers import SourceDocument, parse_document, read_input
@@ -56,6 +59,7 @@ __all__ = [
 ]
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+_log = logging.getLogger("govparse_ml.batch")  # the command's messages (govparse_ml.log sets them up)
 
 META_COLUMNS: tuple[str, ...] = ("id", "source", "title", "agency", "year", "format_version", "encoding")
 TAIL_COLUMNS: tuple[str, ...] = ("n_checks_failed", "n_checks_unverifiable", "warnings", "error")
@@ -238,7 +242,7 @@ class Item:
 Result = tuple[list[Any], list[tuple[str, str, str, Any, Any]] | None]  # (row values, cells)
 
 
-def _process(item: Item, model: Any, want_cells: bool) -> Result:
+def _process(item: Item, model: Any, want_cells: bool, threshold: float = DEFAULT_THRESHOLD) -> Result:
     encoding = item.encoding
     try:
         if item.error is not None:
@@ -248,11 +252,11 @@ def _process(item: Item, model: Any, want_cells: bool) -> Result:
         else:
             read = read_input(item.path or item.source, data=item.data, source=item.source)
             if isinstance(read, SourceDocument):  # HTML, DOCX, PDF
-                report = parse_document(read, model=model)
+                report = parse_document(read, model=model, threshold=threshold)
                 row = _row_values(report, item.id, item.source, read.encoding)
                 return row, (_report_cells(report) if want_cells else None)
             text, encoding = read.text, read.encoding
-        report = parse(text, model=model)
+        report = parse(text, model=model, threshold=threshold)
         if item.text is not None and (n := count_surrogates(text)):
             report.warnings.append(
                 f'the text holds {n} lone surrogate escape{"s" * (n > 1)} (e.g. "\\ud800" in JSON), not valid '
@@ -321,11 +325,11 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-def _work_chunk(items: list[Item], model: Any, want_cells: bool) -> list[Result]:
+def _work_chunk(items: list[Item], model: Any, want_cells: bool, threshold: float = DEFAULT_THRESHOLD) -> list[Result]:
     """Parse a chunk of items (in a worker) and return compact rows."""
     if isinstance(model, str) and model == _WORKER_MODEL:
         model = _worker_model
-    return [_process(item, model, want_cells) for item in items]
+    return [_process(item, model, want_cells, threshold) for item in items]
 
 
 def _parse_chunk(texts: list[str], model: Any) -> list[Report]:
@@ -461,7 +465,12 @@ def _check_text(text: Any, i: int) -> str:
     if not isinstance(text, str):
         raise TypeError(
             f"parse_many: item {i} is {type(text).__name__}, not str: give texts or (id, text) pairs"
-            + (" (decode bytes first, e.g. govparse_ml.read_text(path).text)" if isinstance(text, bytes) else "")
+            + (
+                " (decode it first: govparse_ml.reader.read_text(path).text for a file, "
+                "govparse_ml.reader.decode_bytes(data).text for bytes)"
+                if isinstance(text, bytes | bytearray)
+                else ""
+            )
         )
     return text
 
@@ -724,27 +733,57 @@ def _plain_records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return df.astype(object).where(df.notna(), None).to_dict("records")
 
 
-def _excel_safe(df: pd.DataFrame) -> pd.DataFrame:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+def _headers(df: pd.DataFrame, headers: str) -> pd.DataFrame:
+    if headers == "id":
+        return df
+    from .sheets import zh_headers
 
-    df = df.copy()
-    for name in df.columns:
-        if df[name].dtype == "string" or df[name].dtype == object:
-            df[name] = df[name].map(lambda v: ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v)
-    return df
+    return df.set_axis(list(zh_headers(tuple(df.columns))), axis=1)
 
 
-def write_frame(df: pd.DataFrame, path: str | os.PathLike[str], *, long: bool = False) -> None:
-    """Write a dataset atomically (temp file + rename), in the format of ``path``'s extension."""
+def codebook_path(path: str | os.PathLike[str]) -> Path:
+    """Where the codebook of dataset ``path`` goes: ``NAME.codebook.csv`` beside it."""
+    p = Path(path)
+    return p.with_name(f"{p.stem}.codebook.csv")
+
+
+def manifest_path(path: str | os.PathLike[str]) -> Path:
+    """Where the manifest of dataset ``path`` goes: ``NAME.manifest.json`` beside it."""
+    p = Path(path)
+    return p.with_name(f"{p.stem}.manifest.json")
+
+
+CSV_ENCODING = "utf-8-sig"  # UTF-8 with a BOM: Excel then reads the Chinese text right
+
+
+def write_frame(
+    df: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    long: bool = False,
+    headers: str = "id",
+    provenance: dict[str, Any] | None = None,
+    codebook: pd.DataFrame | None = None,
+) -> None:
+    """Write a dataset atomically (temp file + rename), in the format of ``path``'s extension.
+
+    CSV is UTF-8 with a BOM and CRLF line ends, the form Excel opens without mojibake; CSV and
+    XLSX text cells are escaped against formula injection (:mod:`govparse_ml.sheets`).
+    ``headers="zh"`` writes the Chinese headers (CSV, XLSX). ``provenance`` goes into the
+    parquet file's metadata; ``codebook`` becomes a sheet of an XLSX (frozen header rows).
+    """
+    from .sheets import escape_frame
+
     out = Path(path)
     fmt = _fmt(out)
     if fmt == ".csv":
-        _atomic(out, lambda p: df.to_csv(p, index=False, encoding="utf-8"))
+        frame = _headers(escape_frame(df), headers)
+        _atomic(out, lambda p: frame.to_csv(p, index=False, encoding=CSV_ENCODING, lineterminator="\r\n"))
     elif fmt == ".parquet":
         frame = df
         if long:  # one type per column: values as doubles (counts stay exact)
             frame = df.assign(value=df["value"].pipe(_to_float))
-        _atomic(out, lambda p: frame.to_parquet(p, index=False))
+        _atomic(out, lambda p: _write_parquet(frame, p, provenance))
     elif fmt == ".jsonl":
 
         def write(p: Path) -> None:
@@ -760,9 +799,54 @@ def write_frame(df: pd.DataFrame, path: str | os.PathLike[str], *, long: bool = 
                 f"write it as .parquet, .csv or .jsonl"
             )
         sheet = "cells" if long else "reports"
-        _atomic(out, lambda p: _excel_safe(df).to_excel(p, index=False, sheet_name=sheet, engine="openpyxl"))
+        frame = _headers(escape_frame(df, xlsx=True), headers)
+        sheets = {sheet: frame}
+        if codebook is not None:
+            sheets["codebook"] = escape_frame(codebook, xlsx=True)
+        _atomic(out, lambda p: _write_xlsx(sheets, p))
     else:
         raise ValueError(f"unknown output format {fmt!r}: use one of {', '.join(OUTPUT_FORMATS)}")
+
+
+def _write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
+    import pandas as pd
+
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            frame.to_excel(writer, index=False, sheet_name=name)
+            writer.sheets[name].freeze_panes = "A2"  # the header row stays in view
+
+
+PARQUET_METADATA_KEY = b"govparse_ml"
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path, provenance: dict[str, Any] | None) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    if provenance is not None:
+        meta = dict(table.schema.metadata or {})
+        meta[PARQUET_METADATA_KEY] = json.dumps(provenance, ensure_ascii=False).encode("utf-8")
+        table = table.replace_schema_metadata(meta)
+    pq.write_table(table, path)
+
+
+def read_provenance(path: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The provenance a dataset records: its manifest's, else its parquet metadata's; None if neither."""
+    m = manifest_path(path)
+    if m.exists():
+        try:
+            return json.loads(m.read_text(encoding="utf-8")).get("provenance")
+        except (OSError, ValueError):
+            return None
+    if _fmt(path) == ".parquet" and Path(path).exists():
+        import pyarrow.parquet as pq
+
+        meta = pq.read_schema(path).metadata or {}
+        if PARQUET_METADATA_KEY in meta:
+            return json.loads(meta[PARQUET_METADATA_KEY])
+    return None
 
 
 def _to_float(s: pd.Series) -> pd.Series:
@@ -793,7 +877,7 @@ def read_frame(path: str | os.PathLike[str], *, long: bool = False):
     p = Path(path)
     fmt = _fmt(p)
     if fmt == ".csv":
-        df = pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+        df = pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
     elif fmt == ".parquet":
         df = pd.read_parquet(p)
     elif fmt == ".jsonl":
@@ -801,9 +885,15 @@ def read_frame(path: str | os.PathLike[str], *, long: bool = False):
             recs = [json.loads(line) for line in fh if line.strip()]
         df = pd.DataFrame(recs, dtype=object)
     elif fmt == ".xlsx":
-        df = pd.read_excel(p, dtype=object, engine="openpyxl")
+        df = pd.read_excel(p, dtype=object, engine="openpyxl", sheet_name="cells" if long else "reports")
     else:
         raise ValueError(f"unknown output format {fmt!r}")
+    if fmt in (".csv", ".xlsx"):
+        from .sheets import ids_from_headers, unescape_frame
+
+        expected = CELLS_COLUMNS if long else columns()
+        df = df.set_axis(ids_from_headers(list(df.columns), tuple(expected)), axis=1)
+        df = unescape_frame(df, xlsx=fmt == ".xlsx")
     if "id" not in df.columns:
         raise InputError(f"{p} has no id column: it is not a dataset written by govparse-ml batch")
     df["id"] = df["id"].map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
@@ -832,15 +922,25 @@ class _Checkpoint:
     JSON Lines: a header ``{"columns": [...]}``, then ``{"row": [...], "cells": [...] | null}`` per report.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, provenance: dict[str, Any] | None = None) -> None:
         self.path = path
+        self.provenance = provenance
         self._fh: Any = None
+
+    def read_provenance(self) -> dict[str, Any] | None:
+        """The provenance in the header of the checkpoint on disk (None: none, or no file)."""
+        try:
+            with open(self.path, encoding="utf-8") as fh:
+                header = json.loads(fh.readline())
+        except (OSError, ValueError):
+            return None
+        return header.get("provenance") if isinstance(header, dict) else None
 
     def start(self, carry: Sequence[Result] = ()) -> None:
         """Begin a new checkpoint holding ``carry`` (what an earlier run left), then append to it."""
         tmp = _tmp_path(self.path)
         with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(json.dumps({"columns": list(columns())}, ensure_ascii=False) + "\n")
+            fh.write(json.dumps({"columns": list(columns()), "provenance": self.provenance}, ensure_ascii=False) + "\n")
             for line in self._lines(carry):
                 fh.write(line + "\n")
         os.replace(tmp, self.path)
@@ -862,11 +962,15 @@ class _Checkpoint:
 
     def read(self) -> list[Result]:
         """What the checkpoint holds, rows in the current column order."""
-        out: list[Result] = []
+        return list(self.entries())
+
+    def entries(self, skip: int = 0) -> Iterator[Result]:
+        """The checkpoint's entries one by one (after the first ``skip``), rows in the current column order."""
         if not self.path.exists():
-            return out
+            return
         cols = list(columns())
         header = cols
+        n = 0
         with open(self.path, encoding="utf-8") as fh:
             for line in fh:
                 try:
@@ -876,13 +980,15 @@ class _Checkpoint:
                 if "columns" in rec:
                     header = rec["columns"]
                     continue
+                n += 1
+                if n <= skip:
+                    continue
                 row = rec["row"]
                 if header != cols:  # written by another version of the schema: match by name
                     named = dict(zip(header, row, strict=False))
                     row = [named.get(c) for c in cols]
                 cells = rec.get("cells")
-                out.append((row, [tuple(c) for c in cells] if cells is not None else None))
-        return out
+                yield (row, [tuple(c) for c in cells] if cells is not None else None)
 
     def remove(self) -> None:
         self.close()
@@ -893,14 +999,16 @@ class _Checkpoint:
 # --------------------------------------------------------------------------- running a batch
 
 
-def _isolate_local(pool: _LocalPool, chunk: list[Item], want_cells: bool, exc: BaseException) -> list[Result]:
+def _isolate_local(
+    pool: _LocalPool, chunk: list[Item], want_cells: bool, exc: BaseException, threshold: float = DEFAULT_THRESHOLD
+) -> list[Result]:
     """Parse a chunk whose worker died one item at a time; the item that kills its worker gets an error row."""
     from concurrent.futures.process import BrokenProcessPool
 
     out = []
     for item in chunk:
         try:
-            out.extend(pool.executor().submit(_work_chunk, [item], _WORKER_MODEL, want_cells).result())
+            out.extend(pool.executor().submit(_work_chunk, [item], _WORKER_MODEL, want_cells, threshold).result())
         except BrokenProcessPool:
             pool.reset()
             out.append(
@@ -944,6 +1052,7 @@ def run_items(
     jobs: int = 1,
     model: Any = "default",
     want_cells: bool = False,
+    threshold: float = DEFAULT_THRESHOLD,
     backend: str = "local",
     scheduler: str | None = None,
     chunksize: int | None = None,
@@ -953,11 +1062,13 @@ def run_items(
     jobs = max(1, min(jobs, math.ceil(len(items) / size)))  # no idle workers loading the model for nothing
     chunks = _chunked(items, size)
     if backend == "dask":
-        yield from _run_dask(chunks, jobs=jobs, model=model, want_cells=want_cells, scheduler=scheduler)
+        yield from _run_dask(
+            chunks, jobs=jobs, model=model, want_cells=want_cells, scheduler=scheduler, threshold=threshold
+        )
         return
     if jobs == 1:
         for chunk in chunks:
-            yield _work_chunk(chunk, model, want_cells)
+            yield _work_chunk(chunk, model, want_cells, threshold)
         return
     pool = _LocalPool(jobs, model)
     try:
@@ -966,14 +1077,21 @@ def run_items(
             chunks,
             _WORKER_MODEL,
             want_cells,
-            on_broken=lambda chunk, exc: _isolate_local(pool, chunk, want_cells, exc),
+            threshold,
+            on_broken=lambda chunk, exc: _isolate_local(pool, chunk, want_cells, exc, threshold),
         )
     finally:
         pool.close()
 
 
 def _run_dask(
-    chunks: Iterator[list[Item]], *, jobs: int, model: Any, want_cells: bool, scheduler: str | None
+    chunks: Iterator[list[Item]],
+    *,
+    jobs: int,
+    model: Any,
+    want_cells: bool,
+    scheduler: str | None,
+    threshold: float = DEFAULT_THRESHOLD,
 ) -> Iterator[list[Result]]:
     from distributed import Client, LocalCluster
 
@@ -1002,7 +1120,9 @@ def _run_dask(
                 if len(pending) + len(batch) >= window:
                     break
             if batch:
-                futures = client.map(_work_chunk, batch, model=model, want_cells=want_cells, pure=False)
+                futures = client.map(
+                    _work_chunk, batch, model=model, want_cells=want_cells, threshold=threshold, pure=False
+                )
                 pending.extend(zip(batch, futures, strict=True))
             if not pending:
                 break
@@ -1019,13 +1139,43 @@ def _run_dask(
             cluster.close()
 
 
+PROGRESS_SECONDS = 30.0  # how often the progress line is written when standard error is not a terminal
+
+
+class _ProgressLines:
+    """Progress for a log file or a pipe: a line every PROGRESS_SECONDS (and at the end)."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done = total, 0
+        self.start = self.last = time.perf_counter()
+
+    def update(self, n: int) -> None:
+        self.done += n
+        now = time.perf_counter()
+        if now - self.last >= PROGRESS_SECONDS:
+            self.last = now
+            self._line(now)
+
+    def _line(self, now: float) -> None:
+        rate = self.done / max(now - self.start, 1e-9)
+        left = (self.total - self.done) / rate if rate else float("inf")
+        eta = f", about {left / 60:.0f} min left" if left >= 90 else f", about {left:.0f} s left"
+        share = 100 * self.done / self.total if self.total else 100.0
+        _log.info(f"batch: {self.done:,}/{self.total:,} reports ({share:.0f} %), {rate:.0f} reports/s{eta}")
+
+    def close(self) -> None:
+        if self.done and time.perf_counter() - self.start >= PROGRESS_SECONDS:
+            self._line(time.perf_counter())
+
+
 def _progress(total: int, enabled: bool):
-    if not enabled or not sys.stderr.isatty():
+    """A tqdm bar on a terminal; a periodic progress line elsewhere (a log file, a pipe)."""
+    if not enabled or not _log.isEnabledFor(logging.INFO):
         return None
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return None
+    if not sys.stderr.isatty():
+        return _ProgressLines(total)
+    from tqdm import tqdm
+
     tqdm.monitor_interval = 0  # no monitor thread: worker processes can still be forked safely
     return tqdm(total=total, unit="report", file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
 
@@ -1101,28 +1251,29 @@ def run_batch(args: argparse.Namespace) -> int:
     from .cli import _model_arg
 
     model = _model_arg(args)
+    threshold = getattr(args, "threshold", DEFAULT_THRESHOLD)
+    run_provenance = describe_run(model, threshold)
     settle_heap()  # this process only parses from here on
     start = time.perf_counter()
     items, notes = collect_inputs(args.inputs)
     for note in notes:
-        print(f"govparse-ml batch: {note}", file=sys.stderr)
+        _log.info(f"govparse-ml batch: {note}")
     if not items:
         raise InputError("no reports to parse in " + ", ".join(args.inputs))
 
-    checkpoint = _Checkpoint(out_path.with_name(out_path.name + ".partial"))
+    checkpoint = _Checkpoint(out_path.with_name(out_path.name + ".partial"), run_provenance)
+    mixed = _check_mixing(args, out_path, checkpoint, run_provenance) if args.resume else []
     old_rows, old_cells, done, carry = (
         _resume_state(args, out_path, cells_path, checkpoint) if args.resume else (None, None, set(), [])
     )
     if not args.resume and checkpoint.path.exists():
-        print(
-            f"govparse-ml batch: discarding {checkpoint.path} left by an interrupted run (use --resume to continue it)",
-            file=sys.stderr,
+        _log.info(
+            f"govparse-ml batch: discarding {checkpoint.path} left by an interrupted run (use --resume to continue it)"
         )
     todo = [it for it in items if it.id not in done]
     skipped = len(items) - len(todo)
 
-    rows: list[list[Any]] = []
-    cells: list[tuple] = []
+    tally = _Tally()
     bar = None
     results = None
     try:
@@ -1135,6 +1286,7 @@ def run_batch(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             model=model,
             want_cells=cells_path is not None,
+            threshold=threshold,
             backend=args.backend,
             scheduler=args.scheduler,
             chunksize=chunksize,
@@ -1142,27 +1294,23 @@ def run_batch(args: argparse.Namespace) -> int:
         bar = _progress(len(todo), not args.no_progress)
         for chunk in results:
             try:
-                checkpoint.add(chunk)
+                checkpoint.add(chunk)  # the rows live there (and on disk), not in memory
             except OSError as exc:  # a full disk: what is in the checkpoint is kept for --resume
                 raise InputError(
-                    f"cannot write {checkpoint.path}: {exc.strerror or exc}; the {len(rows)} reports parsed before are "
+                    f"cannot write {checkpoint.path}: {exc.strerror or exc}; the {tally.n} reports parsed before are "
                     "kept in it: free some space and run the same command with --resume"
                 ) from None
-            for row, rc in chunk:
-                rows.append(row)
-                if rc:
-                    rid = row[0]
-                    cells.extend((rid, *c) for c in rc)
+            tally.add(chunk)
             if bar is not None:
                 bar.update(len(chunk))
     except KeyboardInterrupt:
         if bar is not None:
             bar.close()
             bar = None
-        print(
-            f"govparse-ml batch: interrupted after {len(rows)} reports; they are kept in {checkpoint.path}: "
+        _log.error(
+            f"govparse-ml batch: interrupted after {tally.n} reports; they are kept in {checkpoint.path}: "
             f"run the same command with --resume to go on",
-            file=sys.stderr,
+            extra={"bare": True},
         )
         raise
     finally:
@@ -1172,13 +1320,38 @@ def run_batch(args: argparse.Namespace) -> int:
             results.close()  # stops the workers now, not when the generator is collected
         checkpoint.close()
 
-    new_ids = {r[0] for r in rows}
-    wide = _replace_ids(old_rows, rows_frame(rows), new_ids)
+    headers = getattr(args, "headers", "id")
+    from .sheets import codebook
+
+    new_ids = tally.ids
+    wide_old = old_rows[~old_rows["id"].isin(new_ids)] if old_rows is not None and len(old_rows) else None
+    if wide_old is not None and tally.float_counts:  # the new rows have decimals in these count columns
+        wide_old = wide_old.astype({columns()[i]: "Float64" for i in tally.float_counts})
+    book = codebook(tuple(_stream_columns(wide_old)))
     try:
-        write_frame(wide, out_path)
+        # The new rows are read back from the checkpoint a block at a time and written as they
+        # come (parquet row groups, CSV/JSONL appends): memory stays flat in the number of reports.
+        n_rows, n_errors = write_stream(
+            out_path,
+            wide_old,
+            _wide_blocks(checkpoint, len(carry), tally),
+            headers=headers,
+            provenance=run_provenance,
+            codebook=book,
+        )
         if cells_path is not None:
-            long = _replace_ids(old_cells, cells_frame(cells), new_ids)
-            write_frame(long, cells_path, long=True)
+            long_old = old_cells[~old_cells["id"].isin(new_ids)] if old_cells is not None and len(old_cells) else None
+            write_stream(
+                cells_path,
+                long_old,
+                _long_blocks(checkpoint, len(carry)),
+                long=True,
+                headers=headers,
+                provenance=run_provenance,
+                codebook=book,
+            )
+        write_frame(book, codebook_path(out_path))
+        _write_manifest(args, out_path, cells_path, run_provenance, mixed, n_rows, n_errors, len(book))
     except OSError as exc:
         raise InputError(
             f"cannot write {exc.filename or out_path}: {exc.strerror or exc}; "
@@ -1186,19 +1359,226 @@ def run_batch(args: argparse.Namespace) -> int:
         ) from None
     checkpoint.remove()
 
-    errors = Counter(r[_ERROR] for r in rows if r[_ERROR] is not None)
-    for message, count in errors.most_common(3):  # a systematic failure shows at once
+    for message, count in tally.errors.most_common(3):  # a systematic failure shows at once
         shown = message if len(message) <= 300 else message[:300] + "…"
-        print(f"govparse-ml batch: {count} × {shown}", file=sys.stderr)
-    failed = errors.total()
-    with_failed_checks = sum((r[_N_FAILED] or 0) > 0 for r in rows)
+        _log.info(f"govparse-ml batch: {count} × {shown}")
+    failed = tally.errors.total()
     elapsed = time.perf_counter() - start
     extra = f" ({skipped} already in {out_path}, skipped)" if skipped else ""
-    print(
-        f"{len(rows)} reports, {failed} failed, {with_failed_checks} with failed checks, {elapsed:.1f} s{extra}",
-        file=sys.stderr,
+    _log.info(
+        f"{tally.n} reports, {failed} failed, {tally.with_failed_checks} with failed checks, {elapsed:.1f} s{extra}"
     )
     return EXIT_OK
+
+
+STREAM_BLOCK = 1_000  # reports per block written (a parquet row group, a CSV append)
+
+
+class _Tally:
+    """What the summary needs of the new rows, counted as they come (the rows are not kept)."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.ids: set[str] = set()
+        self.errors: Counter[str] = Counter()
+        self.with_failed_checks = 0
+        self.float_counts: set[int] = set()  # count columns where a value with decimals was read
+        self._counts = [i for i, c in enumerate(columns()) if c in set(cell_columns()) - _float_columns()]
+
+    def add(self, chunk: Sequence[Result]) -> None:
+        for row, _ in chunk:
+            self.n += 1
+            self.ids.add(row[0])
+            if row[_ERROR] is not None:
+                self.errors[row[_ERROR]] += 1
+            if (row[_N_FAILED] or 0) > 0:
+                self.with_failed_checks += 1
+            for i in self._counts:
+                v = row[i]
+                if isinstance(v, float) and not v.is_integer():
+                    self.float_counts.add(i)
+
+
+def _stream_columns(old: pd.DataFrame | None) -> list[str]:
+    cols = list(columns())
+    return cols + ([c for c in old.columns if c not in set(cols)] if old is not None else [])
+
+
+def _wide_blocks(checkpoint: _Checkpoint, skip: int, tally: _Tally) -> Iterator[pd.DataFrame]:
+    """The new rows from the checkpoint, STREAM_BLOCK at a time, every block with the same dtypes
+    (a count column where any value had decimals is Float64 in all of them)."""
+    names = columns()
+    floats = {names[i]: "Float64" for i in tally.float_counts}
+    for block in _chunked(checkpoint.entries(skip), STREAM_BLOCK):
+        frame = rows_frame([row for row, _ in block])
+        yield frame.astype(floats) if floats else frame
+
+
+def _long_blocks(checkpoint: _Checkpoint, skip: int) -> Iterator[pd.DataFrame]:
+    for block in _chunked(checkpoint.entries(skip), STREAM_BLOCK):
+        yield cells_frame((row[0], *c) for row, cs in block if cs for c in cs)
+
+
+def _conform(frame: pd.DataFrame, like: pd.DataFrame | None, cols: list[str]) -> pd.DataFrame:
+    """``frame`` with the columns ``cols`` (missing ones null), in the dtypes of ``like``'s where it has them."""
+    for c in cols:
+        if c not in frame.columns:
+            frame[c] = None
+    frame = frame[cols]
+    if like is not None:
+        dtypes = {c: like[c].dtype for c in cols if c in like.columns and like[c].dtype != frame[c].dtype}
+        if dtypes:
+            with contextlib.suppress(TypeError, ValueError):  # a kept column of another type: as it is
+                frame = frame.astype(dtypes)
+    return frame
+
+
+def write_stream(
+    path: Path,
+    old: pd.DataFrame | None,
+    blocks: Iterable[pd.DataFrame],
+    *,
+    long: bool = False,
+    headers: str = "id",
+    provenance: dict[str, Any] | None = None,
+    codebook: pd.DataFrame | None = None,
+) -> tuple[int, int]:
+    """Write ``old`` (rows kept from an earlier run) then every block, atomically, without holding
+    more than a block in memory (XLSX, limited to a sheet's rows anyway, is built whole).
+    Returns (rows, rows with an error)."""
+    fmt = _fmt(path)
+    n_rows = n_errors = 0
+
+    def frames() -> Iterator[pd.DataFrame]:
+        nonlocal n_rows, n_errors
+        like: pd.DataFrame | None = None
+        cols: list[str] = []
+        for frame in itertools.chain([old] if old is not None and len(old) else [], blocks):
+            if like is None:
+                like, cols = frame, list(frame.columns)
+            else:
+                frame = _conform(frame, like, cols)
+            n_rows += len(frame)
+            if not long:
+                n_errors += int(frame["error"].notna().sum())
+            yield frame
+
+    if fmt == ".xlsx":
+        import pandas as pd
+
+        parts = list(frames())
+        whole = pd.concat(parts, ignore_index=True) if parts else (cells_frame([]) if long else rows_frame([]))
+        if not long and "n_checks_failed" in whole.columns:
+            whole = _typed(whole)
+        write_frame(whole, path, long=long, headers=headers, provenance=provenance, codebook=codebook)
+        return n_rows, n_errors
+
+    def write(tmp: Path) -> None:
+        from .sheets import escape_frame
+
+        if fmt == ".parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            writer = None
+            try:
+                for frame in frames():
+                    if long:
+                        frame = frame.assign(value=frame["value"].pipe(_to_float))
+                    table = pa.Table.from_pandas(frame, preserve_index=False)
+                    if writer is None:
+                        schema = table.schema
+                        if provenance is not None:
+                            meta = dict(schema.metadata or {})
+                            meta[PARQUET_METADATA_KEY] = json.dumps(provenance, ensure_ascii=False).encode("utf-8")
+                            schema = schema.with_metadata(meta)
+                        writer = pq.ParquetWriter(tmp, schema)
+                    writer.write_table(table.cast(writer.schema) if table.schema != writer.schema else table)
+                if writer is None:  # no rows at all: an empty file with the columns
+                    empty = cells_frame([]) if long else rows_frame([])
+                    _write_parquet(empty, tmp, provenance)
+            finally:
+                if writer is not None:
+                    writer.close()
+        elif fmt == ".csv":
+            with open(tmp, "w", encoding=CSV_ENCODING, newline="") as fh:
+                wrote = False
+                for frame in frames():
+                    _headers(escape_frame(frame), headers).to_csv(
+                        fh, index=False, header=not wrote, lineterminator="\r\n"
+                    )
+                    wrote = True
+                if not wrote:
+                    empty = cells_frame([]) if long else rows_frame([])
+                    _headers(empty, headers).to_csv(fh, index=False, lineterminator="\r\n")
+        elif fmt == ".jsonl":
+            with open(tmp, "w", encoding="utf-8") as fh:
+                for frame in frames():
+                    for rec in _plain_records(frame):
+                        fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        else:
+            raise ValueError(f"unknown output format {fmt!r}: use one of {', '.join(OUTPUT_FORMATS)}")
+
+    _atomic(path, write)
+    return n_rows, n_errors
+
+
+def describe_run(model: Any, threshold: float) -> dict[str, Any]:
+    from .provenance import describe
+
+    return describe(model, threshold)
+
+
+def _check_mixing(args: Any, out_path: Path, checkpoint: _Checkpoint, run: dict[str, Any]) -> list[dict[str, Any]]:
+    """Refuse to --resume into rows made by another parser version, schema, model or threshold
+    (unless --allow-mixed); returns the other provenances that are being mixed in."""
+    from .provenance import differences
+
+    others = []
+    for where, prov in ((out_path, read_provenance(out_path)), (checkpoint.path, checkpoint.read_provenance())):
+        if prov is None or not differences(prov, run):
+            continue
+        if not getattr(args, "allow_mixed", False):
+            raise InputError(
+                f"{where} was made by another run ({'; '.join(differences(prov, run))}): its rows and this run's "
+                "would not be comparable. Write to a new file, or pass --allow-mixed to mix them (the manifest "
+                "then lists both)"
+            )
+        others.append(prov)
+    return others
+
+
+def _write_manifest(
+    args: Any,
+    out_path: Path,
+    cells_path: Path | None,
+    run: dict[str, Any],
+    mixed: list[dict[str, Any]],
+    n_rows: int,
+    n_errors: int,
+    n_columns: int,
+) -> None:
+    """``NAME.manifest.json`` beside the dataset: what made it, and what it holds."""
+    earlier: list[dict[str, Any]] = []
+    m = manifest_path(out_path)
+    if args.resume and m.exists():
+        with contextlib.suppress(OSError, ValueError):
+            earlier = json.loads(m.read_text(encoding="utf-8")).get("mixed_with", [])
+    manifest = {
+        "provenance": run,
+        "mixed_with": [*earlier, *(p for p in mixed if p not in earlier)],
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "command": ["govparse-ml", "batch", *sys.argv[2:]] if sys.argv[1:2] == ["batch"] else None,
+        "dataset": out_path.name,
+        "cells": cells_path.name if cells_path is not None else None,
+        "codebook": codebook_path(out_path).name,
+        "headers": getattr(args, "headers", "id"),
+        "reports": n_rows,
+        "errors": n_errors,
+        "columns": n_columns,
+    }
+    data = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
+    _atomic(m, lambda p: p.write_text(data, encoding="utf-8"))
 
 
 def _replace_ids(old: pd.DataFrame | None, new: pd.DataFrame, ids: set[str]) -> pd.DataFrame:

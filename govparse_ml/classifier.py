@@ -22,7 +22,6 @@ and :func:`load_model` refuses any other path unless the caller says ``trust=Tru
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import itertools
@@ -303,36 +302,18 @@ def library_versions() -> dict[str, str]:
     }
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a model is an ordinary file
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 def save_model(model: LineClassifier, out_dir: str | os.PathLike, card: dict[str, Any] | None = None) -> Path:
     """Write ``out_dir/line_classifier.joblib`` (the estimator), ``line_classifier.npz`` (its
     arrays, what ``parse`` loads) and their card ``line_classifier.json``.
 
-    All are written to temporary files first and renamed into place, so a failure leaves
-    whatever was there before. ``card`` adds fields (training data, scores, …) to the card.
+    The three are written as one set (:func:`write_model_set`: a new directory swapped in), so
+    a failure leaves whatever was there before, and the card always matches the files beside it.
+    ``card`` adds fields (training data, scores, …) to the card.
     Returns the joblib file's path.
     """
     import joblib
 
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
     joblib.dump(model, buf, compress=3)
     data = buf.getvalue()
@@ -360,11 +341,72 @@ def save_model(model: LineClassifier, out_dir: str | os.PathLike, card: dict[str
     }
     full_card.update(card or {})
     card_bytes = (json.dumps(full_card, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    model_path = out / MODEL_FILE
-    _atomic_write(model_path, data)
-    _atomic_write(out / ARRAYS_FILE, arrays)
-    _atomic_write(out / CARD_FILE, card_bytes)
-    return model_path
+    write_model_set(out, {MODEL_FILE: data, ARRAYS_FILE: arrays, CARD_FILE: card_bytes})
+    return out / MODEL_FILE
+
+
+MODEL_FILES = (MODEL_FILE, ARRAYS_FILE, CARD_FILE)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directories in one step (Linux ``renameat2(RENAME_EXCHANGE)``); False where
+    the system or file system cannot."""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+def write_model_set(out: Path, files: dict[str, bytes]) -> None:
+    """Write the files of a model (estimator, arrays, card) into ``out`` as one set.
+
+    They are written into a new directory beside ``out`` (with copies of whatever else
+    ``out`` holds, e.g. a README), which then takes ``out``'s place in one step: on Linux the
+    two directories are exchanged atomically, elsewhere (or on a file system that cannot)
+    ``out`` is renamed away and the new one renamed in. At no moment does ``out`` hold a model
+    file and a card that disagree; a failure before the swap leaves ``out`` as it was.
+    """
+    import shutil
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".new", dir=out.parent))
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; a model directory is an ordinary one
+        if out.is_dir():
+            for item in out.iterdir():
+                if item.name in files:
+                    continue
+                if item.is_dir():
+                    shutil.copytree(item, tmp / item.name, symlinks=True)
+                else:
+                    shutil.copy2(item, tmp / item.name, follow_symlinks=False)
+        for name, data in files.items():
+            path = tmp / name
+            with open(path, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(path, 0o666 & ~umask)
+        if not out.exists():
+            os.rename(tmp, out)
+            return
+        if not _exchange(tmp, out):
+            old = out.with_name(f".{out.name}.{os.getpid()}.old")
+            os.rename(out, old)
+            os.rename(tmp, out)
+            tmp = old
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _load_verified(path: Path, card: dict[str, Any] | None) -> LineClassifier:
@@ -382,6 +424,7 @@ def _load_verified(path: Path, card: dict[str, Any] | None) -> LineClassifier:
     if not set(model.classes_) <= set(LABELS):
         raise ModelIntegrityError(f"model {path} predicts unknown labels {sorted(set(model.classes_) - set(LABELS))}")
     model.pipeline_.named_steps["features"].prepare()
+    model.sha256 = hashlib.sha256(data).hexdigest()  # what outputs record as the model used
     return model
 
 
@@ -401,9 +444,10 @@ def load_default() -> LineClassifier:
     return _load_verified(path, read_card(path))
 
 
-def load_model(path: str | os.PathLike, *, trust: bool = False) -> LineClassifier:
-    """A model from ``path``: the shipped one (checked against its card), or, with
-    ``trust=True`` only, any other file (checked against a card beside it if there is one).
+def load_model(path: str | os.PathLike, *, trust: bool = False) -> LineClassifier | UnitScorer:
+    """A model from ``path``: an arrays file (``.npz``, read without pickle, no trust needed),
+    the shipped joblib file (checked against its card), or, with ``trust=True`` only, any
+    other joblib file (checked against a card beside it if there is one).
 
     Loading a joblib file runs code from it, so a path from elsewhere is refused unless the
     caller vouches for it.
@@ -411,6 +455,13 @@ def load_model(path: str | os.PathLike, *, trust: bool = False) -> LineClassifie
     p = Path(path)
     if p.is_dir():
         p = p / MODEL_FILE
+    if p.suffix == ".npz":
+        # An arrays file is read without pickle: it cannot run code, so it needs no trust;
+        # a card beside it, if there is one, must match it.
+        if not p.exists():
+            raise ModelNotFoundError(f"model file {p} not found")
+        card = read_card(p) if p.with_name(CARD_FILE).exists() else None
+        return inference.load_arrays(p, card)
     shipped = default_model_path()
     if p.exists() and shipped.exists() and p.resolve() == shipped.resolve():
         return load_default()

@@ -13,7 +13,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from . import __version__, export
+from . import __version__, export, log
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
@@ -80,11 +80,11 @@ def cmd_parse(args: argparse.Namespace) -> int:
     if isinstance(read, SourceDocument):  # HTML, DOCX, PDF
         if args.verbose:
             how = f" ({read.encoding})" if read.encoding else ""
-            print(f"read {source} as {read.source_format}{how}", file=sys.stderr)
+            log.get("parse").info(f"read {source} as {read.source_format}{how}")
         report = parse_document(read, model=_model_arg(args), threshold=args.threshold)
     else:
         if args.verbose:
-            print(f"read {source} as {read.encoding} ({read.confidence})", file=sys.stderr)
+            log.get("parse").info(f"read {source} as {read.encoding} ({read.confidence})")
         report = parse(read.text, model=_model_arg(args), threshold=args.threshold)
     try:
         _write(export.render(report, args.format))
@@ -95,36 +95,52 @@ def cmd_parse(args: argparse.Namespace) -> int:
         _silence_stdout()
         raise InputError(f"cannot write the output to standard output: {exc.strerror or exc}") from None
     for w in report.warnings if args.format != "markdown" else []:
-        print(f"warning: {w}", file=sys.stderr)
+        log.get("parse").warning(w)
     return EXIT_OK
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .training import train
+    from .retraining import ConfigError, emit, format_report, run
 
-    train(
-        data_dir=args.data,
-        out_dir=args.out,
-        use_generated=not args.no_generated,
-        seed=args.seed,
-        n_generated=args.n_generated,
-        verbose=True,
-    )
+    try:
+        report = run(args)
+    except ConfigError as exc:
+        print(f"govparse-ml train: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    emit(report, args.json, format_report(report))
     return EXIT_OK
+
+
+def _eval_model_path(args: argparse.Namespace) -> str | None:
+    """--model, else the GOVPARSE_MODEL setting, else None (the shipped model)."""
+    if args.model:
+        return args.model
+    from .inference import configured_model_path
+
+    configured = configured_model_path()
+    return str(configured) if configured is not None else None
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .training import evaluate
+    from .retraining import emit
+    from .training import bundled_data_dir, evaluate, format_scores
 
-    evaluate(
-        data_dir=args.data,
-        model_path=args.model,
+    scores = evaluate(
+        data_dir=args.data or bundled_data_dir(),
+        model_path=_eval_model_path(args),
         trust_model=args.trust_model,
         cv=args.cv,
-        json_out=args.json,
         verbose=True,
+        print_report=False,
     )
+    emit(scores, args.json, format_scores(scores, scores["setup"]["title"]) + "\n")
     return EXIT_OK
+
+
+def cmd_label(args: argparse.Namespace) -> int:
+    from .labeling_file import label_file
+
+    return label_file(args, _model_arg(args))
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -142,7 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"govparse-ml {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    def quiet_option(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("-q", "--quiet", action="store_true", help="no warnings, progress or summary: errors only")
+
     def model_options(sp: argparse.ArgumentParser) -> None:
+        quiet_option(sp)
         sp.add_argument(
             "--model",
             metavar="PATH",
@@ -170,20 +190,84 @@ def build_parser() -> argparse.ArgumentParser:
     model_options(sp)
     sp.set_defaults(func=cmd_parse)
 
-    sp = sub.add_parser("train", help="train the line classifier", description="Train the line classifier.")
-    sp.add_argument("--data", default="training_data", help="labeled data directory (default training_data)")
-    sp.add_argument("--out", default="models", help="where to write the model and its card (default models)")
+    def json_option(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument(
+            "--json",
+            nargs="?",
+            const="-",
+            metavar="OUT",
+            help="the report as JSON on standard output (--json), or also into the file OUT (--json OUT)",
+        )
+
+    sp = sub.add_parser(
+        "train",
+        help="train the line classifier",
+        description="Train the line classifier into OUTPUT/model-last and OUTPUT/model-best, and compare it with "
+        "the model it would replace. The report goes to standard output, progress to standard error.",
+    )
+    sp.add_argument(
+        "--data",
+        action="append",
+        metavar="DIR",
+        help="labeled data directory (DIR/labeled/*.jsonl, gold in DIR/gold); repeatable. "
+        "Default: the bundled training data",
+    )
+    sp.add_argument("--bundled", action="store_true", help="with --data: add the bundled training data")
+    sp.add_argument(
+        "--output",
+        "-o",
+        "--out",
+        dest="output",
+        default="training-output",
+        metavar="DIR",
+        help="output directory: DIR/model-last, DIR/model-best (default training-output)",
+    )
+    sp.add_argument(
+        "--force", action="store_true", help="allow --output to be the shipped model's directory and replace it"
+    )
+    sp.add_argument("--config", metavar="FILE", help="hyperparameters as TOML: [training] and [model] tables")
+    sp.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="override one setting, e.g. --set model.C=2 --set training.n_heldout=52 (repeatable)",
+    )
     sp.add_argument("--no-generated", action="store_true", help="train on the labeled files only")
     sp.add_argument("--n-generated", type=int, default=None, help="how many generated reports to add")
-    sp.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    sp.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
+    json_option(sp)
+    quiet_option(sp)
     sp.set_defaults(func=cmd_train)
 
-    sp = sub.add_parser("eval", help="evaluate line labels and table cells", description="Evaluate a model.")
-    sp.add_argument("--data", default="training_data", help="labeled data directory (default training_data)")
+    sp = sub.add_parser(
+        "eval",
+        help="evaluate line labels and table cells",
+        description="Evaluate a model: the report goes to standard output, progress to standard error.",
+    )
+    sp.add_argument("--data", metavar="DIR", help="labeled data directory (default: the bundled training data)")
     sp.add_argument("--cv", action="store_true", help="leave-one-document-out cross-validation on the real documents")
-    sp.add_argument("--json", metavar="OUT", help="also write the scores as JSON")
+    json_option(sp)
     model_options(sp)
     sp.set_defaults(func=cmd_eval)
+
+    sp = sub.add_parser(
+        "label",
+        help="pre-label a report's lines for correction",
+        description="Write a labeled JSONL of FILE (the format train reads) from the model's predictions, "
+        "each line marked for review when its label is uncertain, so a person corrects rather than types.",
+    )
+    sp.add_argument("file", help="the report's text file, or - for standard input")
+    sp.add_argument("-o", "--output", metavar="OUT", help="where to write (default: standard output)")
+    sp.add_argument(
+        "--review-below",
+        type=_probability,
+        default=0.9,
+        metavar="P",
+        help="mark lines whose label has a confidence below P, or came from the rules (default 0.9)",
+    )
+    sp.add_argument("--rules-only", action="store_true", help="label lines with the rules, not the model")
+    model_options(sp)
+    sp.set_defaults(func=cmd_label)
 
     sp = sub.add_parser("batch", help="parse many reports into one dataset", description="Parse many reports.")
     sp.add_argument(
@@ -208,16 +292,48 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument(
         "--chunksize", type=int, metavar="N", help="reports sent to a worker at a time (default: from the batch size)"
     )
+    sp.add_argument(
+        "--threshold", type=_probability, default=0.5, help="model confidence under which the rules decide (0 to 1)"
+    )
+    sp.add_argument(
+        "--headers",
+        choices=("id", "zh"),
+        default="id",
+        help="column headers of .csv/.xlsx: ids (table.row.col, default) or the Chinese labels (表｜行｜列)",
+    )
+    sp.add_argument(
+        "--allow-mixed",
+        action="store_true",
+        help="with --resume, add to OUT even if it was made by another version, model or threshold",
+    )
     model_options(sp)
     sp.set_defaults(func=cmd_batch)
     return p
+
+
+def _parse_args(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """``parser.parse_args``, but an argument a command does not take is reported with that
+    command's usage (``parse a.txt b.txt`` shows parse's, not the top-level one)."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        sub = commands.choices[args.command]
+        files = [x for x in extra if not x.startswith("-")]
+        hint = (
+            " (parse reads one report: use `govparse-ml batch` for several)"
+            if args.command == "parse" and files
+            else ""
+        )
+        sub.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
     from .reader import InputError
 
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _parse_args(parser, argv)
+    log.setup(quiet=getattr(args, "quiet", False))
     try:
         return args.func(args)
     except InputError as exc:

@@ -96,19 +96,43 @@ def _span(lines: list[int]) -> str:
     return f"{lines[0]}–{lines[-1]}" if lines else "-"
 
 
+def _md_row(cells: list[str]) -> str:
+    return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+
+
 def _table_markdown(report: Report, table_id: str) -> str:
+    """The table as a markdown table laid out as the official one: the group captions
+    (第二十条第（一）项, 三、本年度办理结果, （三）不予公开, 行政诉讼, …) as rows of their own, in bold,
+    and in the active-disclosure table each block's own column headers on its caption row."""
     version = report.meta.format_version or "2019"
     spec = schema.tables(version)[table_id]
     table = report.tables[table_id]
-    rows_out = []
+    width = max(len(r.columns) for r in spec.rows)
+    out: list[str] = []
     if table_id == "active_disclosure":
+        out.append(_md_row(["信息内容", *[""] * width]))
+        out.append("|---" * (width + 1) + "|")
+        block = None
         for row in spec.rows:
-            cells = ", ".join(f"{c.label} {_value(table.value(row.id, c.id))}" for c in row.columns)
-            rows_out.append(f"| {row.label} | {cells} |")
-        return "| 项目 | 数值 |\n|---|---|\n" + "\n".join(rows_out)
+            if row.block != block:
+                block = row.block
+                heads = [f"**{c.label}**" for c in row.columns]
+                out.append(_md_row([f"**{block}**", *heads, *[""] * (width - len(heads))]))
+            values = [_value(table.value(row.id, c.id)) for c in row.columns]
+            out.append(_md_row([row.label, *values, *[""] * (width - len(values))]))
+        return "\n".join(out)
     cols = spec.rows[0].columns
-    head = "| 项目 | " + " | ".join(c.label for c in cols) + " |"
-    sep = "|---" * (len(cols) + 1) + "|"
+    col_groups = schema.COLUMN_GROUPS.get(table_id, {})
+    heads = [f"{col_groups[c.id]}：{c.label}" if c.id in col_groups else c.label for c in cols]
+    out.append(_md_row(["项目", *heads]))
+    out.append("|---" * (len(cols) + 1) + "|")
+    shown: tuple[str, ...] = ()
     for row in spec.rows:
-        rows_out.append(f"| {row.label} | " + " | ".join(_value(table.value(row.id, c.id)) for c in cols) + " |")
-    return "\n".join([head, sep, *rows_out])
+        groups = schema.row_groups(table_id, row)
+        for depth, caption in enumerate(groups):
+            if shown[: depth + 1] != groups[: depth + 1]:
+                out.append(_md_row([f"**{caption}**", *[""] * len(cols)]))
+        shown = groups
+        values = [_value(table.value(row.id, c.id)) for c in cols]
+        out.append(_md_row([schema.row_label(table_id, row), *values]))
+    return "\n".join(out)

@@ -431,16 +431,44 @@ def load_arrays(path: str | os.PathLike, card: dict[str, Any] | None = None) -> 
         raise ModelIntegrityError(f"model {p} predicts unknown labels {unknown}")
     if scorer.weights.shape[1] != len(scorer.offsets) * len(scorer.classes_):
         raise ModelIntegrityError(f"model {p} is inconsistent: weights of shape {scorer.weights.shape}")
+    scorer.sha256 = hashlib.sha256(data).hexdigest()  # what outputs record as the model used
     return scorer
 
 
+MODEL_ENV = "GOVPARSE_MODEL"
+
+
+def configured_model_path() -> Path | None:
+    """The model named by the ``GOVPARSE_MODEL`` environment variable: an arrays file (``.npz``)
+    or a directory holding ``line_classifier.npz`` (a ``train`` output's ``model-best``); None
+    when it is unset or empty."""
+    value = os.environ.get(MODEL_ENV, "").strip()
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    return path / ARRAYS_FILE if path.is_dir() else path
+
+
 def load_default() -> UnitScorer:
-    """The shipped model for parsing (``models/line_classifier.npz`` beside the package),
-    checked against its card's SHA-256 and feature version before it is read.
+    """The default model for parsing: the one ``GOVPARSE_MODEL`` names, else the shipped
+    ``models/line_classifier.npz`` beside the package, checked against its card's SHA-256 and
+    feature version before it is read (a ``GOVPARSE_MODEL`` file without a card beside it is
+    checked for its shapes only).
 
     Raises :class:`ModelError` (missing, tampered, corrupt or outdated); ``parse`` then uses
     the rules and says so in ``Report.warnings``.
     """
+    configured = configured_model_path()
+    if configured is not None:
+        if configured.suffix != ".npz":
+            raise ModelError(
+                f"{MODEL_ENV}={configured}: give an arrays file (.npz) or a directory holding {ARRAYS_FILE} "
+                "(a joblib file runs code when it is loaded, so it is never loaded from the environment)"
+            )
+        if not configured.exists():
+            raise ModelNotFoundError(f"{MODEL_ENV}={configured}: no such model file")
+        card = read_card(configured) if configured.with_name(CARD_FILE).exists() else None
+        return load_arrays(configured, card)
     path = models_dir() / ARRAYS_FILE
     if not path.exists():
         raise ModelNotFoundError(

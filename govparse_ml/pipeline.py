@@ -9,7 +9,7 @@ import re
 import threading
 from typing import Any
 
-from . import schema, sections, tables, validate
+from . import provenance, schema, sections, tables, validate
 from .document import Line, Meta, Report, Table
 from .labeling import DEFAULT_THRESHOLD, UnitModel, label_lines, label_units
 from .normalize import split_lines
@@ -43,6 +43,7 @@ def parse(
     raw_lines = split_lines(text)
     lines = [Line(n, t) for n, t in enumerate(raw_lines, start=1)]
     report = Report(Meta(), [], _empty_tables(None), [], lines, warnings)
+    report.provenance = provenance.describe(None, threshold)  # until a model labels the lines
     if not text.strip():
         warnings.append("empty input: no text to parse")
         return report
@@ -54,6 +55,7 @@ def parse(
         warnings.append("empty input: no visible text to parse (only blank or invisible characters)")
         return report
     loaded = _resolve_model(model, warnings)
+    report.provenance = provenance.describe(loaded, threshold)
     try:
         unit_labels = label_units(units, loaded, threshold)
     except Exception as exc:  # a model that fails on this text must not cost the user the report

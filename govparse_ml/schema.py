@@ -4,7 +4,7 @@ Everything the parser knows about the official report format lives here: table, 
 column ids with their Chinese labels, the key phrases that recognise a row or a column in
 damaged text, the header vocabulary that carries no numbers, the markers that tell the 2019
 format from the 2021 one, the six standard sections, and the arithmetic identities.
-See ``shared/spec/tables.md`` for the prose version.
+See ``docs/tables.md`` for the prose version.
 """
 
 from __future__ import annotations
@@ -393,3 +393,74 @@ UNIT_IN_WAN_YUAN: dict[str, float] = {"万元": 1.0, "万": 1.0, "元": 1e-4}
 SUBTOTAL_LABELS: tuple[str, ...] = ("小计", "合计", "其中")
 # Header cells a converter writes over a table that had no header row ("数据1", "列2", "Column 3").
 PLACEHOLDER_HEADER = r"(?:数据|列|字段|栏目?|[Cc]olumn|[Cc]ol)\s*\d{1,2}"
+
+# --------------------------------------------------------------------------- labels for people
+
+# The version of this schema (table, row and column ids) that datasets record: bump it when an
+# id changes meaning, is renamed or removed, so that data of two schemas is not mixed unawares.
+SCHEMA_VERSION = "1"
+
+# Short table names for column headers (the full titles are TableSpec.title).
+TABLE_SHORT: dict[str, str] = {
+    "active_disclosure": "主动公开",
+    "applications": "依申请公开",
+    "review_litigation": "复议诉讼",
+}
+
+# The groups a row sits in, as printed in the official tables: the row-id prefix (before its
+# first ".") or the row id, and the captions from the outermost in.
+_RESULTS = "三、本年度办理结果"
+ROW_GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
+    "applications": {
+        "granted": (_RESULTS,),
+        "partial": (_RESULTS,),
+        "denied": (_RESULTS, "（三）不予公开"),
+        "unable": (_RESULTS, "（四）无法提供"),
+        "not_processed": (_RESULTS, "（五）不予处理"),
+        "other": (_RESULTS,),  # 2019: the row （六）其他处理 itself
+        "other.": (_RESULTS, "（六）其他处理"),  # 2021: its three sub-rows
+        "total_processed": (_RESULTS,),
+    },
+    "review_litigation": {"lit_direct": ("行政诉讼",), "lit_after_review": ("行政诉讼",)},
+}
+
+# The column groups of the official tables (column id -> caption above it).
+COLUMN_GROUPS: dict[str, dict[str, str]] = {
+    "applications": {
+        c: "法人或其他组织" for c in ("commercial", "research", "public_interest", "legal_service", "other_org")
+    }
+}
+
+# The unit of each column's values (count columns not listed count 件: applications, cases).
+COLUMN_UNITS: dict[str, str] = {
+    "prev_items": "项",
+    "delta": "项",
+    "projects": "个",
+    "amount": "万元（以报告所写为准）",
+    "amount_wan_yuan": "万元",
+}
+
+
+def row_groups(table_id: str, row: RowSpec) -> tuple[str, ...]:
+    """The captions of the groups ``row`` sits in, outermost first (the block of an
+    active-disclosure row, （三）不予公开 for the denied rows, …)."""
+    if row.block:
+        return (row.block,)
+    groups = ROW_GROUPS.get(table_id, {})
+    prefix = row.id.split(".", 1)[0]
+    if row.id in groups:
+        return groups[row.id]
+    if "." in row.id and f"{prefix}." in groups:
+        return groups[f"{prefix}."]
+    return groups.get(prefix, ())
+
+
+def row_label(table_id: str, row: RowSpec) -> str:
+    """The row's own label, without the group its id or label already names."""
+    if table_id == "review_litigation" and " · " in row.label:
+        return row.label.split(" · ", 1)[1]
+    return row.label
+
+
+def column_unit(column: ColumnSpec) -> str:
+    return COLUMN_UNITS.get(column.id, "件")

@@ -370,12 +370,15 @@ class TableResult:
     misfits: int = 0
     # (table, note) of rows read and left out on purpose (subtotals), noted on their table.
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    # Runs of values that fit no row, per table: (line, raw text); reported as one warning each.
+    unlabelled: dict[str | None, list[tuple[int, str]]] = field(default_factory=dict)
 
 
 def assemble_tables(units: list[Unit], version: schema.FormatVersion) -> TableResult:
     """Read the three tables of ``version`` from the units labelled table."""
     result = TableResult({})
     groups, seen = _segment(tokenize(units), version, result)
+    result.warnings.extend(_unlabelled_warning(table, runs) for table, runs in result.unlabelled.items())
     result.tables = _new_tables(version, seen)
     for table, note in result.skipped:
         result.tables[table].notes.append(note)
@@ -383,6 +386,33 @@ def assemble_tables(units: list[Unit], version: schema.FormatVersion) -> TableRe
     for tid, table in result.tables.items():
         table.lines = sorted(lines.get(tid, ()))
     return result
+
+
+def _span_list(numbers: list[int], limit: int = 8) -> str:
+    """``2, 5–7, 9, …`` for sorted line numbers (at most ``limit`` items, then how many more)."""
+    spans: list[list[int]] = []
+    for n in sorted(set(numbers)):
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    shown = [str(a) if a == b else f"{a}–{b}" for a, b in spans[:limit]]
+    more = f" and {len(spans) - limit} more" if len(spans) > limit else ""
+    return ", ".join(shown) + more
+
+
+def _unlabelled_warning(table: str | None, runs: list[tuple[int, str]]) -> str:
+    """One warning for all the runs of values of a table that fit no row (one per value made
+    a page's warnings unreadable: thousands for an HTML page with other tables)."""
+    where = f" in {table}" if table else ""
+    if len(runs) == 1:
+        line, raw = runs[0]
+        return f"values with no row label{where} at line {line}: {raw}"
+    sample = "; ".join(raw if len(raw) <= 40 else raw[:40] + "…" for _, raw in runs[:3])
+    return (
+        f"{len(runs)} runs of values with no row label{where} (ignored), at lines {_span_list([n for n, _ in runs])}: "
+        f"{sample}{' …' if len(runs) > 3 else ''}"
+    )
 
 
 @cache
@@ -570,9 +600,8 @@ def _segment(
                     )
                 )
         if not pending or current is None:
-            where = f" in {current}" if current else ""
             raw = " ".join(v.raw or "□" for v in values)
-            result.warnings.append(f"values with no row label{where} at line {values[0].lines[0]}: {raw}")
+            result.unlabelled.setdefault(current, []).append((values[0].lines[0], raw))
             result.misfits += 1
             continue
         spec = specs[current]

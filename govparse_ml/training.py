@@ -163,6 +163,30 @@ def gold_path(data_dir: str | os.PathLike, name: str) -> Path:
     return Path(data_dir) / "gold" / f"{name}.cells.jsonl"
 
 
+def _gold_of(doc: LabeledDocument, data_dir: Path | None) -> Path | None:
+    """The gold cells of a labeled document: ``DATA/gold/NAME.cells.jsonl`` of the data
+    directory its file is in (``DATA/labeled/NAME.jsonl`` or ``DATA/NAME.jsonl``)."""
+    if doc.path is not None:
+        parent = doc.path.parent
+        root = parent.parent if parent.name == "labeled" else parent
+        return gold_path(root, doc.name)
+    return gold_path(data_dir, doc.name) if data_dir is not None else None
+
+
+def bundled_data_dir() -> Path:
+    """The labeled data shipped with the package: ``govparse_ml/training_data`` in an installed
+    wheel, else ``training_data/`` of the checkout the package runs from."""
+    package = Path(__file__).resolve().parent
+    installed = package / "training_data"
+    return installed if (installed / "labeled").is_dir() else package.parent / "training_data"
+
+
+def _data_dirs(data_dir: str | os.PathLike | Sequence[str | os.PathLike]) -> list[Path]:
+    if isinstance(data_dir, str | os.PathLike):
+        return [Path(data_dir)]
+    return [Path(d) for d in data_dir]
+
+
 def read_gold(path: Path) -> list[dict[str, Any]]:
     cells = []
     try:
@@ -347,7 +371,7 @@ def _score_docs(docs, models_for, data_dir: Path | None) -> dict[str, Any]:
             "model_errors": sum(a != b for a, b in zip(g, p_model, strict=True)),
             "rules_errors": sum(a != b for a, b in zip(g, p_rules, strict=True)),
         }
-        gp = gold_path(data_dir, doc.name) if data_dir is not None else None
+        gp = _gold_of(doc, data_dir) if data_dir is not None else None
         if gp is not None and gp.exists():
             gold_cells = read_gold(gp)
             for key, m in (("model", model), ("rules", None)):
@@ -421,8 +445,11 @@ def format_scores(scores: dict[str, Any], title: str) -> str:
 
 
 def _log(verbose: bool, msg: str) -> None:
+    """Progress of train / eval: the ``govparse_ml.train`` logger (standard error in the CLI)."""
     if verbose:
-        print(msg, file=sys.stderr, flush=True)
+        import logging
+
+        logging.getLogger("govparse_ml.train").info(msg)
 
 
 # --------------------------------------------------------------------------- train
@@ -500,7 +527,7 @@ def heldout_generated(
 
 
 def train(
-    data_dir: str | os.PathLike = "training_data",
+    data_dir: str | os.PathLike | Sequence[str | os.PathLike] = "training_data",
     out_dir: str | os.PathLike = "models",
     use_generated: bool = True,
     seed: int = 0,
@@ -509,16 +536,25 @@ def train(
     *,
     cv: bool = True,
     n_heldout: int = 104,
+    config: dict[str, Any] | None = None,
     **params,
 ) -> LineClassifier:
     """Train the line classifier on ``data_dir`` (plus generated documents), cross-validate it
     leave-one-document-out over the real documents, and write the model and its card to
     ``out_dir``. Nothing is written unless every step succeeds.
 
-    ``n_heldout`` generated documents of seeds never trained on are scored for the card;
-    ``params`` go to :class:`LineClassifier`."""
+    ``data_dir`` may be several directories (the user's and the bundled one). ``n_heldout``
+    generated documents of seeds never trained on are scored for the card; ``params`` go to
+    :class:`LineClassifier`; ``config`` (the resolved configuration: file, overrides, values) is
+    recorded in the card. The scores are also in the returned model's ``training_report_``."""
     t_start = time.perf_counter()
-    files = labeled_files(data_dir)
+    dirs = _data_dirs(data_dir)
+    files = [f for d in dirs for f in labeled_files(d)]
+    names = Counter(f.name for f in files)
+    clash = sorted(n for n, k in names.items() if k > 1)
+    if clash:
+        raise TrainingDataError(f"the same labeled file name in two data directories: {', '.join(clash)}")
+    data_dir = ", ".join(str(d) for d in dirs)
     real = [read_labeled_file(f) for f in files]
     n_gen = (DEFAULT_N_GENERATED if n_generated is None else n_generated) if use_generated else 0
     if n_gen < 0:
@@ -531,8 +567,7 @@ def train(
     cv_scores = None
     if cv and len(real) >= 2:
         _log(verbose, "leave-one-document-out cross-validation over the labeled documents:")
-        cv_scores = cross_validate(real, generated, Path(data_dir), verbose, **params)
-        _log(verbose, format_scores(cv_scores, "leave-one-document-out cross-validation"))
+        cv_scores = cross_validate(real, generated, dirs[0], verbose, **params)
 
     t_fit = time.perf_counter()
     model = fit_model([*real, *generated], **params)
@@ -543,11 +578,7 @@ def train(
     )
 
     heldout = heldout_generated(model, seed, n_heldout, cells=True) if n_heldout else None
-    if heldout:
-        _log(
-            verbose,
-            format_scores({**heldout, "documents": []}, f"{n_heldout} held-out generated documents (unseen seeds)"),
-        )
+    model.training_report_ = {"leave_one_document_out": cv_scores, "heldout_generated": heldout}
 
     def summary(s: dict[str, Any] | None) -> dict[str, Any] | None:
         if s is None:
@@ -580,6 +611,8 @@ def train(
             "heldout_generated": summary(heldout),
             "note": "line-level, blank lines not scored; model = model where p >= 0.5, rules elsewhere",
         },
+        "config": config,
+        "heldout": {"seed": HELDOUT_SEED_BASE + seed, "documents": n_heldout},
         "training_seconds": round(time.perf_counter() - t_start, 1),
         "fit_seconds": round(fit_seconds, 1),
     }
@@ -616,6 +649,8 @@ def evaluate(
     cv: bool = False,
     json_out: str | os.PathLike | None = None,
     verbose: bool = False,
+    *,
+    print_report: bool = True,
 ) -> dict[str, Any]:
     """Score the model and the rules on the labeled documents of ``data_dir``.
 
@@ -631,6 +666,7 @@ def evaluate(
     docs = read_labeled_dir(data)
     if not docs:
         raise TrainingDataError(f"{data}: no labeled documents (labeled/*.jsonl)")
+    model_sha = None
     if cv:
         generated = generated_documents(0, DEFAULT_N_GENERATED)
         _log(verbose, f"leave-one-document-out over {len(docs)} documents, each fold + {len(generated)} generated")
@@ -638,14 +674,21 @@ def evaluate(
         title = "leave-one-document-out cross-validation"
     else:
         model = load_model(model_path, trust=trust_model) if model_path else load_default()
+        model_sha = getattr(model, "sha256", None)
         scores = _score_docs(docs, lambda d: model, data)
         title = f"model {model_path or 'shipped'} on {data}"
         seen = _trained_on(model_path, docs)
         if seen:
             title += f" (it was trained on {len(seen)} of these {len(docs)} documents: optimistic; --cv is not)"
         scores["trained_on"] = seen
-    scores["setup"] = {"data_dir": str(data), "cv": cv, "model": str(model_path) if model_path else "shipped"}
-    if verbose:
+    scores["setup"] = {
+        "data_dir": str(data),
+        "cv": cv,
+        "model": str(model_path) if model_path else "shipped",
+        "model_sha256": None if cv else model_sha,
+        "title": title,
+    }
+    if verbose and print_report:
         print(format_scores(scores, title))
     if json_out:
         try:

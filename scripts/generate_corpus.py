@@ -4,7 +4,7 @@
 
 writes ``DIR/NAME.txt``, ``DIR/labeled/NAME.jsonl`` (``{"text", "label"}`` per line) and
 ``DIR/gold/NAME.cells.jsonl`` (``{"table", "row", "col", "value", "raw"}`` per canonical cell),
-in the formats of ``training_data/`` (see /work/shared/spec/output.md).
+in the formats of ``training_data/`` (see docs/output.md).
 """
 
 from __future__ import annotations

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -309,8 +311,17 @@ def test_parse_many_keeps_input_order() -> None:
     assert [r.to_dict() for r in got] == want
     pairs = [(f"r{i}", t) for i, t in enumerate(texts)]
     assert [r.meta.title for r in parse_many(pairs, n_jobs=2, model=None)] == [w["meta"]["title"] for w in want]
-    with pytest.raises(TypeError, match="not str"):
+    with pytest.raises(TypeError, match="not str") as info:
         list(parse_many([b"bytes"], model=None))
+    # the hint names functions that exist and do what it says
+    import govparse_ml
+
+    named = re.findall(r"(govparse_ml(?:\.\w+)+)\((\w+)\)\.text", str(info.value))
+    assert {n for n, _ in named} == {"govparse_ml.reader.read_text", "govparse_ml.reader.decode_bytes"}
+    for name, _ in named:
+        module, func = name.rsplit(".", 1)
+        assert callable(getattr(importlib.import_module(module), func))
+    assert govparse_ml.reader.decode_bytes("报告".encode("gb18030")).text == "报告"
     with pytest.raises(ValueError):
         parse_many(texts, n_jobs=-3)
 

@@ -282,10 +282,13 @@ def test_save_is_atomic(small_model: LineClassifier, saved: Path, tmp_path: Path
     def fail(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(classifier.os, "replace", fail)
+    # the new set is swapped in by renames (or one renameat2 exchange): make them fail
+    monkeypatch.setattr(classifier, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(classifier.os, "rename", fail)
     with pytest.raises(OSError, match="disk full"):
         save_model(small_model, d)
-    assert {p.name: p.read_bytes() for p in d.iterdir()} == before  # nothing changed, no temp file left
+    assert {p.name: p.read_bytes() for p in d.iterdir()} == before  # nothing changed
+    assert [p.name for p in d.parent.iterdir()] == ["m"]  # no temporary directory left
 
 
 # --------------------------------------------------------------------------- the shipped model

@@ -1,5 +1,5 @@
 """The command line end to end: encodings, binary files, exit codes, standard input and every
-output format of the contract (shared/spec/output.md). Exit codes: 0 ok, 1 input error,
+output format of the contract (docs/output.md). Exit codes: 0 ok, 1 input error,
 2 usage error.
 
 Most tests call ``govparse_ml.cli.main`` in the process; a few run the real command in a
@@ -89,7 +89,10 @@ def _docx() -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("[Content_Types].xml", "<Types/>")
-        z.writestr("word/document.xml", "<w:document><w:body><w:p><w:r><w:t>一、总体情况</w:t></w:r></w:p></w:body></w:document>")
+        z.writestr(
+            "word/document.xml",
+            "<w:document><w:body><w:p><w:r><w:t>一、总体情况</w:t></w:r></w:p></w:body></w:document>",
+        )
     return buf.getvalue()
 
 
@@ -127,9 +130,15 @@ def test_binary_files_exit_1_naming_the_problem_and_saying_convert(capsys, tmp_p
     [
         (lambda tmp: str(tmp / "missing.txt"), "no such file"),
         (lambda tmp: str(tmp), "is a directory"),
-        (lambda tmp: write(tmp, "bad.txt", TEXT.encode("utf-8")[:2000] + b"\xff\xfe\xfa" + TEXT.encode("utf-8")), "invalid bytes"),
+        (
+            lambda tmp: write(tmp, "bad.txt", TEXT.encode("utf-8")[:2000] + b"\xff\xfe\xfa" + TEXT.encode("utf-8")),
+            "invalid bytes",
+        ),
         (lambda tmp: write(tmp, "nul.txt", TEXT.encode("utf-8") + b"\x00" * 3 + TEXT.encode("utf-8")), "NUL"),
-        (lambda tmp: write(tmp, "big5.txt", "臺灣的政府資訊公開報告，統計數據如下。".encode("big5") * 20), "not in a supported text encoding"),
+        (
+            lambda tmp: write(tmp, "big5.txt", "臺灣的政府資訊公開報告，統計數據如下。".encode("big5") * 20),
+            "not in a supported text encoding",
+        ),
     ],
     ids=["missing file", "directory", "damaged utf-8", "NUL bytes", "big5"],
 )
@@ -154,12 +163,28 @@ def test_unreadable_input_exits_1_with_a_message(capsys, tmp_path, make, phrase:
         ["parse", "x.txt", "--threshold", "7"],
         ["parse", "a.txt", "b.txt"],
     ],
-    ids=["no command", "unknown command", "no file", "unknown option", "unknown format", "bad number", "threshold > 1", "two files"],
+    ids=[
+        "no command",
+        "unknown command",
+        "no file",
+        "unknown option",
+        "unknown format",
+        "bad number",
+        "threshold > 1",
+        "two files",
+    ],
 )
 def test_bad_usage_exits_2(capsys, argv: list[str]) -> None:
     code, out, err = run(capsys, *argv)
     assert code == EXIT_USAGE
     assert out == "" and err and "Traceback" not in err
+
+
+def test_two_files_to_parse_show_parse_usage(capsys) -> None:
+    code, out, err = run(capsys, "parse", "a.txt", "b.txt")
+    assert code == EXIT_USAGE and out == ""
+    assert err.startswith("usage: govparse-ml parse ")
+    assert "unrecognized arguments: b.txt" in err and "govparse-ml batch" in err
 
 
 def test_help_and_version_exit_0(capsys) -> None:

@@ -227,6 +227,7 @@ def test_training_data_problems_are_messages(tmp_path: Path, capsys) -> None:
 
     with pytest.raises(TrainingDataError, match="not UTF-8"):
         read_gold(data / "gold" / "a.cells.jsonl")
+    (data / "gold" / "a.cells.jsonl").unlink()  # (eval would stop at it first)
     assert main(["eval", "--data", str(data), "--json", str(tmp_path / "missing" / "s.json")]) == 1
     assert "does not exist" in capsys.readouterr().err
 

@@ -201,3 +201,20 @@ def test_shipped_model_beats_rules_on_unseen_generated_documents() -> None:
     seeds = evaluate(data)
     assert seeds["model"]["cell_accuracy"] >= seeds["rules"]["cell_accuracy"]
     assert seeds["model"]["macro_f1"] >= 0.97
+
+
+def test_eval_reads_the_arrays_file_parse_uses(capsys, tmp_path: Path) -> None:
+    """`eval --model models/line_classifier.npz` scores the file `parse` loads, without
+    --trust-model (it is read without pickle), and gives the joblib estimator's scores."""
+    from govparse_ml.inference import ARRAYS_FILE, models_dir
+
+    data = make_data(tmp_path, seed_names()[3:4])
+    npz = models_dir() / ARRAYS_FILE
+    assert main(["eval", "--data", str(data), "--model", str(npz), "--json", str(tmp_path / "npz.json")]) == 0
+    assert "cells" in capsys.readouterr().out
+    assert main(["eval", "--data", str(data), "--json", str(tmp_path / "joblib.json")]) == 0
+    by_npz = json.loads((tmp_path / "npz.json").read_text(encoding="utf-8"))
+    by_joblib = json.loads((tmp_path / "joblib.json").read_text(encoding="utf-8"))
+    assert by_npz["model"]["macro_f1"] == pytest.approx(by_joblib["model"]["macro_f1"])
+    assert by_npz["model"]["cells"] == by_joblib["model"]["cells"]
+    assert by_npz["trained_on"] == by_joblib["trained_on"] == [seed_names()[3]]
