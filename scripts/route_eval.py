@@ -244,12 +244,42 @@ def run_loto(args) -> dict:
     return results
 
 
+def realdev_table(model, title: str) -> dict:
+    """Line macro-F1 on the hand-checked real reports of training_data/realdev_test, per tool."""
+    files = sorted(Path("training_data/realdev_test").glob("*.jsonl"))
+    groups: dict[str, list] = {}
+    for f in files:
+        groups.setdefault(f.stem.split("-", 1)[1], []).append(training.read_labeled_file(f))
+    out = {}
+    print(f"\n=== {title}: real reports (training_data/realdev_test) ===")
+    print(f"{'tool':14} {'docs':>5} {'lines':>6} {'F1 model':>9} {'F1 rules':>9}")
+    pooled: dict[str, list] = {"gold": [], "model": [], "rules": []}
+    for tool, docs in sorted(groups.items()):
+        gold, pm, pr = [], [], []
+        for d in docs:
+            g, p, _ = doc_lines(d, model)
+            gold += g
+            pm += p
+            pr += doc_lines(d, None)[1]
+        sm, sr = training.label_scores(gold, pm), training.label_scores(gold, pr)
+        pooled["gold"] += gold
+        pooled["model"] += pm
+        pooled["rules"] += pr
+        out[tool] = {"model": sm["macro_f1"], "rules": sr["macro_f1"], "lines": len(gold)}
+        print(f"{tool:14} {len(docs):5d} {len(gold):6d} {100 * sm['macro_f1']:9.2f} {100 * sr['macro_f1']:9.2f}")
+    sm = training.label_scores(pooled["gold"], pooled["model"])
+    sr = training.label_scores(pooled["gold"], pooled["rules"])
+    print(training.format_scores({"model": sm, "rules": sr}, f"{title}: all real test lines"))
+    out["all"] = {"model": sm, "rules": sr}
+    return out
+
+
 def run_routes(args, model) -> dict:
     d = args.dir
     truth = route_corpus.truth_cells(d)
     tools = [t for t in route_corpus.available_routes(d) if t not in args.exclude]
     docs = route_corpus.read_routes(d, tools, split=args.split or None)
-    return route_table(docs, model, truth, args.mode)
+    return {"routes": route_table(docs, model, truth, args.mode), "realdev": realdev_table(model, args.mode)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -389,7 +389,8 @@ def render_page(doc: SourceDocument, seed: int = 0, *, chrome: bool = True) -> R
     )
     page = (
         '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
-        f"<title>{html.escape(page_title)}</title><style>{style}</style></head>\n<body>\n"
+        + (f"<title>{html.escape(page_title)}</title>" if chrome else "")
+        + f"<style>{style}</style></head>\n<body>\n"
         + "\n".join(out)
         + "\n</body></html>\n"
     )
