@@ -23,8 +23,8 @@ from .training import LabeledDocument, TrainingDataError
 HTML_ROUTES = ("inscriptis", "html2text", "bs4", "markdownify")
 PDF_ROUTES = ("pdfminer", "pymupdf", "pdftotext", "pdfplumber")
 OCR_ROUTES = ("tesseract",)
-# Source seeds with an offset below this (per format) are the training split; the rest are test.
-TRAIN_SHARE = 0.7
+# Source reports 0..69 of each format (seed offsets) are the training split, 70.. the test split.
+TRAIN_SEEDS = 70
 
 
 def routes_dir(data_dir: str | Path = "training_data") -> Path:
@@ -75,12 +75,10 @@ def read_routes(
     names = list(routes) if routes is not None else available_routes(d)
     docs: list[LabeledDocument] = []
     for route in names:
-        records = list(_records(d / f"{route}.jsonl.gz"))
-        n_seeds = {fmt: sum(1 for r in records if r["format"] == fmt) for fmt in ("2019", "2021")}
         kept: dict[str, int] = {}
-        for r in records:
+        for r in _records(d / f"{route}.jsonl.gz"):
             fmt = r["format"]
-            if split is not None and split_of(int(r["seed"]), max(n_seeds[fmt], 1)) != split:
+            if split is not None and split_of(int(r["seed"])) != split:
                 continue
             if per_format is not None and kept.get(fmt, 0) >= per_format:
                 continue

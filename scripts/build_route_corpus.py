@@ -21,7 +21,8 @@ in the corpus, flagged, and are neither trained on nor scored.
 
     apt-get install -y chromium fonts-noto-cjk poppler-utils tesseract-ocr tesseract-ocr-chi-sim
     pip install inscriptis html2text beautifulsoup4 markdownify pdfminer.six pymupdf pdfplumber rapidfuzz
-    python scripts/build_route_corpus.py --n 100 --ocr 30      # 100 reports per format: ~15 min on 2 cores
+    python scripts/build_route_corpus.py --n 100                          # 100 reports per format: ~17 min
+    OMP_THREAD_LIMIT=1 python scripts/build_route_corpus.py --n 15 --ocr 15 --first 70 --tools tesseract  # OCR of test-split reports: ~20 min
 
 Writes ``training_data/routes/ROUTE.jsonl.gz`` (one JSON object per document: name, seed, format,
 route, lines, labels, sure) and ``training_data/routes/truth.jsonl.gz`` (the cells of every source).
@@ -226,7 +227,12 @@ def project(text: str, segments: list[tuple[str, str]]) -> tuple[list[str], list
 # --------------------------------------------------------------------------- build
 
 
-def build(n: int, n_ocr: int, out_dir: Path, verbose: bool = True) -> None:
+def build(
+    n: int, n_ocr: int, out_dir: Path, tools: list[str] | None = None, first: int = 0, verbose: bool = True
+) -> None:
+    """``tools``: run only these routes (and keep truth.jsonl.gz as it is: the seeds are the same)."""
+    html_tools = [t for t in HTML_TOOLS if tools is None or t in tools]
+    pdf_tools = [t for t in PDF_TOOLS if tools is None or t in tools]
     logging.getLogger("pdfminer").setLevel(logging.ERROR)  # "Could not get FontBBox" per glyph
     out_dir.mkdir(parents=True, exist_ok=True)
     routes: dict[str, list[dict]] = {}
@@ -235,7 +241,7 @@ def build(n: int, n_ocr: int, out_dir: Path, verbose: bool = True) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for fmt in ("2019", "2021"):
-            for i in range(n):
+            for i in range(first, first + n):
                 seed = SEED_BASE[fmt] + i
                 doc = source_document(seed, fmt)
                 rng = random.Random(seed)
@@ -249,7 +255,7 @@ def build(n: int, n_ocr: int, out_dir: Path, verbose: bool = True) -> None:
                 )
                 name = f"route-{fmt}-{seed}"
                 date = f"{doc.meta['year'] + 1}-0{rng.randint(1, 3)}-{rng.randint(10, 28)}"
-                for tool in HTML_TOOLS:
+                for tool in html_tools:
                     text = html_text(tool, page.html)
                     lines, labels, sure = project(text, page.segments)
                     if rng.random() < 0.33:
@@ -263,21 +269,22 @@ def build(n: int, n_ocr: int, out_dir: Path, verbose: bool = True) -> None:
                 print_pdf(html_path, pdf_path)
                 # The PDF holds the printed page: the <title> is not printed.
                 printed = [s for s in page.segments if not (page.title and s[0] == page.title)]
-                for tool in PDF_TOOLS:
+                for tool in pdf_tools:
                     lines, labels, sure = project(pdf_text(tool, pdf_path), printed)
                     routes.setdefault(tool, []).append(_record(name, seed, fmt, tool, lines, labels, sure))
-                if i < n_ocr:
+                if i < first + n_ocr:
                     lines, labels, sure = project(ocr_text(pdf_path, work), printed)
                     routes.setdefault("tesseract", []).append(
                         _record(name, seed, fmt, "tesseract", lines, labels, sure)
                     )
                 html_path.unlink()
                 pdf_path.unlink()
-                if verbose and (i + 1) % 10 == 0:
-                    print(f"{fmt} {i + 1}/{n} {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+                if verbose and (i + 1 - first) % 10 == 0:
+                    print(f"{fmt} {i + 1 - first}/{n} {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
     for route, records in routes.items():
         _write(out_dir / f"{route}.jsonl.gz", records)
-    _write(out_dir / "truth.jsonl.gz", truth)
+    if tools is None:
+        _write(out_dir / "truth.jsonl.gz", truth)
     for route, records in sorted(routes.items()):
         n_lines = sum(sum(1 for lab in r["labels"] if lab) for r in records)
         unsure = sum(sum(1 for lab, s in zip(r["labels"], r["sure"], strict=True) if lab and not s) for r in records)
@@ -311,8 +318,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=100, help="source reports per format version")
     ap.add_argument("--ocr", type=int, default=0, help="of these, how many per format also go through OCR")
     ap.add_argument("--out", type=Path, default=Path("training_data/routes"))
+    ap.add_argument("--tools", nargs="*", help="only these routes (e.g. --tools tesseract --ocr 15 --n 15)")
+    ap.add_argument("--first", type=int, default=0, help="first source seed offset (70: the test split of --n 100)")
     args = ap.parse_args(argv)
-    build(args.n, args.ocr, args.out)
+    build(args.n, args.ocr, args.out, args.tools, args.first)
     return 0
 
 
