@@ -56,9 +56,9 @@ def truth_cells(directory: str | Path) -> dict[tuple[int, str], dict[tuple[str, 
     return out
 
 
-def split_of(seed: int, seeds_per_format: int) -> str:
-    """ "train" or "test": the first ``TRAIN_SHARE`` of each format's source seeds train."""
-    return "train" if seed % 10_000 < TRAIN_SHARE * seeds_per_format else "test"
+def split_of(seed: int) -> str:
+    """The side ("train" or "test") of the source report ``seed``, whatever tool extracted it."""
+    return "train" if seed % 10_000 < TRAIN_SEEDS else "test"
 
 
 def read_routes(
