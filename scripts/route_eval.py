@@ -20,6 +20,7 @@ line's label (the model's where it is sure enough, the rule's elsewhere).
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import math
 import sys
@@ -109,6 +110,16 @@ def fit_temperature(scores: np.ndarray, gold: np.ndarray) -> float:
     return math.exp((a + b) / 2)
 
 
+def with_temperature(model: LineClassifier, temperature: float) -> LineClassifier:
+    """A copy of ``model`` whose scores are divided by ``temperature`` (what ``LineClassifier(temperature=...)`` fits)."""
+    out = copy.deepcopy(model)
+    lr = out.pipeline_.named_steps["model"]
+    lr.coef_ = lr.coef_ / temperature
+    lr.intercept_ = lr.intercept_ / temperature
+    out._compile()
+    return out
+
+
 def cells_of(doc: training.LabeledDocument, truth: dict, model) -> tuple[int, int]:
     cells = truth[(doc.meta["seed"], doc.meta["format"])]
     report = parse(doc.text, model=model)
@@ -170,11 +181,12 @@ def run_loto(args) -> dict:
     test = {t: route_corpus.read_routes(d, [t], split="test") for t in tools}
     train_docs = {t: route_corpus.read_routes(d, [t], split="train", per_format=args.per_format) for t in train_routes}
     results: dict = {"tools": {}}
-    held_scores, held_gold = {}, {}
+    held_scores, held_gold, models = {}, {}, {}
     for tool in tools:
         t0 = time.perf_counter()
         others = [doc for t in train_routes if t != tool for doc in train_docs[t]]
         model = training.fit_model([*base, *others])
+        models[tool] = model
         fit_s = time.perf_counter() - t0
         gold, pm, cm = [], [], []
         pr = []
@@ -195,7 +207,6 @@ def run_loto(args) -> dict:
             "fit_seconds": round(fit_s, 1),
             "line_ece_parse": ece(np.array(cm), line_correct),
             "unit_ece_model": unit_ece(held_scores[tool], held_gold[tool]),
-            "_pipeline_model": None,
         }
         print(
             training.format_scores(
@@ -206,7 +217,6 @@ def run_loto(args) -> dict:
             f"ECE: model alone {results['tools'][tool]['unit_ece_model']:.4f}, lines as parse reports them {results['tools'][tool]['line_ece_parse']:.4f}",
             flush=True,
         )
-        results["tools"][tool].pop("_pipeline_model")
     # calibration, cross-fitted: each tool's temperature is fitted on the other tools' held-out units
     for tool in tools:
         s = np.vstack([held_scores[t] for t in tools if t != tool])
@@ -214,6 +224,14 @@ def run_loto(args) -> dict:
         temp = fit_temperature(s, g)
         results["tools"][tool]["temperature_crossfit"] = temp
         results["tools"][tool]["unit_ece_model_calibrated"] = unit_ece(held_scores[tool], held_gold[tool], temp)
+        calibrated = with_temperature(models[tool], temp)
+        gold, pred, conf = [], [], []
+        for doc in test[tool]:
+            g, p, c = doc_lines(doc, calibrated)
+            gold, pred, conf = gold + g, pred + p, conf + c
+        correct = np.array([a == b for a, b in zip(gold, pred, strict=True)], dtype=float)
+        results["tools"][tool]["model_calibrated_macro_f1"] = training.label_scores(gold, pred)["macro_f1"]
+        results["tools"][tool]["line_ece_parse_calibrated"] = ece(np.array(conf), correct)
     all_s, all_g = np.vstack(list(held_scores.values())), np.concatenate(list(held_gold.values()))
     results["temperature"] = fit_temperature(all_s, all_g)
     results["unit_ece_before"] = unit_ece(all_s, all_g)
@@ -228,13 +246,15 @@ def run_loto(args) -> dict:
     results["loto_worst"] = min((f1[t], t) for t in train_routes)
     print("\n=== leave-one-tool-out summary ===")
     print(
-        f"{'tool':12} {'model F1':>9} {'rules F1':>9} {'ECE model':>10} {'ECE cal.':>9} {'ECE lines':>10} {'T (others)':>11}"
+        f"{'tool':12} {'model F1':>9} {'F1 cal.':>8} {'rules F1':>9} {'ECE model':>10} {'ECE cal.':>9} "
+        f"{'ECE lines':>10} {'lines cal.':>10} {'T (others)':>11}"
     )
     for t in tools:
         r = results["tools"][t]
         print(
-            f"{t:12} {100 * r['model']['macro_f1']:9.2f} {100 * r['rules']['macro_f1']:9.2f} {r['unit_ece_model']:10.4f} "
-            f"{r['unit_ece_model_calibrated']:9.4f} {r['line_ece_parse']:10.4f} {r['temperature_crossfit']:11.3f}"
+            f"{t:12} {100 * r['model']['macro_f1']:9.2f} {100 * r['model_calibrated_macro_f1']:8.2f} "
+            f"{100 * r['rules']['macro_f1']:9.2f} {r['unit_ece_model']:10.4f} {r['unit_ece_model_calibrated']:9.4f} "
+            f"{r['line_ece_parse']:10.4f} {r['line_ece_parse_calibrated']:10.4f} {r['temperature_crossfit']:11.3f}"
         )
     print(
         f"mean {100 * results['loto_mean']:.2f}, worst {100 * results['loto_worst'][0]:.2f} ({results['loto_worst'][1]}); "
