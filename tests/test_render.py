@@ -64,11 +64,11 @@ def test_segments_one_per_line_parse_to_the_truth(seed: int) -> None:
 
 
 def test_blank_counts_are_empty_cells_and_null_truth() -> None:
-    """Seed 3 leaves its zero counts blank: null in the truth, empty cells in the page."""
-    doc = source_document(3, "2021")
+    """Seed 11 leaves its zero counts blank: null in the truth, empty cells in the page."""
+    doc = source_document(11, "2021")
     blank = [cell for cell, value in doc.cells.items() if value is None]
     assert blank and all(doc.raw[cell] == "" for cell in blank)
-    assert "<td></td>" in render_page(doc, 3).html or "<td>&nbsp;</td>" in render_page(doc, 3).html
+    assert "<td></td>" in render_page(doc, 11).html or "<td>&nbsp;</td>" in render_page(doc, 11).html
 
 
 def test_same_seed_same_page() -> None:

@@ -98,7 +98,10 @@ def source_document(seed: int, format_version: str | None = None) -> SourceDocum
             i += len(table.rows)  # tab_rows: one line per table row
             continue
         if text.strip():
-            blocks.append(Block(label or gen.OTHER, text.strip()))
+            text = text.strip()
+            if label == gen.PROSE and len(text) <= 20 and text.endswith("。") and rng.random() < 0.4:
+                text = text[:-1]  # a one-line answer (无其他需要报告的事项) is often written without its stop
+            blocks.append(Block(label or gen.OTHER, text))
         i += 1
     meta = {
         "agency": agency,
