@@ -79,7 +79,8 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
     units or unit texts) and give lists per document. Parameters: the logistic regression's
     ``C``, ``class_weight`` and ``max_iter``; ``decode`` (``"viterbi"`` or ``"none"``),
     ``transition_weight`` (scale of the log transition probabilities against the class
-    log-probabilities) and ``smoothing`` (added to every transition count); and the
+    log-probabilities) and ``smoothing`` (added to every transition count); ``temperature``
+    (the fitted scores are divided by it: temperature scaling of the probabilities); and the
     featurizer's parameters (see :class:`~govparse_ml.features.Featurizer`).
     """
 
@@ -100,6 +101,7 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
         window: int = 2,
         use_ngrams: bool = True,
         use_jieba: bool = True,
+        temperature: float = 1.0,
     ) -> None:
         self.C = C
         self.class_weight = class_weight
@@ -116,6 +118,7 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
         self.window = window
         self.use_ngrams = use_ngrams
         self.use_jieba = use_jieba
+        self.temperature = temperature
 
     # ----------------------------------------------------------------- fit
 
@@ -135,6 +138,8 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
     def fit(self, X: Sequence, y: Sequence[Sequence[str]]) -> LineClassifier:
         if self.decode not in DECODERS:
             raise ValueError(f"decode must be one of {DECODERS}, not {self.decode!r}")
+        if not self.temperature > 0:
+            raise ValueError(f"temperature must be > 0, not {self.temperature!r}")
         if len(X) != len(y):
             raise ValueError(f"X has {len(X)} documents but y has {len(y)} label lists")
         for i, (doc, labels) in enumerate(zip(X, y, strict=True)):
@@ -147,6 +152,11 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
         model = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=self.max_iter, tol=1e-4)
         self.pipeline_ = Pipeline([("features", self._featurizer()), ("model", model)])
         self.pipeline_.fit(X, np.array(flat))
+        if self.temperature != 1.0:
+            # Temperature scaling: the scores divided by T, so the same labels with calibrated
+            # probabilities; done on the weights, the Pipeline and the compiled scorer agree.
+            model.coef_ = model.coef_ / self.temperature
+            model.intercept_ = model.intercept_ / self.temperature
         self.classes_ = model.classes_
         self._fit_transitions(y)
         self.feature_version_ = FEATURE_VERSION

@@ -563,6 +563,13 @@ def train(
         raise TrainingDataError(f"{data_dir}: no labeled documents (labeled/*.jsonl) and no generated ones")
     generated = generated_documents(seed, n_gen) if n_gen else []
     _log(verbose, f"data: {len(real)} labeled documents from {data_dir}, {len(generated)} generated (seed {seed})")
+    from . import route_corpus
+
+    routed, route_files = route_corpus.training_documents(data_dir)
+    if routed:
+        _log(verbose, f"      {len(routed)} documents extracted by real tools ({route_corpus.routes_dir(data_dir)})")
+        generated = [*generated, *routed]
+    params.setdefault("temperature", route_corpus.TEMPERATURE if routed else 1.0)
 
     cv_scores = None
     if cv and len(real) >= 2:
@@ -599,10 +606,12 @@ def train(
             "data_dir": str(data_dir),
             "labeled_files": data_hashes(files),
             "labeled_documents": len(real),
-            "generated_documents": len(generated),
+            "generated_documents": len(generated) - len(routed),
+            "route_documents": len(routed),
+            "route_files": data_hashes(route_files),
             "generated_seed": seed,
             "generator": "govparse_ml.generate.generate(seed * 100003 + i), layouts and formats in turn",
-            "generated_sha256": documents_hash(generated),
+            "generated_sha256": documents_hash(generated[: len(generated) - len(routed)]),
             "generator_source_sha256": _source_hash("generate"),
             "units": model.n_train_units_,
         },
