@@ -138,7 +138,11 @@ _GRID_ROW_LABEL = RuleLabel("table", 0.99, "row of cells with numbers")
 
 @lru_cache(maxsize=16384)
 def _grid_row(text: str) -> bool:
-    return (text.count("|") >= 4 or text.count("\t") >= 3) and len(_NUMERIC_CELL.findall(text)) >= 3
+    """A row of cells with three numbers, or with one and a word of the tables' vocabulary."""
+    numbers = len(_NUMERIC_CELL.findall(text))
+    if text.count("|") >= 4 or text.count("\t") >= 3:
+        return numbers >= 3 or (numbers >= 1 and bool(_TABLE_WORD.search(compact(text))))
+    return numbers >= 1 and bool(_TABLE_WORD.search(compact(text)))  # "行政处罚\t7", "| 规章 | 0 |"
 
 
 def decisive_label(unit: Unit) -> RuleLabel | None:
