@@ -53,9 +53,7 @@ _MIN_VALID_PREFIX_UTF8 = 8
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _NON_ASCII_RUN_RE = re.compile(r"[^\x00-\x7f]+")
-_IDEOGRAPH_RE = re.compile(
-    "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]"
-)
+_IDEOGRAPH_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _KANA_RE = re.compile("[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
 _HIGH_BYTE_RE = re.compile(rb"[\x80-\xff]")
 _CONTROL_BYTES = bytes([*range(0x09), *range(0x0E, 0x20), 0x7F])
@@ -185,10 +183,7 @@ def _shell_names(source: str, ext: str) -> dict[str, str]:
 def _binary_error(source: str, kind: _Kind, detail: str = "") -> InputError:
     """Build the "not text, convert it" error for ``source``."""
     how = kind.how.format(**_shell_names(source, kind.ext))
-    return InputError(
-        f"{source} looks like {kind.name}{detail}, not text: "
-        f"convert it to text first ({how})"
-    )
+    return InputError(f"{source} looks like {kind.name}{detail}, not text: convert it to text first ({how})")
 
 
 # --------------------------------------------------------------------------
@@ -323,7 +318,7 @@ def decode_bytes(data: bytes, *, source: str = "<bytes>") -> DecodedText:
     for bom, codec, name in _BOMS:
         if data.startswith(bom):
             what = f"starts with a {name.upper().removesuffix('-SIG')} byte-order mark"
-            text = _strict(data[len(bom):], codec, source, what)
+            text = _strict(data[len(bom) :], codec, source, what)
             _check_text(text, source)
             return DecodedText(text, name, "bom")
 
@@ -355,9 +350,9 @@ def decode_bytes(data: bytes, *, source: str = "<bytes>") -> DecodedText:
     # character boundary in every ASCII-compatible encoding.
     high = _HIGH_BYTE_RE.search(data)
     start = high.start() if high else 0
-    tail = data[start:start + _SAMPLE_BYTES]
+    tail = data[start : start + _SAMPLE_BYTES]
 
-    valid_prefix, _ = _decode_prefix(data[start:utf8_error.start][:_SAMPLE_BYTES], "utf-8")
+    valid_prefix, _ = _decode_prefix(data[start : utf8_error.start][:_SAMPLE_BYTES], "utf-8")
     valid_multibyte = sum(map(len, _NON_ASCII_RUN_RE.findall(valid_prefix)))
     as_utf8, _ = _decode_prefix(tail, "utf-8", errors="replace")
     bad = as_utf8.count("\ufffd")
@@ -412,8 +407,7 @@ def read_text(path: str | os.PathLike[str], *, source: str | None = None) -> Dec
         stream = getattr(sys.stdin, "buffer", None)
         if stream is None:
             raise InputError(
-                f"{label}: standard input has no byte stream to read from; "
-                f"pass the report as a file path instead"
+                f"{label}: standard input has no byte stream to read from; pass the report as a file path instead"
             )
         try:
             data = stream.read(MAX_INPUT_BYTES + 1)

@@ -124,16 +124,24 @@ def main(argv: list[str] | None = None) -> int:
     name, seed = seed_text(args.seed)
     seed_mb = len(seed.encode("utf-8")) / 1e6
     sizes = [int(s) for s in args.sizes] if args.sizes else [1, 10, 100, round(TARGET_MB / seed_mb)]
-    layouts = ["lines"] + (["one-line"] if args.one_line else []) + ([f"shape:{k}" for k in SHAPES] if args.shapes else [])
-    print(f"seed {name}: {len(seed):,} chars, {seed_mb * 1000:.1f} kB, {seed.count(chr(10)) + 1} lines; model {args.model}")
+    layouts = (
+        ["lines"] + (["one-line"] if args.one_line else []) + ([f"shape:{k}" for k in SHAPES] if args.shapes else [])
+    )
+    print(
+        f"seed {name}: {len(seed):,} chars, {seed_mb * 1000:.1f} kB, {seed.count(chr(10)) + 1} lines; model {args.model}"
+    )
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
     flagged = False
     titles = {"lines": "lines as in the report", "one-line": "the whole text on one line"}
     for layout in layouts:
         one_line = layout == "one-line"
         print()
-        print(f"layout: {titles.get(layout) or repr(SHAPES[layout[6:]]) + ' on every line, as many lines as the seed ×'}")
-        print(f"{'size':>7} {'MB':>8} {'lines':>9} {'seconds':>9} {'s/MB':>7} {'µs/line':>8} {'peak MB':>8} {'parse MB':>9}  vs 1×")
+        print(
+            f"layout: {titles.get(layout) or repr(SHAPES[layout[6:]]) + ' on every line, as many lines as the seed ×'}"
+        )
+        print(
+            f"{'size':>7} {'MB':>8} {'lines':>9} {'seconds':>9} {'s/MB':>7} {'µs/line':>8} {'peak MB':>8} {'parse MB':>9}  vs 1×"
+        )
         base = None
         for mult in sizes if not layout.startswith("shape:") else [m for m in sizes if m <= 100]:
             r = run(args.seed, mult, layout, args.model, args.timeout)

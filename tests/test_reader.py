@@ -58,12 +58,8 @@ def _write(tmp_path: Path, name: str, data: bytes) -> Path:
         pytest.param(REPORT.encode("utf-8-sig"), "utf-8-sig", "bom", id="utf-8-sig"),
         pytest.param(REPORT.encode("gb18030"), "gb18030", "guessed", id="gb18030"),
         pytest.param(REPORT.encode("gbk"), "gb18030", "guessed", id="gbk"),
-        pytest.param(
-            codecs.BOM_UTF16_LE + REPORT.encode("utf-16-le"), "utf-16-le", "bom", id="utf-16-le-bom"
-        ),
-        pytest.param(
-            codecs.BOM_UTF16_BE + REPORT.encode("utf-16-be"), "utf-16-be", "bom", id="utf-16-be-bom"
-        ),
+        pytest.param(codecs.BOM_UTF16_LE + REPORT.encode("utf-16-le"), "utf-16-le", "bom", id="utf-16-le-bom"),
+        pytest.param(codecs.BOM_UTF16_BE + REPORT.encode("utf-16-be"), "utf-16-be", "bom", id="utf-16-be-bom"),
         pytest.param(REPORT.encode("utf-16-le"), "utf-16-le", "guessed", id="utf-16-le-no-bom"),
         pytest.param(REPORT.encode("utf-16-be"), "utf-16-be", "guessed", id="utf-16-be-no-bom"),
         pytest.param(REPORT.encode("utf-32"), "utf-32-le", "bom", id="utf-32-bom"),
@@ -89,9 +85,7 @@ def test_bom_is_stripped_only_once() -> None:
 
 
 def test_ascii_only_is_utf8() -> None:
-    assert decode_bytes(b"2021 annual report\n") == DecodedText(
-        "2021 annual report\n", "utf-8", "valid"
-    )
+    assert decode_bytes(b"2021 annual report\n") == DecodedText("2021 annual report\n", "utf-8", "valid")
 
 
 @pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
@@ -221,9 +215,7 @@ def test_pdf_message_gives_a_pdftotext_command(tmp_path: Path) -> None:
     with pytest.raises(InputError) as exc:
         read_text(path)
     expected = f"`pdftotext -layout {path} {tmp_path / 'report.txt'}`"
-    assert str(exc.value) == (
-        f"{path} looks like a PDF document, not text: convert it to text first (e.g. {expected})"
-    )
+    assert str(exc.value) == (f"{path} looks like a PDF document, not text: convert it to text first (e.g. {expected})")
 
 
 def test_mislabelled_pdf_hint_does_not_overwrite_input() -> None:
@@ -295,9 +287,7 @@ def test_permission_denied_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert str(path) in str(exc.value)
 
 
-@pytest.mark.skipif(
-    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root can read unreadable files"
-)
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root can read unreadable files")
 def test_unreadable_file(tmp_path: Path) -> None:
     path = _write(tmp_path, "locked.txt", REPORT.encode())
     path.chmod(0)

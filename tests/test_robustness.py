@@ -49,7 +49,9 @@ def test_non_str_raises_type_error_naming_the_type(value) -> None:
         parse(value)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("value", [b"\xe4\xb8\x80", bytearray(b"abc"), memoryview(b"abc")], ids=lambda v: type(v).__name__)
+@pytest.mark.parametrize(
+    "value", [b"\xe4\xb8\x80", bytearray(b"abc"), memoryview(b"abc")], ids=lambda v: type(v).__name__
+)
 def test_bytes_points_at_the_file_reader(value) -> None:
     with pytest.raises(TypeError) as err:
         parse(value)  # type: ignore[arg-type]
@@ -85,7 +87,12 @@ VOCAB = sorted(
         for t in schema.tables(v).values()
         for word in (t.title, *t.header_keys, *(r.label for r in t.rows), *(c.label for r in t.rows for c in r.columns))
     }
-    | {"一、总体情况", "第二十条第（一）项", "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", "申请人情况"}
+    | {
+        "一、总体情况",
+        "第二十条第（一）项",
+        "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）",
+        "申请人情况",
+    }
     | {"（一）", "1.", "2、", "第3页", "- 2 -", "2020年12月31日", "XX局2021年政府信息公开工作年度报告", "。", "，"}
 )
 NUMBER = st.one_of(
@@ -207,7 +214,7 @@ In 2020 the agency published 1,234 items of information on its website.
 | Granted | 10 |
 """
 
-SOURCE_CODE = '''import sys
+SOURCE_CODE = """import sys
 
 
 def main(argv):
@@ -219,7 +226,7 @@ def main(argv):
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv))
-'''
+"""
 
 # A 2010 report in the format of the 2008 条例: seven sections, counts in prose, no 第二十条 tables.
 PRE_2019_PROSE = """XX市国土资源局2010年政府信息公开工作年度报告
@@ -386,7 +393,10 @@ CATALOGUE = {
     "HTML page": ("<html><head><title>首页</title></head>\n<body><p>欢迎访问本网站</p></body></html>", NOT_A_REPORT),
     "pre-2019 report, prose": (PRE_2019_PROSE, PRE_2019),
     "pre-2019 report, old statistics table": (PRE_2019_TABLE, PRE_2019),
-    "only section headings": ("一、总体情况\n二、主动公开政府信息情况\n三、收到和处理政府信息公开申请情况", "none of the three standard tables"),
+    "only section headings": (
+        "一、总体情况\n二、主动公开政府信息情况\n三、收到和处理政府信息公开申请情况",
+        "none of the three standard tables",
+    ),
     "a bare run of numbers": ("1 2 3 4 5", NOT_A_REPORT),
 }
 

@@ -222,7 +222,9 @@ def read_input(
             except OSError as exc:
                 raise InputError(f"{label}: cannot read standard input ({exc})") from None
             if len(data) > reader.MAX_INPUT_BYTES:
-                raise InputError(f"{label}: more than {reader.MAX_INPUT_BYTES:,} bytes; split the input into its reports")
+                raise InputError(
+                    f"{label}: more than {reader.MAX_INPUT_BYTES:,} bytes; split the input into its reports"
+                )
             source = label
         else:
             source = source or os.fspath(path)
