@@ -62,7 +62,6 @@ _ITEM_MARK = re.compile(r"(?<=\d)、")
 _CELL_SPLIT = re.compile(r"\t|\||\s{2,}")
 _HAS_DIGIT = re.compile(r"\d")
 _PLACEHOLDER = re.compile(schema.PLACEHOLDER_HEADER)
-_PLACEHOLDER_START = frozenset(m[0] for m in re.findall(r"[\u4e00-\u9fffCc]", schema.PLACEHOLDER_HEADER))
 _SUBTOTALS = tuple(schema.SUBTOTAL_LABELS)
 # A space (not a tab) with white space after it: where _CELL_SPLIT may cut other than at a tab.
 _WIDE_GAP = re.compile(r"[^\S\t]\s")
@@ -124,7 +123,7 @@ def tokenize(units: list[Unit]) -> list[Token]:
                 empties = True
             elif stripped.isdigit() and stripped.isascii():  # inlined, as above
                 row.append(Token("value", stripped, line, index, False, position, True, True))
-            elif stripped[0] in _PLACEHOLDER_START and _PLACEHOLDER.fullmatch(stripped):
+            elif stripped[-1].isdigit() and _PLACEHOLDER.fullmatch(stripped):  # (placeholders end in their number)
                 continue  # a converter's header over a table that had none: no label, no cell
             else:
                 _cell_tokens(row, cell, line, index, position, whole_cell=True)
@@ -580,7 +579,7 @@ def _segment(
             texts = {own[-1].text, "".join(t.text for t in own)} if own else set()
             row, similarity, label_text = None, 0.0, ""
             for text in sorted(texts):
-                found, score = fuzzy_row(specs[current], text, last_row.get(current, -1))
+                found, score = fuzzy_row(specs[current], text, last_row.get(current, -1), version)
                 if found is not None and score > similarity:
                     row, similarity, label_text = found, score, text
             if row is not None:
@@ -660,13 +659,14 @@ def _row_cores(version: schema.FormatVersion, table: str) -> tuple[tuple[str, st
     return tuple((row.id, _label_core(row.label), _label_numbering(row.label)) for row in rows)
 
 
-def fuzzy_row(spec: schema.TableSpec, label_text: str, last: int) -> tuple[str | None, float]:
+def fuzzy_row(
+    spec: schema.TableSpec, label_text: str, last: int, version: schema.FormatVersion
+) -> tuple[str | None, float]:
     """The row among the next few after ``last`` whose label ``label_text`` is most like, and
     the similarity; ``(None, best)`` when none is like enough."""
     core, numbering = _label_core(label_text), _label_numbering(label_text)
     if len(core) < 2 and not numbering:
         return None, 0.0
-    version: schema.FormatVersion = "2021" if any(r.id == "other.other" for r in spec.rows) else "2019"
     best, best_id = 0.0, None
     for row_id, theirs, their_numbering in _row_cores(version, spec.id)[last + 1 : last + 1 + _FUZZY_LOOKAHEAD]:
         score = difflib.SequenceMatcher(None, core, theirs, autojunk=False).ratio() if len(core) >= 2 else 0.0
