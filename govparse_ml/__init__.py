@@ -1,9 +1,9 @@
 """govparse-ml: parse Chinese government information-disclosure annual reports into checked data."""
 
-from .batch import parse_many, to_dataframe
-from .document import Cell, CheckResult, Line, Meta, Paragraph, Reading, Report, Section, Table
-from .pipeline import parse
-from .readers import parse_file
+from govparse_ml.batch.engine import parse_many, to_dataframe
+from govparse_ml.document import Cell, CheckResult, Line, Meta, Paragraph, Reading, Report, Section, Table
+from govparse_ml.io.readers import parse_file
+from govparse_ml.pipeline import parse
 
 __version__ = "0.1.0"
 
@@ -11,7 +11,7 @@ __version__ = "0.1.0"
 def __getattr__(name: str):
     # train / evaluate import scikit-learn: only when asked for, so that `import govparse_ml` stays light.
     if name in ("train", "evaluate"):
-        from . import training
+        from govparse_ml.training import train as training
 
         return getattr(training, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,7 +7,7 @@ import sys
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from . import schema
+from govparse_ml.format import schema
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -9,11 +9,13 @@ import re
 import threading
 from typing import Any
 
-from . import provenance, schema, sections, tables, validate
-from .document import Line, Meta, Report, Table
-from .labeling import DEFAULT_THRESHOLD, UnitModel, label_lines, label_units
-from .normalize import split_lines
-from .units import Unit, split_units
+from govparse_ml import provenance, sections, validate
+from govparse_ml.document import Line, Meta, Report, Table
+from govparse_ml.format import schema
+from govparse_ml.label.labeling import DEFAULT_THRESHOLD, UnitModel, label_lines, label_units
+from govparse_ml.tables import assemble as tables
+from govparse_ml.text.normalize import split_lines
+from govparse_ml.text.units import Unit, split_units
 
 # "default": the shipped model if it loads and checks out; None: rules only.
 ModelArg = Any
@@ -28,13 +30,13 @@ def parse(
     """Parse the plain text of a report into a checked :class:`Report`.
 
     ``model`` is ``"default"`` (the shipped line classifier, loaded once), ``None`` (rules
-    only) or a loaded model (see :func:`govparse_ml.classifier.load_model` and
-    :func:`govparse_ml.inference.load_arrays`).
+    only) or a loaded model (see :func:`govparse_ml.classifier.estimator.load_model` and
+    :func:`govparse_ml.classifier.inference.load_arrays`).
     """
     if not isinstance(text, str):
         hint = (
-            " (decode it first: govparse_ml.reader.read_text(path).text for a file, "
-            "govparse_ml.reader.decode_bytes(data).text for bytes)"
+            " (decode it first: govparse_ml.io.files.read_text(path).text for a file, "
+            "govparse_ml.io.files.decode_bytes(data).text for bytes)"
             if isinstance(text, bytes | bytearray)
             else ""
         )
@@ -209,7 +211,10 @@ def clear_caches() -> None:
     """Empty the caches keyed by line text (rule labels, cell pieces, tokens, the model's text
     scores). They make a corpus fast, since table labels and headings recur from report to
     report; each is bounded, so this is for measuring or for freeing memory, never needed."""
-    from . import features, normalize, readings, rules
+    from govparse_ml.classifier import features
+    from govparse_ml.label import rules
+    from govparse_ml.tables import readings
+    from govparse_ml.text import normalize
 
     for cached in (
         normalize.normalize_line,
@@ -239,7 +244,7 @@ def _load_default_model() -> Any:
     if not _default_loaded:
         with _default_lock:
             if not _default_loaded:
-                from . import inference
+                from govparse_ml.classifier import inference
 
                 try:
                     _default_model = inference.load_default()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import schema
+from govparse_ml.format import schema
 
 PARSER = "govparse-ml"
 # The fields two runs must share for their rows to be one dataset.
@@ -14,7 +14,7 @@ IDENTITY_FIELDS = ("parser_version", "schema_version", "model_sha256", "threshol
 
 
 def parser_version() -> str:
-    from . import __version__
+    from govparse_ml import __version__
 
     return __version__
 
@@ -27,10 +27,10 @@ def model_sha256(model: Any) -> str | None:
 def describe(model: Any, threshold: float | None = None) -> dict[str, Any]:
     """The provenance of outputs made with ``model`` (a loaded model, ``None`` for the rules, or
     ``"default"``, resolved to the shipped model as ``parse`` resolves it)."""
-    from .features import FEATURE_VERSION
+    from govparse_ml.classifier.features import FEATURE_VERSION
 
     if isinstance(model, str) and model == "default":
-        from .pipeline import _resolve_model
+        from govparse_ml.pipeline import _resolve_model
 
         model = _resolve_model("default", [])
     sha = model_sha256(model)

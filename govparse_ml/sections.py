@@ -6,10 +6,10 @@ import re
 from collections import Counter
 from functools import lru_cache
 
-from . import rules
-from .document import Meta, Paragraph, Section
-from .schema import SectionSpec
-from .units import Unit
+from govparse_ml.document import Meta, Paragraph, Section
+from govparse_ml.format.schema import SectionSpec
+from govparse_ml.label import rules
+from govparse_ml.text.units import Unit
 
 # A paragraph goes on across a line break unless the text before it ends a sentence.
 _PARAGRAPH_END = re.compile(r"[。！？!?；;：:…」』”\"）)]$")

@@ -6,8 +6,8 @@ from functools import cache
 from operator import itemgetter
 from typing import NamedTuple
 
-from . import schema
-from .document import CheckResult, Table
+from govparse_ml.document import CheckResult, Table
+from govparse_ml.format import schema
 
 _TOLERANCE = 1e-6
 # Below this a whole number converts to float exactly, so float(x) == int(x) holds: a

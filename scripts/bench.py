@@ -15,7 +15,7 @@ is new, table labels mostly known); "seeds again" times the seeds parsed over an
 line in the caches); "generated" times 200 generated reports in one pass, each parsed once, as
 a corpus run meets them (their phrases repeat more than real reports' do).
 Corpora: the seed reports (../shared/seeds/*.txt, else the bundled example and the labeled training
-texts) and reports from ``govparse_ml.generate`` (skipped, with a message, if that module is absent).
+texts) and reports from ``govparse_ml.synth.generate`` (skipped, with a message, if that module is absent).
 Batch figures run the installed command, ``govparse-ml batch``, in a fresh process: start-up included.
 The machine's load average is printed beside the figures: on a shared machine they are upper bounds.
 """
@@ -45,7 +45,7 @@ SUMMARY_PREFIX = " reports, "
 
 def seed_corpus() -> tuple[str, list[str]]:
     """The seed reports' texts: shared/seeds, else the bundled example and the labeled texts."""
-    from govparse_ml.reader import read_text
+    from govparse_ml.io.files import read_text
 
     files = sorted(SEEDS_DIR.glob("*.txt")) if SEEDS_DIR.is_dir() else []
     if files:
@@ -59,9 +59,9 @@ def seed_corpus() -> tuple[str, list[str]]:
 
 def generated_corpus(n: int, start: int = 0) -> list[str] | None:
     try:
-        from govparse_ml.generate import generate
+        from govparse_ml.synth.generate import generate
     except ImportError as exc:
-        print(f"(generated reports skipped: govparse_ml.generate is not available: {exc})", file=sys.stderr)
+        print(f"(generated reports skipped: govparse_ml.synth.generate is not available: {exc})", file=sys.stderr)
         return None
     return [generate(seed).text for seed in range(start, start + n)]
 
@@ -250,7 +250,8 @@ def machinery_overhead(texts: list[str], tmp: Path) -> dict:
     parsed reports: a bare loop against a batch loop would drown these in the noise of the parse."""
     import pickle
 
-    from govparse_ml import batch, parse
+    from govparse_ml import parse
+    from govparse_ml.batch import engine as batch
 
     reports = [parse(t) for t in texts]
     n = len(reports)

@@ -1,6 +1,6 @@
 """Build training_data/routes/: generated reports rendered as web pages and extracted by real tools.
 
-Each source report (``govparse_ml.render.html.source_document``) is rendered as an agency web
+Each source report (``govparse_ml.synth.render.html.source_document``) is rendered as an agency web
 page, printed to PDF by Chromium headless, and its text extracted by the tools people use:
 
 - HTML routes: inscriptis, html2text (its defaults, lines wrapped at 78), BeautifulSoup
@@ -47,7 +47,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from govparse_ml.render.html import render_page, source_document
+from govparse_ml.synth.render.html import render_page, source_document
 
 HTML_TOOLS = ("inscriptis", "html2text", "bs4", "markdownify")
 PDF_TOOLS = ("pdfminer", "pymupdf", "pdftotext", "pdfplumber")

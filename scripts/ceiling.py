@@ -32,7 +32,10 @@ import time
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
 
-from govparse_ml import generate, parse, readings, schema
+from govparse_ml import parse
+from govparse_ml.format import schema
+from govparse_ml.synth import generate
+from govparse_ml.tables import readings
 
 LAYOUT = "one_line_report"
 # Seeds of the Monte-Carlo draws: far from the documents' seeds, so the oracle never sees them.

@@ -7,8 +7,8 @@
     python scripts/formats_recovery.py --pdf-bench --n 5       # pdfplumber against PyMuPDF on rendered PDFs
     python scripts/formats_recovery.py --sample tests/data/formats  # (re)write the committed test sample
 
-Documents are generated reports (govparse_ml.generate) rendered by govparse_ml.render.docx
-(python-docx, the template's merged cells) and govparse_ml.render.pdf (LibreOffice headless).
+Documents are generated reports (govparse_ml.synth.generate) rendered by govparse_ml.synth.render.docx
+(python-docx, the template's merged cells) and govparse_ml.synth.render.pdf (LibreOffice headless).
 A document is recovered exactly when every cell of its format equals the truth. Parse time is
 ``parse_file`` on the file, warm (model loaded), one process.
 """
@@ -26,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from govparse_ml import schema  # noqa: E402
-from govparse_ml.readers import parse_file  # noqa: E402
+from govparse_ml.format import schema  # noqa: E402
+from govparse_ml.io.readers import parse_file  # noqa: E402
 
 REALDEV = Path("/work/shared/realdev")
 SEED_BASE = {"2019": 100_000, "2021": 200_000}  # seeds of the big runs, apart from the sample's
@@ -58,7 +58,7 @@ def html_gold(html_dir: Path, gold_dir: Path, verbose: bool) -> int:
 
 
 def run_format(fmt: str, version: str, n: int, work: Path, verbose: bool, split_rows: bool = False) -> dict:
-    from govparse_ml.render.docx import render_docx
+    from govparse_ml.synth.render.docx import render_docx
 
     seeds = [SEED_BASE[version] + i for i in range(n)]
     start = time.perf_counter()
@@ -68,7 +68,7 @@ def run_format(fmt: str, version: str, n: int, work: Path, verbose: bool, split_
             path = work / f"{version}_{seed}.docx"
             pairs.append((path, render_docx(seed, path, version)))
     else:
-        from govparse_ml.render.pdf import render_pdfs
+        from govparse_ml.synth.render.pdf import render_pdfs
 
         pairs = render_pdfs(seeds, work / "pdf", version, split_rows=split_rows)
     render_s = time.perf_counter() - start
@@ -103,7 +103,7 @@ def run_format(fmt: str, version: str, n: int, work: Path, verbose: bool, split_
 
 
 def html_bench(html_dir: Path) -> None:
-    from govparse_ml.readers.html import read_html
+    from govparse_ml.io.readers.html import read_html
 
     base = {}
     for parser in ("lxml", "html5lib"):
@@ -128,10 +128,10 @@ def pdf_bench(n: int, work: Path) -> None:
     import pdfplumber
     import pymupdf
 
-    from govparse_ml.render.pdf import render_pdfs
+    from govparse_ml.synth.render.pdf import render_pdfs
 
     pairs = render_pdfs([SEED_BASE["2021"] + i for i in range(n)], work / "bench", "2021")
-    from govparse_ml.render.docx import render_blocks
+    from govparse_ml.synth.render.docx import render_blocks
 
     expected = set()
     for i in range(n):
@@ -167,8 +167,8 @@ def write_sample(out: Path, n_docx: int, n_pdf: int) -> None:
     """``n_docx`` Word files per format version, the first ``n_pdf`` of them also as PDFs, each
     with its truth as NAME.cells.jsonl (the cells format of the output contract), and two PDFs
     whose table rows may break across pages."""
-    from govparse_ml.render.docx import render_docx
-    from govparse_ml.render.pdf import docx_to_pdf
+    from govparse_ml.synth.render.docx import render_docx
+    from govparse_ml.synth.render.pdf import docx_to_pdf
 
     out.mkdir(parents=True, exist_ok=True)
     for version in schema.FORMATS:
@@ -194,7 +194,7 @@ def write_sample(out: Path, n_docx: int, n_pdf: int) -> None:
 
 
 def _write_truth(path: Path, truth) -> None:
-    from govparse_ml.generate import format_value
+    from govparse_ml.synth.generate import format_value
 
     cells = [
         {"table": t, "row": r, "col": c, "value": v, "raw": None if v is None else format_value(v)}

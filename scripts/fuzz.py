@@ -59,10 +59,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from govparse_ml import Report, batch, export, generate, parse, schema  # noqa: E402
+from govparse_ml import Report, parse  # noqa: E402
+from govparse_ml.batch import engine as batch  # noqa: E402
 from govparse_ml.document import LABELS  # noqa: E402
-from govparse_ml.normalize import is_blank  # noqa: E402
-from govparse_ml.reader import InputError, decode_bytes  # noqa: E402
+from govparse_ml.format import schema  # noqa: E402
+from govparse_ml.io import export  # noqa: E402
+from govparse_ml.io.files import InputError, decode_bytes  # noqa: E402
+from govparse_ml.synth import generate  # noqa: E402
+from govparse_ml.text.normalize import is_blank  # noqa: E402
 
 LINE_BREAK = re.compile(r"\r\n|\n|\r")
 SLOW_SECONDS = 0.5  # the target for any one case (CPU time)

@@ -16,10 +16,10 @@ import sys
 from pathlib import Path
 
 try:
-    from govparse_ml.generate import LAYOUTS, GeneratedReport, format_value, generate
+    from govparse_ml.synth.generate import LAYOUTS, GeneratedReport, format_value, generate
 except ImportError:  # run from a checkout without the package installed
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from govparse_ml.generate import LAYOUTS, GeneratedReport, format_value, generate
+    from govparse_ml.synth.generate import LAYOUTS, GeneratedReport, format_value, generate
 
 
 def labeled_lines(report: GeneratedReport) -> list[dict]:

@@ -58,9 +58,10 @@ def check(soffice: str, work: Path) -> list[str]:
     """The problems found (empty: all good)."""
     import openpyxl
 
-    from govparse_ml import batch, sheets
-    from govparse_ml.cli import main
-    from govparse_ml.training import bundled_data_dir
+    from govparse_ml.batch import engine as batch
+    from govparse_ml.cli.commands import main
+    from govparse_ml.io import sheets
+    from govparse_ml.training.train import bundled_data_dir
 
     labeled = sorted((bundled_data_dir() / "labeled").glob("*.jsonl"))
     corpus = work / "corpus.jsonl"

@@ -21,7 +21,8 @@ import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 
-from govparse_ml import generate, parse
+from govparse_ml import parse
+from govparse_ml.synth import generate
 
 
 def check(job: tuple[str, str, int, bool]) -> tuple[str, str, int, bool, int, int]:

@@ -32,11 +32,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from govparse_ml import route_corpus, training
-from govparse_ml.classifier import LineClassifier, load_default
+from govparse_ml.classifier.estimator import LineClassifier, load_default
 from govparse_ml.document import Line
-from govparse_ml.labeling import DEFAULT_THRESHOLD, label_lines, label_units
+from govparse_ml.label.labeling import DEFAULT_THRESHOLD, label_lines, label_units
 from govparse_ml.pipeline import parse
+from govparse_ml.training import route_corpus
+from govparse_ml.training import train as training
 
 N_BINS = 15
 

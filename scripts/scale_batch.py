@@ -63,7 +63,7 @@ def tree(pid: int) -> list[int]:
 
 
 def write_corpus(root: Path, n: int, distinct: int) -> list[Path]:
-    from govparse_ml.generate import LAYOUTS, generate
+    from govparse_ml.synth.generate import LAYOUTS, generate
 
     folders = [root / f"part{k:02d}" for k in range((n + FOLDER - 1) // FOLDER)]
     texts: list[str] = []

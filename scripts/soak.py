@@ -26,8 +26,8 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 
 def corpus(n: int, seed: int) -> list[str]:
-    from govparse_ml import schema
-    from govparse_ml.generate import LAYOUTS, generate
+    from govparse_ml.format import schema
+    from govparse_ml.synth.generate import LAYOUTS, generate
 
     texts = []
     for i in range(n):

@@ -14,8 +14,10 @@ import pandas as pd
 import pytest
 from conftest import gold_cells, seed_names, seed_text
 
-from govparse_ml import batch, parse, parse_many, schema, to_dataframe
-from govparse_ml.cli import main
+from govparse_ml import parse, parse_many, to_dataframe
+from govparse_ml.batch import engine as batch
+from govparse_ml.cli.commands import main
+from govparse_ml.format import schema
 
 SEEDS = seed_names()
 
@@ -317,11 +319,11 @@ def test_parse_many_keeps_input_order() -> None:
     import govparse_ml
 
     named = re.findall(r"(govparse_ml(?:\.\w+)+)\((\w+)\)\.text", str(info.value))
-    assert {n for n, _ in named} == {"govparse_ml.reader.read_text", "govparse_ml.reader.decode_bytes"}
+    assert {n for n, _ in named} == {"govparse_ml.io.files.read_text", "govparse_ml.io.files.decode_bytes"}
     for name, _ in named:
         module, func = name.rsplit(".", 1)
         assert callable(getattr(importlib.import_module(module), func))
-    assert govparse_ml.reader.decode_bytes("报告".encode("gb18030")).text == "报告"
+    assert govparse_ml.io.files.decode_bytes("报告".encode("gb18030")).text == "报告"
     with pytest.raises(ValueError):
         parse_many(texts, n_jobs=-3)
 

@@ -12,8 +12,10 @@ import numpy as np
 import pytest
 from conftest import seed_names, seed_text
 
-from govparse_ml import classifier, inference, labeling, pipeline
-from govparse_ml.classifier import (
+from govparse_ml import pipeline
+from govparse_ml.classifier import estimator as classifier
+from govparse_ml.classifier import inference
+from govparse_ml.classifier.estimator import (
     ARRAYS_FILE,
     CARD_FILE,
     MODEL_FILE,
@@ -27,11 +29,12 @@ from govparse_ml.classifier import (
     save_model,
     viterbi,
 )
-from govparse_ml.cli import main
-from govparse_ml.normalize import split_lines
+from govparse_ml.cli.commands import main
+from govparse_ml.label import labeling
 from govparse_ml.pipeline import parse
-from govparse_ml.training import generated_documents, unit_dataset
-from govparse_ml.units import split_units
+from govparse_ml.text.normalize import split_lines
+from govparse_ml.text.units import split_units
+from govparse_ml.training.train import generated_documents, unit_dataset
 
 SMALL = {"max_ngrams": 3000, "min_df": 2, "max_iter": 200}
 
@@ -318,7 +321,7 @@ def test_parse_uses_the_shipped_model(monkeypatch) -> None:
 def test_pieces_of_a_cut_line_are_labelled_by_the_rules() -> None:
     """The model never trained on the pieces of a line cut into several; the rules label them,
     and the glued tables of a one-line report are read as with the rules alone."""
-    from govparse_ml.generate import generate
+    from govparse_ml.synth.generate import generate
 
     doc = generate(574, layout="one_line_report", format_version="2021")
     units = split_units(split_lines(doc.text))

@@ -2,7 +2,7 @@
 output format of the contract (docs/output.md). Exit codes: 0 ok, 1 input error,
 2 usage error.
 
-Most tests call ``govparse_ml.cli.main`` in the process; a few run the real command in a
+Most tests call ``govparse_ml.cli.commands.main`` in the process; a few run the real command in a
 subprocess to check what a shell sees (exit status, bytes on stdout).
 """
 
@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from conftest import gold_cells, seed_text
 
-from govparse_ml import schema
-from govparse_ml.cli import EXIT_INPUT, EXIT_OK, EXIT_USAGE, main
+from govparse_ml.cli.commands import EXIT_INPUT, EXIT_OK, EXIT_USAGE, main
+from govparse_ml.format import schema
 
 SEED = "002_c0cda94c0518ae98"  # 2021 format, one cell per line
 TEXT = seed_text(SEED)

@@ -12,9 +12,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from govparse_ml import batch, inference, parse, pipeline
-from govparse_ml.cli import main
-from govparse_ml.generate import LAYOUTS, generate
+from govparse_ml import parse, pipeline
+from govparse_ml.batch import engine as batch
+from govparse_ml.classifier import inference
+from govparse_ml.cli.commands import main
+from govparse_ml.synth.generate import LAYOUTS, generate
 
 
 @cache

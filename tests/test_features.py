@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from conftest import seed_names, seed_text
 
-from govparse_ml import features
-from govparse_ml.classifier import Featurizer
-from govparse_ml.features import FEATURE_VERSION
-from govparse_ml.normalize import split_lines
-from govparse_ml.units import split_units
+from govparse_ml.classifier import features
+from govparse_ml.classifier.estimator import Featurizer
+from govparse_ml.classifier.features import FEATURE_VERSION
+from govparse_ml.text.normalize import split_lines
+from govparse_ml.text.units import split_units
 
 DOC = [
     "2021年政府信息公开工作年度报告",

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from govparse_ml import parse
-from govparse_ml.cli import main
-from govparse_ml.reader import InputError
-from govparse_ml.readers import Grid, detect_format, parse_file, read_document
+from govparse_ml.cli.commands import main
+from govparse_ml.io.files import InputError
+from govparse_ml.io.readers import Grid, detect_format, parse_file, read_document
 
 DATA = Path(__file__).resolve().parent / "data"
 REAL_HTML = sorted((DATA / "realdev" / "html").glob("*.html"))
@@ -204,7 +204,7 @@ def test_text_path_unchanged() -> None:
 
 
 def test_missing_extra_names_it(monkeypatch) -> None:
-    from govparse_ml.readers import html
+    from govparse_ml.io.readers import html
 
     monkeypatch.setattr(html, "lxml", None)
     with pytest.raises(InputError, match=r"govparse-ml\[html\]"):
@@ -243,7 +243,7 @@ def test_batch_reads_every_format(tmp_path: Path) -> None:
 
 
 def test_rows_broken_across_pages_are_joined(monkeypatch) -> None:
-    from govparse_ml.readers import pdf
+    from govparse_ml.io.readers import pdf
 
     split = [p for p in PDF if p.stem.endswith("_split")]
     assert len(split) == 4

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from govparse_ml import schema
-from govparse_ml.generate import (
+from govparse_ml.format import schema
+from govparse_ml.synth.generate import (
     LABEL_SLIPS,
     LAYOUTS,
     SUBTOTAL_LABELS,

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import seed_names, seed_text
 
-from govparse_ml import batch
-from govparse_ml.cli import main
+from govparse_ml.batch import engine as batch
+from govparse_ml.cli.commands import main
 
 SEED = seed_text(seed_names()[1])  # a complete report: 198 cells
 
@@ -93,7 +93,7 @@ def _glued_rows(digits_per_row: tuple[int, int], seed: int, one_line: bool) -> s
     """Every row label of the three 2021 tables, each followed by a run of random glued digits."""
     import random
 
-    from govparse_ml import schema
+    from govparse_ml.format import schema
 
     rng = random.Random(seed)
     lines = []
@@ -112,7 +112,9 @@ def _glued_rows(digits_per_row: tuple[int, int], seed: int, one_line: bool) -> s
 def test_the_reading_search_of_a_document_is_bounded(monkeypatch, digits, one_line) -> None:
     """The cuts tried (each a call of the searches' step functions) over the whole document stay
     within the document's inputs limit, plus a floor per row, for each format it is read as."""
-    from govparse_ml import parse, readings, schema
+    from govparse_ml import parse
+    from govparse_ml.format import schema
+    from govparse_ml.tables import readings
 
     calls = {"n": 0}
     for name in ("_parts_summing_to", "_first_pieces"):
@@ -135,7 +137,9 @@ def test_choosing_the_readings_of_a_glued_document_evaluates_each_identity_a_bou
 ) -> None:
     """Coordinate ascent over the readings re-counts only the identities a row's cells touch
     (it counted all of them for every trial: 344,000 evaluations, a second, for 10 digits a row)."""
-    from govparse_ml import parse, readings, schema
+    from govparse_ml import parse
+    from govparse_ml.format import schema
+    from govparse_ml.tables import readings
 
     evaluated = {"n": 0}
     real = readings.holding
@@ -152,7 +156,8 @@ def test_choosing_the_readings_of_a_glued_document_evaluates_each_identity_a_bou
 
 
 def test_the_inputs_limit_warns_on_the_22_long_glued_rows_and_not_on_a_real_glued_report() -> None:
-    from govparse_ml import generate, parse
+    from govparse_ml import parse
+    from govparse_ml.synth import generate
 
     report = parse(_glued_rows((30, 100), 0, False), model=None)
     assert [w for w in report.warnings if "inputs limit" in w]
@@ -178,7 +183,7 @@ def test_batch_refuses_to_write_onto_an_input(tmp_path: Path, capsys) -> None:
     "data", [b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf\r\n"], ids=["utf8", "le", "be", "crlf"]
 )
 def test_a_file_holding_only_a_bom_is_empty_input(tmp_path: Path, capsys, data: bytes) -> None:
-    from govparse_ml.reader import read_text
+    from govparse_ml.io.files import read_text
 
     path = tmp_path / "bom.txt"
     path.write_bytes(data)
@@ -205,7 +210,7 @@ def test_a_fifo_or_a_device_is_refused_not_read(tmp_path: Path, capsys) -> None:
 
 
 def test_an_input_over_the_size_limit_is_refused(tmp_path: Path, capsys, monkeypatch) -> None:
-    from govparse_ml import reader
+    from govparse_ml.io import files as reader
 
     monkeypatch.setattr(reader, "MAX_INPUT_BYTES", 1000)
     path = tmp_path / "big.txt"
@@ -223,7 +228,7 @@ def test_training_data_problems_are_messages(tmp_path: Path, capsys) -> None:
     assert main(["train", "--data", str(data), "--out", str(tmp_path / "m"), "--no-generated"]) == 1
     assert "one label only (prose)" in capsys.readouterr().err
     (data / "gold" / "a.cells.jsonl").write_bytes(b'{"table": "\xb1\xed"}\n')
-    from govparse_ml.training import TrainingDataError, read_gold
+    from govparse_ml.training.train import TrainingDataError, read_gold
 
     with pytest.raises(TrainingDataError, match="not UTF-8"):
         read_gold(data / "gold" / "a.cells.jsonl")
@@ -328,7 +333,7 @@ def test_batch_workers_exit_when_the_batch_is_killed(tmp_path: Path) -> None:
 def test_a_foreign_arrays_file_is_checked_before_it_is_unpacked(tmp_path: Path, capsys, monkeypatch) -> None:
     import numpy as np
 
-    from govparse_ml import inference
+    from govparse_ml.classifier import inference
 
     with np.load(inference.models_dir() / inference.ARRAYS_FILE) as shipped:
         arrays = {name: shipped[name] for name in shipped.files}

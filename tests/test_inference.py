@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 from conftest import seed_names, seed_text
 
-from govparse_ml import inference
-from govparse_ml.classifier import ARRAYS_FILE, CARD_FILE, LineClassifier, save_model
-from govparse_ml.generate import generate
-from govparse_ml.inference import ModelIntegrityError, ModelVersionError, load_arrays, read_card
-from govparse_ml.normalize import split_lines
-from govparse_ml.training import generated_documents, unit_dataset
-from govparse_ml.units import split_units
+from govparse_ml.classifier import inference
+from govparse_ml.classifier.estimator import ARRAYS_FILE, CARD_FILE, LineClassifier, save_model
+from govparse_ml.classifier.inference import ModelIntegrityError, ModelVersionError, load_arrays, read_card
+from govparse_ml.synth.generate import generate
+from govparse_ml.text.normalize import split_lines
+from govparse_ml.text.units import split_units
+from govparse_ml.training.train import generated_documents, unit_dataset
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from govparse_ml import generate, parse, schema
+from govparse_ml import parse
+from govparse_ml.format import schema
+from govparse_ml.synth import generate
 
 # Glued digits with no separator are ambiguous where no identity ties the numbers (the
 # active-disclosure table): that layout is measured by scripts/recovery.py, not asserted exact.

@@ -13,9 +13,12 @@ from conftest import seed_names, seed_text
 from hypothesis import given
 from hypothesis import strategies as st
 
-from govparse_ml import batch, export, parse, schema, sheets
-from govparse_ml.cli import main
-from govparse_ml.inference import models_dir, read_card
+from govparse_ml import parse
+from govparse_ml.batch import engine as batch
+from govparse_ml.classifier.inference import models_dir, read_card
+from govparse_ml.cli.commands import main
+from govparse_ml.format import schema
+from govparse_ml.io import export, sheets
 
 SEEDS = seed_names()
 SEED_2019 = "000_9168cc52e7878a9c"

@@ -1,4 +1,4 @@
-"""Tests for govparse_ml.reader: encodings, binary refusal, file errors, stdin."""
+"""Tests for govparse_ml.io.files: encodings, binary refusal, file errors, stdin."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from govparse_ml import reader
-from govparse_ml.reader import DecodedText, InputError, decode_bytes, read_text
+from govparse_ml.io import files as reader
+from govparse_ml.io.files import DecodedText, InputError, decode_bytes, read_text
 
 REPORT = (
     "2020年沂源县工信局\n"

@@ -7,8 +7,11 @@ import json
 
 import pytest
 
-from govparse_ml import generate, parse, readings, schema
-from govparse_ml.readings import Group, RawValue
+from govparse_ml import parse
+from govparse_ml.format import schema
+from govparse_ml.synth import generate
+from govparse_ml.tables import readings
+from govparse_ml.tables.readings import Group, RawValue
 
 AD19 = "二、主动公开政府信息情况第二十条第（一）项信息内容本年新制作数量本年新公开数量对外公开总数量"
 AD19_ITEMS = "第二十条第（六）项信息内容上一年项目数量本年增/减处理决定数量"

@@ -6,8 +6,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from govparse_ml import parse, schema
-from govparse_ml.render.html import render_page, source_document
+from govparse_ml import parse
+from govparse_ml.format import schema
+from govparse_ml.synth.render.html import render_page, source_document
 
 
 class _Text(HTMLParser):

@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 from conftest import LABELED, seed_names, seed_text
 
-from govparse_ml import classifier, pipeline
-from govparse_ml.cli import main
-from govparse_ml.inference import ARRAYS_FILE, CARD_FILE, MODEL_ENV, load_arrays, models_dir, read_card
-from govparse_ml.training import read_labeled_file
+from govparse_ml import pipeline
+from govparse_ml.classifier import estimator as classifier
+from govparse_ml.classifier.inference import ARRAYS_FILE, CARD_FILE, MODEL_ENV, load_arrays, models_dir, read_card
+from govparse_ml.cli.commands import main
+from govparse_ml.training.train import read_labeled_file
 
 TINY = """\
 # a small, fast training run

@@ -15,9 +15,10 @@ from conftest import gold_cells, seed_names, seed_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from govparse_ml import Report, parse, schema
+from govparse_ml import Report, parse
 from govparse_ml.document import LABELS
-from govparse_ml.normalize import is_blank
+from govparse_ml.format import schema
+from govparse_ml.text.normalize import is_blank
 
 LINE_BREAK = re.compile(r"\r\n|\n|\r")
 PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -58,7 +59,7 @@ def test_bytes_points_at_the_file_reader(value) -> None:
     message = str(err.value)
     assert type(value).__name__ in message
     if not isinstance(value, memoryview):
-        assert "reader.read_text" in message and "decode_bytes" in message
+        assert "files.read_text" in message and "decode_bytes" in message
 
 
 def test_str_subclass_is_a_str() -> None:

@@ -11,8 +11,8 @@ import pytest
 from conftest import ROOT, seed_names
 from test_training import make_data
 
-from govparse_ml import schema
-from govparse_ml.route_corpus import (
+from govparse_ml.format import schema
+from govparse_ml.training.route_corpus import (
     HTML_ROUTES,
     PDF_ROUTES,
     available_routes,
@@ -21,7 +21,7 @@ from govparse_ml.route_corpus import (
     training_documents,
     truth_cells,
 )
-from govparse_ml.training import LABELS, train
+from govparse_ml.training.train import LABELS, train
 
 ROUTES = ROOT / "training_data" / "routes"
 TRAINED_ROUTES = (*HTML_ROUTES, *PDF_ROUTES)

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-from govparse_ml.classifier import load_default
+from govparse_ml.classifier.estimator import load_default
 from govparse_ml.document import Line
-from govparse_ml.labeling import label_lines, label_units
-from govparse_ml.route_corpus import HTML_ROUTES, PDF_ROUTES, read_routes
-from govparse_ml.training import label_scores, read_labeled_file
+from govparse_ml.label.labeling import label_lines, label_units
+from govparse_ml.training.route_corpus import HTML_ROUTES, PDF_ROUTES, read_routes
+from govparse_ml.training.train import label_scores, read_labeled_file
 
 ROUTES = ROOT / "training_data" / "routes"
 REALDEV_TEST = ROOT / "training_data" / "realdev_test"

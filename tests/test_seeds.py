@@ -7,7 +7,8 @@ import json
 import pytest
 from conftest import LABELED, gold_cells, seed_text
 
-from govparse_ml import parse, schema
+from govparse_ml import parse
+from govparse_ml.format import schema
 
 
 @pytest.mark.parametrize("model", [None, "default"], ids=["rules", "model"])

@@ -10,11 +10,11 @@ import pytest
 from conftest import GOLD, LABELED, gold_cells, seed_names
 
 import govparse_ml
-from govparse_ml import training
-from govparse_ml.classifier import CARD_FILE, MODEL_FILE, load_default
-from govparse_ml.cli import main
-from govparse_ml.reader import InputError
-from govparse_ml.training import (
+from govparse_ml.classifier.estimator import CARD_FILE, MODEL_FILE, load_default
+from govparse_ml.cli.commands import main
+from govparse_ml.io.files import InputError
+from govparse_ml.training import train as training
+from govparse_ml.training.train import (
     LabeledDocument,
     TrainingDataError,
     evaluate,
@@ -169,7 +169,7 @@ def test_tiny_train_and_evaluate(tmp_path: Path) -> None:
 
 
 def test_generated_documents_are_deterministic_and_cover_layouts() -> None:
-    from govparse_ml.generate import LAYOUTS
+    from govparse_ml.synth.generate import LAYOUTS
 
     a = generated_documents(5, 26)
     b = generated_documents(5, 26)
@@ -206,7 +206,7 @@ def test_shipped_model_beats_rules_on_unseen_generated_documents() -> None:
 def test_eval_reads_the_arrays_file_parse_uses(capsys, tmp_path: Path) -> None:
     """`eval --model models/line_classifier.npz` scores the file `parse` loads, without
     --trust-model (it is read without pickle), and gives the joblib estimator's scores."""
-    from govparse_ml.inference import ARRAYS_FILE, models_dir
+    from govparse_ml.classifier.inference import ARRAYS_FILE, models_dir
 
     data = make_data(tmp_path, seed_names()[3:4])
     npz = models_dir() / ARRAYS_FILE

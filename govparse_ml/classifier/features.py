@@ -1,0 +1,938 @@
+"""Features of the units of a document, for the line classifier.
+
+GROBID's segmentation features are the model: the shape of a unit (length, share of CJK,
+digits and punctuation, the punctuation profile, numbering such as 一、 （一） 1. 第X部分,
+``|`` at either end, tabs, markdown marks, a final 。), its first and last characters, its
+place in the document, character n-grams of its start and of its end, jieba tokens of short
+units (headings and table labels; the tokenizer's dictionary is the tables' and sections'
+vocabulary), and the same features of the neighbouring units (``window`` on each side).
+
+Speed matters (the whole labelling stage has about a millisecond per report): a document is
+featurised in one pass. Its units are joined into one string and turned into an array of
+code points; character classes, punctuation counts, numbering patterns and n-gram codes are
+computed in numpy for all units at once, and n-grams are looked up in a numpy hash table.
+Only jieba is Python-level, and it runs on short units only, with a cache.
+
+:data:`FEATURE_VERSION` changes whenever the features do: a model trained on other features
+is refused when loaded.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from functools import lru_cache
+from itertools import repeat
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from govparse_ml.format import schema
+from govparse_ml.label import rules
+from govparse_ml.text.units import Unit
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+FEATURE_VERSION = 1
+
+# --------------------------------------------------------------------------- characters
+
+# Character classes (exclusive), one per code point.
+OTHER, CJK, DIGIT, LATIN, SPACE, TAB, BAR, CJK_PUNCT, ASCII_PUNCT, SEP = range(10)
+N_CLASSES = 10
+CLASS_NAMES = ("other", "cjk", "digit", "latin", "space", "tab", "bar", "cjk_punct", "ascii_punct", "sep")
+_LUT_SIZE = 0x10000
+_ASTRAL = 0x3400  # code points beyond the BMP are read as this (rare) CJK character
+_SEP = ord("\n")
+# The per-code-point tables have _LUT_SIZE + 1 entries: code points are clipped to _LUT_SIZE
+# (one operation), and that last entry is _ASTRAL's.
+
+
+def _with_astral(lut: np.ndarray) -> np.ndarray:
+    return np.concatenate((lut, lut[_ASTRAL : _ASTRAL + 1]))
+
+
+def _class_table() -> np.ndarray:
+    lut = np.zeros(_LUT_SIZE, dtype=np.uint8)
+    for lo, hi in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF)):
+        lut[lo : hi + 1] = CJK
+    for lo, hi in ((0x3000, 0x303F), (0xFF00, 0xFF0F), (0xFF1A, 0xFF20), (0x2010, 0x206F), (0xFE30, 0xFE4F)):
+        lut[lo : hi + 1] = CJK_PUNCT
+    for cp in range(0x21, 0x7F):
+        lut[cp] = ASCII_PUNCT
+    lut[ord("0") : ord("9") + 1] = DIGIT
+    lut[ord("A") : ord("Z") + 1] = LATIN
+    lut[ord("a") : ord("z") + 1] = LATIN
+    for ch in " \u00a0\u3000":
+        lut[ord(ch)] = SPACE
+    lut[ord("\t")] = TAB
+    lut[ord("|")] = BAR
+    lut[_SEP] = SEP
+    return _with_astral(lut)
+
+
+# Punctuation profile: groups of characters counted per unit.
+PUNCT_GROUPS: tuple[str, ...] = (
+    "。",
+    "，,",
+    "、",
+    "；;",
+    "：:",
+    "？?！!",
+    "（([【〔",
+    "）)]】〕",
+    "《》",
+    "“”\"‘’「」'",
+    "%",
+    "/",
+    "-—–－―~",
+    "…",
+    ".·",
+    "#*>=_`",
+    "+",
+    "一二三四五六七八九十",
+    "年月日",
+    "第",
+    "件条项个次",
+    "无",
+    "页共",
+    "是",
+)
+N_PUNCT = len(PUNCT_GROUPS) + 1  # group 0: none of them
+_GROUP = {chars: g for g, chars in enumerate(PUNCT_GROUPS, start=1)}
+
+
+def _punct_table() -> np.ndarray:
+    lut = np.zeros(_LUT_SIZE, dtype=np.uint8)
+    for g, chars in enumerate(PUNCT_GROUPS, start=1):
+        for ch in chars:
+            lut[ord(ch)] = g
+    return _with_astral(lut)
+
+
+def _fold_table() -> np.ndarray:
+    """Code points as the n-grams see them: every digit is 0, every kind of space one space."""
+    lut = np.arange(_LUT_SIZE, dtype=np.uint16)
+    lut[ord("1") : ord("9") + 1] = ord("0")
+    lut[0] = 1  # a NUL must not look like "no character"
+    lut[0x3000] = lut[0xA0] = ord(" ")
+    return _with_astral(lut)
+
+
+_CLASS = _class_table()
+_PUNCT = _punct_table()
+_FOLD = _fold_table()
+_ENDS_BLANKS = ~np.isin(np.arange(N_CLASSES), (SPACE, TAB, BAR))  # classes that end leading blanks
+_NUMERALS = "一二三四五六七八九十"
+
+# Flags about the start of a unit (after leading spaces, tabs and bars) and its make-up.
+START_NAMES = (
+    "num_section",  # 一、 十一、
+    "num_part",  # 第一部分
+    "num_sub",  # （一）
+    "num_item",  # 1. 1、 12)
+    "num_paren_digit",  # (1)
+    "num_circled",  # ①
+    "num_shi",  # 一是
+    "art20",  # 第二十条
+    "note",  # （本列数据…
+    "attachment",  # 附件 附表
+    "none_answer",  # 无… 没有… 暂无…
+    "markup",  # < [ # > * `
+    "leading_blank",  # starts with a space, tab or bar
+    "date_line",  # only a date: 2021年12月31日
+    "page_like",  # only a page number: 3, - 3 -, 第3页 共9页
+    "values_only",  # numbers (or / - 无) and separators only
+    "separator_only",  # punctuation and separators only
+    "no_cjk",
+)
+
+# The numbering patterns, the first start flags: each a choice of alternatives, each saying
+# what the 1st, 2nd… character after the leading blanks must be (one of a string's
+# characters; "^…": none of them; "": anything). Past the unit's end, a character is "\n".
+_DIGITS, _OPEN, _CLOSE = "0123456789", "(（[【〔", ")）]】〕"
+_START_PATTERNS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "num_section": ((_NUMERALS, "、.．"), (_NUMERALS, _NUMERALS, "、.．")),
+    "num_part": (("第", _NUMERALS, "部章节"), ("第", _NUMERALS, "", "部")),
+    "num_sub": ((_OPEN, _NUMERALS, _CLOSE), (_OPEN, _NUMERALS, _NUMERALS, _CLOSE)),
+    "num_item": ((_DIGITS, ".．、)）", "^" + _DIGITS), (_DIGITS, _DIGITS, ".．、)）", "^" + _DIGITS)),
+    "num_paren_digit": ((_OPEN, _DIGITS, _CLOSE), (_OPEN, _DIGITS, _DIGITS, _CLOSE)),
+    "num_circled": (("①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳",),),
+    "num_shi": ((_NUMERALS, "是"),),
+    "art20": (("第", "二", "十", "条"),),
+    "note": ((_OPEN, "本", "列"), ("本", "列")),
+    "attachment": (("附", "件表"),),
+    "none_answer": (("无",), ("没", "有"), ("暂", "无")),
+    "markup": (("<[#>*`",),),
+}
+_AHEAD = 4  # characters the patterns look at
+_AHEAD_STEPS = np.arange(_AHEAD)
+
+
+def _start_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The patterns as bit masks, so that all of them are matched with a few operations.
+
+    Returns ``table`` (``_AHEAD × code points``, uint16: at position k, one bit for each
+    character set of :data:`_START_PATTERNS` that needs it at position k), ``masks`` (one
+    uint64 per alternative: the four 16-bit fields of the positions' required bits) and the
+    index of the first alternative of every pattern. A unit's four characters read in the
+    table give four uint16, one uint64 word: an alternative matches when ``word & mask ==
+    mask`` (the same memory layout on both sides, so the byte order does not matter).
+    """
+    table = np.zeros((_AHEAD, _LUT_SIZE), dtype=np.uint16)
+    bits: dict[tuple[int, str], int] = {}
+    masks, first = [], []
+    for alternatives in _START_PATTERNS.values():
+        first.append(len(masks))
+        for alternative in alternatives:
+            mask = np.zeros(_AHEAD, dtype=np.uint16)
+            for k, chars in enumerate(alternative):
+                if not chars:
+                    continue
+                if (k, chars) not in bits:
+                    bit = 1 << sum(pos == k for pos, _ in bits)
+                    assert bit < 1 << 16, "more than 16 character sets at one position"
+                    bits[k, chars] = bit
+                    if chars.startswith("^"):
+                        table[k] |= bit
+                        table[k, [ord(c) for c in chars[1:]]] &= np.uint16(~bit & 0xFFFF)
+                    else:
+                        table[k, [ord(c) for c in chars]] |= bit
+                mask[k] |= bits[k, chars]
+            masks.append(mask)
+    table = np.concatenate((table, table[:, _ASTRAL : _ASTRAL + 1]), axis=1)
+    return table, np.array(masks).view(np.uint64)[:, 0], np.array(first)
+
+
+_START_TABLE, _START_MASKS, _START_FIRST = _start_tables()
+# Flat index of code point c at position k: c + _START_ROW[k].
+_START_ROW = np.arange(_AHEAD) * (_LUT_SIZE + 1)
+assert tuple(_START_PATTERNS) == START_NAMES[: len(_START_PATTERNS)]
+
+_NONZERO_DIGIT = re.compile("[1-9]")
+
+
+def text_key(text: str) -> str:
+    """``text`` with its digits 1-9 read as 0, as every text feature reads them: texts with the
+    same key have the same :meth:`FeatureSpace.text_parts`, so a scorer may cache them by key.
+    (Table rows differ from report to report in their numbers: about half the texts of a new
+    report share their key with a text seen before.)"""
+    return _NONZERO_DIGIT.sub("0", text)
+
+
+# What text_key relies on: no per-code-point table tells a digit 1-9 from 0.
+assert all(
+    _CLASS[c] == _CLASS[ord("0")]
+    and _PUNCT[c] == _PUNCT[ord("0")]
+    and _FOLD[c] == ord("0")
+    and (_START_TABLE[:, c] == _START_TABLE[:, ord("0")]).all()
+    for c in range(ord("1"), ord("9") + 1)
+), "text_key: a feature tells the digits apart"
+
+# --------------------------------------------------------------------------- jieba
+
+
+def dictionary_words() -> list[str]:
+    """The tokenizer's dictionary: the vocabulary of the tables and of the section titles."""
+    words: set[str] = {w for w in rules.TABLE_VOCABULARY if len(w) >= 2}
+    numbering = re.compile(rf"^(?:[(（][{_NUMERALS}]{{1,2}}[)）]|\d{{1,2}}[.、]|[{_NUMERALS}]{{1,2}}、)\s*")
+    for version in schema.FORMATS:
+        for table in schema.tables(version).values():
+            words.update(table.header_keys)
+            for row in table.rows:
+                words.update(re.split(r"[\s,，、()（）/]+", numbering.sub("", row.label)))
+                words.update(row.keys)
+                words.update(c.label for c in row.columns)
+    for s in schema.SECTIONS:
+        words.update(s.keys)
+        words.add(s.title)
+    return sorted(w for w in words if re.fullmatch(r"[\u4e00-\u9fff]{2,16}", w))
+
+
+_tokenizers: dict[tuple[str, ...], object] = {}
+_tokenizer_lock = threading.Lock()
+
+
+def _tokenizer(words: tuple[str, ...]):
+    """A jieba tokenizer whose dictionary is ``words``: built once per process."""
+    tk = _tokenizers.get(words)
+    if tk is None:
+        with _tokenizer_lock:
+            tk = _tokenizers.get(words)
+            if tk is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                tk = jieba.Tokenizer()
+                # A small dictionary loads in a millisecond: jieba's own 20 MB one (0.7 s) is
+                # never read, and no cache file is written.
+                data = "\n".join(f"{w} {1000 * len(w)}" for w in words).encode("utf-8")
+                tk.FREQ, tk.total = tk.gen_pfdict(io.BytesIO(data))
+                tk.initialized = True
+                _tokenizers[words] = tk
+    return tk
+
+
+@lru_cache(maxsize=1 << 15)
+def _tokens(tk, core: str) -> tuple[str, ...]:
+    """The words of 2+ characters the jieba tokenizer ``tk`` (see :func:`_tokenizer`) finds
+    in ``core``, the CJK characters of a text (cached by core: table labels repeat from
+    report to report, and texts that differ in their numbers only share it; the tokenizer,
+    not its dictionary, is in the key: hashing a tuple of words on every call cost more than
+    a cache hit)."""
+    if len(core) < 2:
+        return ()
+    # jieba's own segmentation (prefix DAG, then the likeliest route), called directly: the
+    # text is one run of CJK characters already, so cut()'s splitting and generators add
+    # nothing but time (a third of the featurizer's on new text).
+    route: dict[int, tuple[float, int]] = {}
+    tk.calc(core, tk.get_DAG(core), route)
+    out = []
+    x = 0
+    while x < len(core):
+        y = route[x][1] + 1
+        if y - x >= 2:
+            out.append(core[x:y])
+        x = y
+    return tuple(out)
+
+
+_NON_CJK = re.compile(r"[^\u4e00-\u9fff]+")
+
+
+@lru_cache(maxsize=8)
+def _any_word(words: tuple[str, ...]) -> re.Pattern[str]:
+    """A pattern that finds any of ``words``. Where none occurs in a text, jieba's route is
+    all single characters and it finds no token: a quarter of the short texts of a report,
+    each a jieba call saved for one regex search."""
+    return re.compile("|".join(map(re.escape, words)) or r"(?!)")
+
+
+# --------------------------------------------------------------------------- n-gram table
+
+_MULT = np.uint64(0x9E3779B97F4A7C15)
+_TAIL_SALT = np.int64(0x2545F4914F6CDD1D)  # tail n-gram codes are xor-ed with this in the shared table
+
+
+class CodeTable:
+    """A read-only hash table from n-gram codes to their index in a vocabulary, looked up in
+    numpy: linear probing, a few vectorised probes for all the n-grams of a document."""
+
+    def __init__(self, vocab: np.ndarray) -> None:
+        bits = max(int(np.ceil(np.log2(max(vocab.size, 1) * 8))), 4)  # load factor <= 1/8
+        self.shift = np.uint64(64 - bits)
+        home = self._home(vocab)
+        # Insert in order of home slot: each key goes to the first free slot at or after its
+        # home, i.e. pos_i = max(home_i, pos_(i-1) + 1), a running maximum. No wrap-around:
+        # the table has room past the last home slot.
+        order = np.argsort(home, kind="stable")
+        h = home[order]
+        steps = np.arange(h.size)
+        pos = np.maximum.accumulate(h - steps) + steps if h.size else h
+        self.max_probe = int((pos - h).max()) if h.size else 0
+        size = (1 << bits) + self.max_probe + 1
+        self.keys = np.full(size, -1, dtype=np.int64)
+        self.values = np.full(size, -1, dtype=np.int64)
+        self.keys[pos] = vocab[order]
+        self.values[pos] = order
+
+    def _home(self, codes: np.ndarray) -> np.ndarray:
+        return ((codes.astype(np.uint64) * _MULT) >> self.shift).astype(np.int64)
+
+    def lookup(self, codes: np.ndarray) -> np.ndarray:
+        """Index of each code in the vocabulary, -1 where it is not in it."""
+        out = np.full(codes.size, -1, dtype=np.int64)
+        if not codes.size:
+            return out
+        slot = self._home(codes)
+        for _ in range(self.max_probe + 1):
+            hit = self.keys[slot] == codes
+            out[hit] = self.values[slot[hit]]
+            slot += 1
+        return out
+
+
+# --------------------------------------------------------------------------- featurizer
+
+Document = Sequence[Unit] | Sequence[str]
+
+
+class _Doc:
+    """Per-character arrays of one document, shared by the feature blocks."""
+
+    __slots__ = ("cls", "counts", "cp", "ends", "lengths", "n", "pcounts", "starts", "texts", "unit_of", "units")
+
+    def __init__(self, doc: Document) -> None:
+        units = list(doc) if len(doc) and isinstance(doc[0], Unit) else None
+        texts = [u.text for u in units] if units is not None else [str(t) for t in doc]  # type: ignore[union-attr]
+        joined = "\n".join(texts)
+        if joined.count("\n") != len(texts) - 1:  # a unit never holds a line break; a raw string might
+            texts = [t.replace("\n", " ") for t in texts]
+            joined = "\n".join(texts)
+        self.units, self.texts, n = units, texts, len(texts)
+        self.n = n
+        # "\n" + units joined by "\n" + "\n": cp[starts[i]] is the separator before unit i,
+        # cp[starts[i] + 1 : ends[i] + 1] its characters. Code points beyond the BMP are
+        # clipped to _LUT_SIZE: an index into the per-code-point tables, never compared.
+        cp = np.frombuffer(("\n" + joined + "\n").encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        self.cp = cp = np.minimum(cp, _LUT_SIZE)
+        self.lengths = lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+        spans = lengths + 1  # a unit and the separator after it
+        self.ends = spans.cumsum() - 1
+        self.starts = self.ends - lengths
+        # unit of every character of cp[1:] (the separator after a unit goes with it)
+        self.unit_of = unit_of = np.arange(n).repeat(spans)
+        self.cls = cls = _CLASS[cp]
+        self.counts = np.bincount(unit_of * N_CLASSES + cls[1:], minlength=n * N_CLASSES).reshape(n, N_CLASSES)
+        self.counts[:, SEP] = 0
+        pun = _PUNCT[cp[1:]]
+        self.pcounts = np.bincount(unit_of * N_PUNCT + pun, minlength=n * N_PUNCT).reshape(n, N_PUNCT)
+
+
+class FeatureSpace:
+    """Features of every unit of a list of documents, for a linear model.
+
+    ``transform(X)`` takes a list of documents (each a list of :class:`Unit` or of unit
+    texts) and returns a sparse matrix with one row per unit, documents one after the other:
+    the unit's own features, then those of the unit before, after, two before, two after…
+    (``window`` on each side), then flags for "no unit there" at the document's edges.
+
+    Parameters: ``ngram_max`` (longest character n-gram), ``head_chars`` (n-grams are taken
+    from this many characters at the start of a unit), ``tail_chars`` (and, as features of
+    their own, from this many at its end), ``min_df`` (an n-gram or token is kept when it
+    occurs in this many training units), ``max_ngrams`` (keep the most frequent head n-grams;
+    a quarter of that for the tail), ``jieba_max_len`` (units with 2 to this many CJK
+    characters are tokenized), ``window`` (neighbours on each side whose features are added),
+    ``use_ngrams`` / ``use_jieba`` (for ablations).
+
+    This class needs numpy and jieba only (scipy for the sparse matrices of ``transform``),
+    so that parsing with the shipped model never imports scikit-learn; the Pipeline step
+    is its subclass :class:`govparse_ml.classifier.estimator.Featurizer`.
+
+    A unit's features split in two: those of its text alone (:meth:`text_parts`: shape,
+    punctuation, numbering, n-grams, tokens), which a scorer may cache by text, and those of
+    its place in the document (:meth:`context_parts`: position, blank lines around, how its
+    line was cut).
+    """
+
+    def __init__(
+        self,
+        ngram_max: int = 3,
+        head_chars: int = 16,
+        tail_chars: int = 4,
+        min_df: int = 3,
+        max_ngrams: int = 12000,
+        jieba_max_len: int = 16,
+        window: int = 2,
+        use_ngrams: bool = True,
+        use_jieba: bool = True,
+    ) -> None:
+        self.ngram_max = ngram_max
+        self.head_chars = head_chars
+        self.tail_chars = tail_chars
+        self.min_df = min_df
+        self.max_ngrams = max_ngrams
+        self.jieba_max_len = jieba_max_len
+        self.window = window
+        self.use_ngrams = use_ngrams
+        self.use_jieba = use_jieba
+
+    # ----------------------------------------------------------------- fit
+
+    def fit(self, X, y=None):
+        self.dictionary_ = tuple(dictionary_words()) if self.use_jieba else ()
+        head_counts: Counter[int] = Counter()
+        tail_counts: Counter[int] = Counter()
+        token_counts: Counter[str] = Counter()
+        for doc in X:
+            if not len(doc):
+                continue
+            d = _Doc(doc)
+            if self.use_ngrams:
+                head, tail = self._ngram_codes(d)
+                head_counts.update(_unit_frequency(*head))
+                tail_counts.update(_unit_frequency(*tail))
+            if self.use_jieba:
+                for tokens in self._doc_tokens(d):
+                    if tokens:
+                        token_counts.update(set(tokens))
+        head_vocab = _vocab(head_counts, self.min_df, self.max_ngrams)
+        tail = _vocab(tail_counts, self.min_df, max(self.max_ngrams // 4, 1))
+        # one hash table holds both: drop a (never seen) tail code whose salted form is a head code
+        return self.set_vocabulary(
+            dictionary=self.dictionary_,
+            head_vocab=head_vocab,
+            tail_vocab=tail[~np.isin(tail ^ _TAIL_SALT, head_vocab)],
+            tokens=tuple(sorted(t for t, c in token_counts.items() if c >= self.min_df)),
+        )
+
+    def set_vocabulary(
+        self, *, dictionary: tuple[str, ...], head_vocab: np.ndarray, tail_vocab: np.ndarray, tokens: tuple[str, ...]
+    ):
+        """Set what :meth:`fit` learns (the tokenizer's dictionary, the n-gram codes kept at the
+        head and at the tail, the tokens kept), as a saved model gives it back."""
+        self.dictionary_ = dictionary
+        self.head_vocab_ = head_vocab
+        self.tail_vocab_ = tail_vocab
+        self.tokens_ = tokens
+        self.n_dense_ = len(self.dense_names())
+        assert self.n_dense_ == _N_DENSE, "dense_names and the column layout disagree"
+        self.n_base_ = self.n_dense_ + self.head_vocab_.size + self.tail_vocab_.size + len(self.tokens_)
+        self.n_features_out_ = self.n_base_ * (2 * self.window + 1) + 2 * self.window
+        self.feature_version_ = FEATURE_VERSION
+        for key in self._CACHED:
+            self.__dict__.pop(key, None)
+        return self
+
+    # Derived look-up structures are rebuilt after unpickling rather than stored.
+    _CACHED = ("_code_table", "_token_index")
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # a copy: object.__getstate__ may return __dict__ itself
+        for key in self._CACHED:
+            state.pop(key, None)
+        return state
+
+    def _tables(self) -> tuple[CodeTable, dict[str, int]]:
+        """One hash table for the head and the tail n-grams (tail codes salted, columns after
+        the head's), and the token index."""
+        try:
+            return self._code_table, self._token_index
+        except AttributeError:
+            self._code_table = CodeTable(np.concatenate((self.head_vocab_, self.tail_vocab_ ^ _TAIL_SALT)))
+            self._token_index = {t: i for i, t in enumerate(self.tokens_)}
+            return self._code_table, self._token_index
+
+    def prepare(self) -> None:
+        """Build the look-up tables now rather than on the first document (for timing)."""
+        self._tables()
+        if self.use_jieba:
+            _tokenizer(self.dictionary_)
+
+    # ----------------------------------------------------------------- transform
+
+    def transform(self, X) -> sp.csr_matrix:
+        import scipy.sparse as sp
+
+        mats = [self.transform_doc(doc) for doc in X]
+        if not mats:
+            return sp.csr_matrix((0, self.n_features_out_), dtype=np.float64)
+        return sp.vstack(mats, format="csr")
+
+    def transform_doc(self, doc: Document) -> sp.csr_matrix:
+        """The rows of one document's units, neighbours included."""
+        return self.with_neighbours(self.base_features(doc))
+
+    def base_parts(self, doc: Document) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+        """The features of each unit on its own (no neighbours) as coordinates: ``(n_units,
+        rows, cols, values)``, columns in ``[0, n_base_)``; an entry that repeats adds up (an
+        n-gram seen twice counts 2). Nothing is sorted: this is what the classifier scores.
+        The text features (:meth:`text_parts`) and the context features
+        (:meth:`context_parts`) together."""
+        n, t_rows, t_cols, t_vals = self.text_parts(doc)
+        c_rows, c_cols, c_vals = self.context_parts(doc)
+        return n, np.concatenate((t_rows, c_rows)), np.concatenate((t_cols, c_cols)), np.concatenate((t_vals, c_vals))
+
+    def text_parts(self, doc: Document) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+        """The features of each unit's text alone, as in :meth:`base_parts`: the same for the
+        same text wherever it stands (``doc`` may be any list of texts)."""
+        empty = np.zeros(0, dtype=np.int64)
+        if not len(doc):
+            return 0, empty, empty, np.zeros(0)
+        table, token_index = self._tables()
+        d = _Doc(doc)
+        n = d.n
+        tokens = self._doc_tokens(d) if self.use_jieba else None
+        groups, flags, values = self._text_dense(d, tokens)
+        each = np.arange(n).repeat(groups.shape[1])  # groups and values have as many columns
+        f_rows, f_cols = flags.nonzero()
+        # Entries block by block: groups, flags, values, n-grams, tokens. Within a unit this
+        # order is the product's order of summation (inference.UnitScorer), kept as it was.
+        rows_parts = [each, f_rows, each]
+        cols_parts = [groups.ravel(), _TEXT_FLAG_COLS[f_cols], np.repeat(_TEXT_VALUE_COLS[None, :], n, axis=0).ravel()]
+        offset = self.n_dense_
+        if self.use_ngrams:
+            codes, valid = self._ngram_windows(d)
+            codes[:, self.ngram_max * self.head_chars :] ^= _TAIL_SALT
+            idx = table.lookup(codes[valid])
+            hit = idx >= 0
+            rows_parts.append(valid.nonzero()[0][hit])
+            cols_parts.append(idx[hit] + offset)
+        offset += self.head_vocab_.size + self.tail_vocab_.size
+        if tokens is not None and token_index:
+            pairs = [(i, token_index[t]) for i, toks in enumerate(tokens) if toks for t in toks if t in token_index]
+            if pairs:
+                r, c = np.array(pairs, dtype=np.int64).T
+                rows_parts.append(r)
+                cols_parts.append(c + offset)
+        rows = np.concatenate(rows_parts)
+        vals = np.ones(rows.size)
+        at = each.size + f_rows.size
+        vals[at : at + values.size] = values.ravel()  # the n-gram and token hits are 1
+        return n, rows, np.concatenate(cols_parts), vals
+
+    def context_parts(self, doc: Document) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(rows, cols, values)`` of the features of each unit's place in the document:
+        its relative position, first / last units, how its line was cut, blank lines around."""
+        n = len(doc)
+        units = list(doc) if n and isinstance(doc[0], Unit) else None
+        idx = np.arange(n)
+        rel = idx / max(n - 1, 1)
+        pos_col = _GROUP_STARTS[_POS_GROUP] + np.minimum((rel * _POS_BINS).astype(np.int64), _POS_BINS - 1)
+        flags = np.zeros((n, 4 + len(_CUTS) + 4), dtype=bool)
+        if n:  # first, last, second, second-last unit
+            flags[0, 0] = flags[n - 1, 1] = True
+            if n > 1:
+                flags[1, 2] = flags[n - 2, 3] = True
+        _structure(units, n, out=flags[:, 4:])
+        f_rows, f_cols = flags.nonzero()
+        rows = np.concatenate((idx, f_rows, idx))
+        cols = np.concatenate((pos_col, f_cols + _CONTEXT_FLAGS_START, np.full(n, _REL_POS_COL)))
+        vals = np.concatenate((np.ones(n + f_rows.size), rel))
+        return rows, cols, vals
+
+    def base_features(self, doc: Document) -> sp.csr_matrix:
+        """The features of each unit on its own (no neighbours): ``n_units × n_base_``."""
+        import scipy.sparse as sp
+
+        n, rows, cols, vals = self.base_parts(doc)
+        return sp.csr_matrix((vals, (rows, cols)), shape=(n, self.n_base_))  # repeats add up
+
+    def with_neighbours(self, base: sp.csr_matrix) -> sp.csr_matrix:
+        """``[B, B of the unit before, after, 2 before, 2 after, …, edge flags]`` of a document."""
+        import scipy.sparse as sp
+
+        n = base.shape[0]
+        blocks = [base]
+        for k in range(1, self.window + 1):
+            blocks.append(_shift(base, -k))  # the unit k before
+            blocks.append(_shift(base, +k))  # the unit k after
+        blocks.append(sp.csr_matrix(self.edge_flags(n)))
+        return sp.hstack(blocks, format="csr", dtype=np.float64)
+
+    def edge_flags(self, n: int) -> np.ndarray:
+        """``n × 2·window``: 1 where there is no unit k before (column 2k-2) or after (2k-1)."""
+        flags = np.zeros((n, 2 * self.window), dtype=np.float64)
+        for k in range(1, self.window + 1):
+            flags[: min(k, n), 2 * (k - 1)] = 1.0
+            flags[max(n - k, 0) :, 2 * (k - 1) + 1] = 1.0
+        return flags
+
+    # ----------------------------------------------------------------- names
+
+    def dense_names(self) -> list[str]:
+        """Names of the first ``n_dense_`` columns: one-hot groups, then flags, then values."""
+        names = [f"len_bin={b}" for b in range(_LEN_BINS.size + 1)]
+        names += [f"ratio_{c}_bin={b}" for c in ("cjk", "digit", "punct") for b in range(_RATIO_BINS.size + 1)]
+        for what in ("tabs", "bars", "numbers", "spaces"):
+            names += [f"count_{what}_bin={b}" for b in range(_COUNT_BINS.size + 1)]
+        names += [f"first_class={c}" for c in CLASS_NAMES]
+        names += [f"last_class={c}" for c in CLASS_NAMES]
+        names += ["last_char=none"] + [f"last_char={g}" for g in PUNCT_GROUPS]
+        names += [f"pos_bin={b}" for b in range(_POS_BINS)]
+        # flags
+        names += [f"has={g}" for g in PUNCT_GROUPS]
+        names += [f"has3={g}" for g in PUNCT_GROUPS]
+        names += ["starts_bar", "ends_bar", "final_period", "final_colon"]
+        names += [f"start_{p}" for p in START_NAMES]
+        names += ["first_unit", "last_unit", "second_unit", "second_last_unit"]
+        names += [f"cut={c or 'none'}" for c in _CUTS]
+        names += ["part_gt0", "line_has_parts", "blank_before", "blank_after"]
+        names += ["jieba_tokenized", "jieba_no_word"]
+        # values
+        names += ["log_len", "rel_pos"] + [f"ratio_{c}" for c in CLASS_NAMES]
+        return names
+
+    def feature_names(self) -> list[str]:
+        base = list(self.dense_names())
+        base += [f"head={_decode(c)}" for c in self.head_vocab_]
+        base += [f"tail={_decode(c)}" for c in self.tail_vocab_]
+        base += [f"tok={t}" for t in self.tokens_]
+        names = list(base)
+        for k in range(1, self.window + 1):
+            names += [f"[-{k}]{b}" for b in base]
+            names += [f"[+{k}]{b}" for b in base]
+        for k in range(1, self.window + 1):
+            names += [f"no_unit[-{k}]", f"no_unit[+{k}]"]
+        return names
+
+    # ----------------------------------------------------------------- internals
+
+    def _text_dense(
+        self, d: _Doc, tokens: list[tuple[str, ...] | None] | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The shape, punctuation and numbering features among the first ``n_dense_`` columns
+        (see :meth:`dense_names`): ``groups``, the column of every one-hot group (``n × 11``),
+        ``flags``, the text flags (``n ×`` :data:`_TEXT_FLAG_COLS`) and ``values``, the real
+        values (``n ×`` :data:`_TEXT_VALUE_COLS`). The columns of a unit's place in the
+        document are left to :meth:`context_parts`.
+
+        Every array is written in place, column block by column block: on the few dozen new
+        texts of a report, numpy's cost per call, not per element, is what counts."""
+        n, cp, cls, counts, pcounts, lengths = d.n, d.cp, d.cls, d.counts, d.pcounts, d.lengths
+        compact_len = lengths - counts[:, SPACE] - counts[:, TAB] - counts[:, BAR]
+        is_digit = cls == DIGIT
+        numbers = np.bincount(d.unit_of[is_digit[1:] & ~is_digit[:-1]], minlength=n)  # runs of digits
+        first = d.starts + 1
+        last = np.maximum(d.ends, first)  # an empty unit's first and last "character": the separator after it
+        last_cp = cp[last]
+
+        safe_len = np.maximum(lengths, 1)
+        values = np.empty((n, _TEXT_VALUE_COLS.size))
+        values[:, 0] = np.minimum(np.log1p(compact_len) / np.log(256.0), 1.5)  # log_len
+        ratios = np.divide(counts, safe_len[:, None], out=values[:, 1:])
+        punct_ratio = (counts[:, CJK_PUNCT] + counts[:, ASCII_PUNCT]) / safe_len
+
+        # one-hot groups: the index of the hot column in each group, then the group's start
+        groups = np.empty((n, _POS_GROUP), dtype=np.int64)
+        groups[:, 0] = _LEN_BINS.searchsorted(compact_len)
+        groups[:, 1:3] = _RATIO_BINS.searchsorted(ratios[:, CJK : DIGIT + 1])
+        groups[:, 3] = _RATIO_BINS.searchsorted(punct_ratio)
+        groups[:, 4:6] = _COUNT_BINS.searchsorted(counts[:, TAB : BAR + 1])
+        groups[:, 6] = _COUNT_BINS.searchsorted(numbers)
+        groups[:, 7] = _COUNT_BINS.searchsorted(counts[:, SPACE])
+        groups[:, 8] = cls[first]
+        groups[:, 9] = cls[last]
+        groups[:, 10] = _PUNCT[last_cp]
+        groups += _GROUP_STARTS[:_POS_GROUP]
+
+        # flags, in the order of _TEXT_FLAG_COLS
+        flags = np.empty((n, _TEXT_FLAG_COLS.size), dtype=bool)
+        k = len(PUNCT_GROUPS)
+        np.greater(pcounts[:, 1:], 0, out=flags[:, :k])
+        np.greater_equal(pcounts[:, 1:], 3, out=flags[:, k : 2 * k])
+        flags[:, 2 * k] = groups[:, 8] == _GROUP_STARTS[8] + BAR  # starts with "|", the only BAR
+        flags[:, 2 * k + 1] = groups[:, 9] == _GROUP_STARTS[9] + BAR
+        flags[:, 2 * k + 2] = last_cp == ord("。")
+        flags[:, 2 * k + 3] = groups[:, 10] == _GROUP_STARTS[10] + _GROUP["：:"]
+        k = 2 * k + 4
+        _start_flags(d, numbers, compact_len, out=flags[:, k : k + len(START_NAMES)])
+        k += len(START_NAMES)
+        if tokens is None:
+            flags[:, k:] = False
+        else:
+            flags[:, k] = flags[:, k + 1] = self._jieba_eligible(d)
+            flags[[i for i, t in enumerate(tokens) if t], k + 1] = False  # tokenized, found a word
+        return groups, flags, values
+
+    def _ngram_codes(self, d: _Doc):
+        """``(rows, codes)`` of the n-grams at the head and at the tail of every unit (for
+        :meth:`fit`; see :meth:`_ngram_windows`)."""
+        codes, valid = self._ngram_windows(d)
+        rows, slots = np.nonzero(valid)
+        codes = codes[valid]
+        head = slots < self.ngram_max * self.head_chars
+        return (rows[head], codes[head]), (rows[~head], codes[~head])
+
+    def _ngram_windows(self, d: _Doc) -> tuple[np.ndarray, np.ndarray]:
+        """``(codes, valid)``, both ``n_units × slots``: the code of every n-gram a unit may
+        have at its head and at its tail, and whether the unit has it.
+
+        The separator between units stands for the start and the end of a unit, so
+        ``\\n一、`` is "starts with 一、" and ``况\\n`` "ends with 况"; n-grams that would
+        span two units are dropped. The n-gram of code points c1 c2 c3 is the integer
+        ``c1 << 42 | c2 << 21 | c3`` (code points fit in 21 bits).
+
+        The slots of a unit are a fixed window at its start and one at its end (see
+        :func:`_ngram_slots`): a unit's n-grams are gathered in one go from the codes of
+        every n-gram of the document, and the unit's length says which of them it has.
+        Slots are in the order of lengths, then positions, head first: entries in that order
+        keep the products' sums as they were.
+        """
+        k_max = self.ngram_max
+        head_at, tail_at, need = _ngram_slots(k_max, self.head_chars, self.tail_chars)
+        m = d.cp.size
+        size = m + self.head_chars + k_max  # room for the slots past the end of the document
+        folded = np.zeros(size + k_max, dtype=np.int64)
+        folded[:m] = _FOLD[d.cp]
+        # grams[p, k - 1]: the k-gram starting at position p
+        grams = np.empty((size, k_max), dtype=np.int64)
+        grams[:, 0] = folded[:size]
+        for k in range(1, k_max):
+            np.left_shift(grams[:, k - 1], 21, out=grams[:, k])
+            grams[:, k] |= folded[k : size + k]
+        # flat indices into grams: head slots from the unit's start mark, tail slots from its
+        # last character (a slot that falls outside the unit reads anything: it is not valid)
+        where = np.empty((d.n, need.size), dtype=np.int64)
+        np.add((k_max * d.starts)[:, None], head_at, out=where[:, : head_at.size])
+        np.add((k_max * d.ends)[:, None], tail_at, out=where[:, head_at.size :])
+        return grams.ravel().take(where), d.lengths[:, None] >= need
+
+    def _doc_tokens(self, d: _Doc) -> list[tuple[str, ...] | None]:
+        """jieba tokens (2+ characters) of the units with 2..jieba_max_len CJK characters; None elsewhere."""
+        tk, any_word = _tokenizer(self.dictionary_), _any_word(self.dictionary_).search
+        texts = d.texts
+        out: list[tuple[str, ...] | None] = [None] * d.n
+        for i in self._jieba_eligible(d).nonzero()[0].tolist():
+            core = _NON_CJK.sub("", texts[i])
+            out[i] = _tokens(tk, core) if any_word(core) else ()
+        return out
+
+    def _jieba_eligible(self, d: _Doc) -> np.ndarray:
+        cjk = d.counts[:, CJK]
+        return (cjk >= 2) & (cjk <= self.jieba_max_len)
+
+
+# --------------------------------------------------------------------------- helpers
+
+_LEN_BINS = np.array([0, 1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 256])
+_RATIO_BINS = np.array([0.0, 0.2, 0.5, 0.8, 0.999])
+_COUNT_BINS = np.array([0, 1, 2, 3, 5, 8, 12, 20])
+_POS_BINS = 10
+_CUTS = ("", "section", "after_heading", "title", "table", "sub")
+_CUT_INDEX = {c: i for i, c in enumerate(_CUTS)}
+# Widths of the one-hot groups of _dense_entries, in order, and where each starts.
+_GROUP_WIDTHS = np.array(
+    [_LEN_BINS.size + 1]
+    + [_RATIO_BINS.size + 1] * 3
+    + [_COUNT_BINS.size + 1] * 4
+    + [N_CLASSES, N_CLASSES, N_PUNCT, _POS_BINS]
+)
+_GROUP_STARTS = np.concatenate(([0], np.cumsum(_GROUP_WIDTHS)[:-1]))
+_GROUPS_WIDTH = int(_GROUP_WIDTHS.sum())
+_POS_GROUP = 11  # the last group, position in the document, is a context feature
+# Flag columns (see dense_names): punctuation present / 3+ times, bar at start / end, final
+# 。 / ：, start flags — text; first / last / second / second-last unit, line cut, blank
+# lines — context; jieba flags — text. Then the values: log_len, rel_pos (context), ratios.
+_N_TEXT_FLAGS_BEFORE = 2 * len(PUNCT_GROUPS) + 4 + len(START_NAMES)
+_N_CONTEXT_FLAGS = 4 + len(_CUTS) + 4
+_CONTEXT_FLAGS_START = _GROUPS_WIDTH + _N_TEXT_FLAGS_BEFORE
+_TEXT_FLAG_COLS = np.concatenate(
+    (
+        np.arange(_GROUPS_WIDTH, _CONTEXT_FLAGS_START),
+        _CONTEXT_FLAGS_START + _N_CONTEXT_FLAGS + np.arange(2),
+    )
+)
+_VALUES_START = _CONTEXT_FLAGS_START + _N_CONTEXT_FLAGS + 2
+_REL_POS_COL = _VALUES_START + 1
+_TEXT_VALUE_COLS = np.concatenate(([_VALUES_START], _VALUES_START + 2 + np.arange(N_CLASSES)))
+_N_DENSE = _VALUES_START + 2 + N_CLASSES
+
+
+def _start_flags(d: _Doc, numbers: np.ndarray, compact_len: np.ndarray, out: np.ndarray) -> None:
+    """The :data:`START_NAMES` flags of every unit (into ``out``), from its first characters
+    and its counts."""
+    cp, starts, ends, counts, pcounts = d.cp, d.starts, d.ends, d.counts, d.pcounts
+    # first character of each unit that is not blank (the separator after it stops too)
+    stops = _ENDS_BLANKS[d.cls].nonzero()[0]
+    f = stops[stops.searchsorted(starts + 1)]
+    out[:, len(_START_PATTERNS)] = f > starts + 1  # leading_blank
+    # the numbering patterns: the four characters from there (the separator past the end)
+    ahead = np.minimum(f[:, None] + _AHEAD_STEPS, ends[:, None] + 1)
+    word = _START_TABLE.take(cp[ahead] + _START_ROW).view(np.uint64)[:, 0]
+    matched = (word[:, None] & _START_MASKS) == _START_MASKS
+    np.logical_or.reduceat(matched, _START_FIRST, axis=1, out=out[:, : len(_START_PATTERNS)])
+    cjk, latin = counts[:, CJK], counts[:, LATIN]
+    dates, nothing = pcounts[:, _GROUP["年月日"]], pcounts[:, _GROUP["无"]]
+    no_cjk = cjk == 0
+    k = len(_START_PATTERNS) + 1
+    out[:, k] = (cjk == dates) & (dates >= 1) & (numbers >= 1) & (compact_len <= 14)  # date_line
+    out[:, k + 1] = (  # page_like
+        (cjk == pcounts[:, _GROUP["第"]] + pcounts[:, _GROUP["页共"]])
+        & (numbers >= 1)
+        & (numbers <= 2)
+        & (compact_len <= 12)
+    )
+    out[:, k + 2] = (  # values_only
+        (cjk == nothing) & (latin == 0) & ((numbers > 0) | (nothing > 0) | (pcounts[:, _GROUP["/"]] > 0))
+    )
+    out[:, k + 3] = no_cjk & (numbers == 0) & (latin == 0) & (compact_len > 0)  # separator_only
+    out[:, k + 4] = no_cjk
+
+
+@lru_cache(maxsize=8)
+def _ngram_slots(k_max: int, head_chars: int, tail_chars: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The n-gram slots of a unit, for :meth:`FeatureSpace._ngram_windows`: where each slot's
+    n-gram starts (as a flat index into the ``positions × k_max`` codes, relative to ``k_max``
+    times the unit's start mark for the head slots, to ``k_max`` times its last character for
+    the tail slots) and the unit length it needs.
+
+    Head slots: the k-grams starting at the first ``head_chars`` positions of the unit (its
+    start mark first). Tail slots: those whose last position is among the last ``tail_chars``
+    characters and the end mark. A 1-gram is never a mark; a longer one spans a mark only at
+    its ends.
+    """
+    head_at, need_head, tail_at, need_tail = [], [], [], []
+    never = np.iinfo(np.int64).max
+    for k in range(1, k_max + 1):
+        for j in range(head_chars):  # starts at the unit's position j (0: its start mark)
+            head_at.append(k_max * j + k - 1)
+            need_head.append((j if j >= 1 else never) if k == 1 else j + k - 2)
+        for t in range(tail_chars, -1, -1):  # ends t positions before the end mark
+            # starts at position ends + 2 - t - k (ends: the unit's last character)
+            tail_at.append(k_max * (2 - t - k) + k - 1)
+            need_tail.append((t if t >= 1 else never) if k == 1 else t + k - 2)
+    return np.array(head_at), np.array(tail_at), np.array(need_head + need_tail)
+
+
+def _structure(units: list[Unit] | None, n: int, out: np.ndarray) -> None:
+    """Where a unit sits in its line (into ``out``, ``n × (len(_CUTS) + 4)``, all False): the
+    kind of cut that opened it, and blank lines around."""
+    if units is None:
+        out[:, 0] = True
+        return
+    fields = dict(zip(Unit._fields, zip(*units, strict=True), strict=True))  # the named tuples' fields, in one pass
+    lines = np.fromiter(fields["line"], dtype=np.int64, count=n)
+    parts = np.fromiter(fields["part"], dtype=np.int64, count=n)
+    cuts = fields["cut"]
+    if any(cuts):  # most reports cut no line
+        out[np.arange(n), np.fromiter(map(_CUT_INDEX.get, cuts, repeat(0)), dtype=np.int64, count=n)] = True
+    else:
+        out[:, 0] = True
+    out[:, len(_CUTS)] = parts > 0
+    same_before = np.zeros(n, dtype=bool)
+    same_before[1:] = lines[1:] == lines[:-1]
+    same_after = np.zeros(n, dtype=bool)
+    same_after[:-1] = same_before[1:]
+    out[:, len(_CUTS) + 1] = same_before | same_after
+    out[1:, len(_CUTS) + 2] = lines[1:] > lines[:-1] + 1
+    out[:-1, len(_CUTS) + 3] = lines[1:] > lines[:-1] + 1
+
+
+def _unit_frequency(rows: np.ndarray, codes: np.ndarray) -> list[int]:
+    """Each code once per unit it occurs in."""
+    if not codes.size:
+        return []
+    order = np.lexsort((codes, rows))
+    r, c = rows[order], codes[order]
+    keep = np.ones(r.size, dtype=bool)
+    keep[1:] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
+    return c[keep].tolist()
+
+
+def _vocab(counts: Counter[int], min_df: int, max_size: int) -> np.ndarray:
+    kept = sorted(((c, code) for code, c in counts.items() if c >= min_df), key=lambda x: (-x[0], x[1]))
+    return np.array(sorted(code for _, code in kept[:max_size]), dtype=np.int64)
+
+
+def _shift(m: sp.csr_matrix, k: int) -> sp.csr_matrix:
+    """Row i of the result is row i+k of ``m`` (zeros outside)."""
+    import scipy.sparse as sp
+
+    n = m.shape[0]
+    indptr = m.indptr
+    if abs(k) >= n:
+        return sp.csr_matrix(m.shape, dtype=m.dtype)
+    if k < 0:  # row i takes row i-|k|
+        k = -k
+        new_indptr = np.concatenate((np.zeros(k, dtype=indptr.dtype), indptr[: n - k + 1]))
+        stop = indptr[n - k]
+        return sp.csr_matrix((m.data[:stop], m.indices[:stop], new_indptr), shape=m.shape)
+    start = indptr[k]
+    new_indptr = np.concatenate((indptr[k:] - start, np.full(k, indptr[n] - start, dtype=indptr.dtype)))
+    return sp.csr_matrix((m.data[start:], m.indices[start:], new_indptr), shape=m.shape)
+
+
+def _decode(code: int) -> str:
+    """The text of an n-gram code (the separator shown as ⏎)."""
+    chars = []
+    code = int(code)
+    while code:
+        chars.append(chr(code & 0x1FFFFF))
+        code >>= 21
+    return "".join(reversed(chars)).replace("\n", "⏎")

@@ -1,0 +1,1 @@
+"""The ``govparse-ml`` command."""

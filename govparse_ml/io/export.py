@@ -1,0 +1,138 @@
+"""Stage 7: export a Report as JSON, cells (JSON Lines), lines (JSON Lines) or markdown."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from govparse_ml.document import Report
+from govparse_ml.format import schema
+
+FORMATS = ("json", "cells", "lines", "markdown")
+
+
+def to_json(report: Report) -> str:
+    return report.to_json(indent=2)
+
+
+def iter_cells(report: Report) -> Iterator[str]:
+    """One JSON object per canonical cell of the report's format (every cell, null if absent)."""
+    for cell in report.cells():
+        yield json.dumps(cell.to_dict(), ensure_ascii=False)
+
+
+def iter_lines(report: Report) -> Iterator[str]:
+    """One JSON object per input line, blank lines included."""
+    for line in report.lines:
+        yield json.dumps(line.to_dict(), ensure_ascii=False)
+
+
+def render(report: Report, fmt: str) -> str:
+    if fmt == "json":
+        return to_json(report) + "\n"
+    if fmt == "cells":
+        return "".join(s + "\n" for s in iter_cells(report))
+    if fmt == "lines":
+        return "".join(s + "\n" for s in iter_lines(report))
+    if fmt == "markdown":
+        return to_markdown(report)
+    raise ValueError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
+
+
+def _value(v) -> str:
+    if v is None:
+        return "—"
+    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+
+
+def to_markdown(report: Report) -> str:
+    """A readable summary: metadata, the section outline, the three tables, the checks."""
+    m = report.meta
+    out = [f"# {m.title or '(untitled report)'}", ""]
+    out.append(f"- agency: {m.agency or '?'}")
+    out.append(f"- year: {m.year or '?'}")
+    out.append(f"- format version: {m.format_version or 'unknown'}")
+    labels = [ln.label for ln in report.lines if ln.label]
+    counts = {lab: labels.count(lab) for lab in ("heading", "table", "prose", "other")}
+    sources = {s: sum(ln.source == s for ln in report.lines) for s in ("model", "rule")}
+    out.append(
+        f"- lines: {len(report.lines)} ({', '.join(f'{k} {v}' for k, v in counts.items())}; "
+        f"labelled by model {sources['model']}, by rules {sources['rule']})"
+    )
+    out += ["", "## Sections", ""]
+    for top in report.sections:
+        for s in top.walk():
+            indent = "  " * (s.level - 1)
+            number = f"{s.number} " if s.number else ""
+            title = s.title or "(preamble)"
+            std = f" [{s.std_id}]" if s.std_id else ""
+            out.append(f"{indent}- {number}{title}{std}: {len(s.paragraphs)} paragraph(s), lines {_span(s.lines)}")
+    if m.format_version:
+        for table in report.tables.values():
+            out += ["", f"## {table.title} ({table.id})", ""]
+            if not table.found:
+                out.append("_not found_")
+                continue
+            out.append(_table_markdown(report, table.id))
+            for note in table.notes:
+                out.append(f"\n> note: {note}")
+    out += ["", "## Checks", ""]
+    for status in ("passed", "failed", "unverifiable"):
+        n = sum(c.status == status for c in report.checks)
+        out.append(f"- {status}: {n}")
+    for check in report.failed_checks:
+        out.append(f"  - FAILED {check.name}: {check.detail}")
+    if report.readings:
+        out += ["", "## Readings chosen", ""]
+        for r in report.readings:
+            out.append(f"- {r.table}.{r.row} `{r.raw}` → {[_value(v) for v in r.chosen]}: {r.reason}")
+    if report.warnings:
+        out += ["", "## Warnings", ""]
+        out += [f"- {w}" for w in report.warnings]
+    return "\n".join(out) + "\n"
+
+
+def _span(lines: list[int]) -> str:
+    return f"{lines[0]}–{lines[-1]}" if lines else "-"
+
+
+def _md_row(cells: list[str]) -> str:
+    return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+
+
+def _table_markdown(report: Report, table_id: str) -> str:
+    """The table as a markdown table laid out as the official one: the group captions
+    (第二十条第（一）项, 三、本年度办理结果, （三）不予公开, 行政诉讼, …) as rows of their own, in bold,
+    and in the active-disclosure table each block's own column headers on its caption row."""
+    version = report.meta.format_version or "2019"
+    spec = schema.tables(version)[table_id]
+    table = report.tables[table_id]
+    width = max(len(r.columns) for r in spec.rows)
+    out: list[str] = []
+    if table_id == "active_disclosure":
+        out.append(_md_row(["信息内容", *[""] * width]))
+        out.append("|---" * (width + 1) + "|")
+        block = None
+        for row in spec.rows:
+            if row.block != block:
+                block = row.block
+                heads = [f"**{c.label}**" for c in row.columns]
+                out.append(_md_row([f"**{block}**", *heads, *[""] * (width - len(heads))]))
+            values = [_value(table.value(row.id, c.id)) for c in row.columns]
+            out.append(_md_row([row.label, *values, *[""] * (width - len(values))]))
+        return "\n".join(out)
+    cols = spec.rows[0].columns
+    col_groups = schema.COLUMN_GROUPS.get(table_id, {})
+    heads = [f"{col_groups[c.id]}：{c.label}" if c.id in col_groups else c.label for c in cols]
+    out.append(_md_row(["项目", *heads]))
+    out.append("|---" * (len(cols) + 1) + "|")
+    shown: tuple[str, ...] = ()
+    for row in spec.rows:
+        groups = schema.row_groups(table_id, row)
+        for depth, caption in enumerate(groups):
+            if shown[: depth + 1] != groups[: depth + 1]:
+                out.append(_md_row([f"**{caption}**", *[""] * len(cols)]))
+        shown = groups
+        values = [_value(table.value(row.id, c.id)) for c in cols]
+        out.append(_md_row([schema.row_label(table_id, row), *values]))
+    return "\n".join(out)

@@ -1,0 +1,1 @@
+"""Generated reports with their truth: values, layouts and the renderers to HTML, DOCX and PDF."""

@@ -1,0 +1,182 @@
+"""Stage 2: split physical lines into logical units.
+
+Most lines are one unit. A physical line that carries several parts of a report (a whole
+report pasted on one line, a heading run together with the table after it) is cut before
+every standard section heading, after the heading's title, and before and after a table,
+so that each unit can get one label. Every unit keeps the number of its input line.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from typing import NamedTuple
+
+from govparse_ml.format import schema
+from govparse_ml.text.normalize import normalize_line
+
+# Lines shorter than this are never cut: a heading or a table row is shorter.
+MIN_SPLIT_LENGTH = 60
+
+_NUMERALS = "一二三四五六七八九十"
+_SECTION_KEYS = sorted({k for s in schema.SECTIONS for k in s.keys}, key=len, reverse=True)
+_SECTION_KEY_ALT = "|".join(map(re.escape, _SECTION_KEYS))
+# A standard section heading inside a long line: numbering, a few filler characters and a
+# section key ("四、政府信息公开行政复议、行政诉讼情况"). Group 1 is where the title ends.
+_SECTION_IN_LINE = re.compile(
+    rf"(?<![{_NUMERALS}])(?:第[{_NUMERALS}]部分|[{_NUMERALS}]\s?[、.．])\s?"
+    rf"[^。；;，,\d]{{0,12}}?(?:{_SECTION_KEY_ALT})(情况)?()"
+    # …or with no numbering, after a sentence end, a space or the numbers of a table.
+    rf"|(?<=[\d。；;！!？?\s])(?:政府信息公开(?:工作)?)?(?:{_SECTION_KEY_ALT})(情况)?(?![、,，])"
+)
+# Where a table starts inside a long line: the first caption or the 勾稽关系 note.
+_TABLE_START = re.compile(
+    r"第二十条第[(（]?[一二三四五六七八九十]|[(（]本列数据的勾稽关系|申请人情况|信息内容\s|行政复议\s*行政诉讼"
+)
+# A numbered sub-heading after a sentence end, in a long prose line.
+_SUBHEADING_IN_LINE = re.compile(rf"(?<=[。；;])\s*(?=[（(][{_NUMERALS}]{{1,2}}[)）])")
+# Cheap test of whether a long line may need cutting at all: most are plain paragraphs.
+_CUT_HINT = re.compile(rf"{_SECTION_KEY_ALT}|{_TABLE_START.pattern}|政府信息公开(?:工作)?年度报告")
+# A title at the very start of a long line.
+_TITLE = re.compile(r"^.{2,50}?政府信息公开(?:工作)?年度报告")
+
+
+class Unit(NamedTuple):
+    """A logical piece of one input line: the thing that gets a label.
+
+    A named tuple rather than a dataclass: a report has hundreds and they are made on the hot path.
+    """
+
+    line: int  # 1-based input line number
+    part: int  # index of the piece within its line (0 for a line that is not cut)
+    text: str  # normalised text
+    # Kind of cut that opened this unit: "" (whole line), "section", "title", "table", "sub".
+    cut: str = ""
+
+
+def split_units(lines: list[str]) -> list[Unit]:
+    """Units of the given physical lines (raw text); blank lines give no unit."""
+    units: list[Unit] = []
+    for i, raw in enumerate(lines, start=1):
+        text = normalize_line(raw)
+        if not text.strip():
+            continue
+        if len(text) < MIN_SPLIT_LENGTH or not _CUT_HINT.search(text):
+            units.append(Unit(i, 0, text))
+            continue
+        for part, (piece, cut) in enumerate(_cut(text)):
+            units.append(Unit(i, part, piece, cut))
+    return units
+
+
+def _cut(text: str) -> list[tuple[str, str]]:
+    """Cut a long normalised line; returns ``(piece, kind of cut)``, or the line whole."""
+    cuts: dict[int, str] = {}
+    title = _TITLE.match(text)
+    if title and title.end() < len(text) - 1:
+        cuts[title.end()] = "title"
+    for m in _SECTION_IN_LINE.finditer(text):
+        if m.start() > 0:
+            cuts.setdefault(m.start(), "section")
+        end = m.end()
+        if end < len(text) - 1 and not _looks_like_title_tail(text[end : end + 4]):
+            cuts.setdefault(end, "after_heading")
+    # A table inside a line that is mostly prose: cut before it.
+    # (Heading cuts looked up by bisection, table cuts come in order: linear in the number of
+    # cuts; scanning all cuts for each table start took 19 s on a 0.5 MB one-line report.)
+    heading_cuts = sorted(cuts)
+    last_table = 0
+    for m in _TABLE_START.finditer(text):
+        start = m.start()
+        i = bisect.bisect_left(heading_cuts, start - 2)
+        near = (i < len(heading_cuts) and heading_cuts[i] <= start + 2) or (last_table and start - last_table < 3)
+        if start > 0 and not near:
+            prev_cut = max(heading_cuts[i - 1] if i else 0, last_table)
+            if not _TABLE_START.search(text, prev_cut, start):
+                cuts[start] = "table"
+                last_table = start
+    for at, kind in _table_ends(text, sorted(cuts)):
+        cuts.setdefault(at, kind)
+    if not cuts:
+        return [(text, "")]  # an ordinary long line: a paragraph or a table row
+    pieces = []
+    prev, prev_kind = 0, ""
+    for b in sorted(cuts):
+        if b > prev:
+            pieces.append((text[prev:b], prev_kind))
+        prev, prev_kind = b, cuts[b]
+    pieces.append((text[prev:], prev_kind))
+    out: list[tuple[str, str]] = []
+    for piece, kind in pieces:
+        # A line that held several parts of a report is cut once more before numbered
+        # run-in sub-headings, so that its sections get their paragraphs.
+        if len(piece) >= MIN_SPLIT_LENGTH and not _TABLE_START.search(piece):
+            sub = [m.start() for m in _SUBHEADING_IN_LINE.finditer(piece) if m.start() > 0]
+            prev = 0
+            for b in sub:
+                out.append((piece[prev:b], kind if prev == 0 else "sub"))
+                prev = b
+            out.append((piece[prev:], kind if prev == 0 else "sub"))
+        else:
+            out.append((piece, kind))
+    return [(p.strip(" "), k) for p, k in out if p.strip()]
+
+
+_DIGITS = re.compile(r"\d+")
+_SENTENCE_MARKS = frozenset("。,;!?")  # normalised: NFKC makes ，；！？ half-width
+
+
+_YEAR_DIGITS = re.compile(r"(?:19|20)\d\d$")
+
+
+def _table_ends(text: str, cuts: list[int]) -> list[tuple[int, str]]:
+    """Where a table inside a long line gives way to prose, and where the next table starts
+    after that prose.
+
+    A table ends after its last number, before text that has a sentence mark outside brackets
+    (no row label or header of the standard tables has one: their commas sit in brackets, as
+    in the 勾稽关系 note); a year that opens the prose (``02025年，我局…``) goes with the prose.
+    """
+    starts = [m.start() for m in _TABLE_START.finditer(text)]
+    if not starts:
+        return []
+    depth, depths = 0, []
+    for ch in text:  # bracket depth at each character: one pass, linear
+        if ch in "(（[【":
+            depth += 1
+        elif ch in ")）]】" and depth:
+            depth -= 1
+        depths.append(depth)
+    out = []
+    runs = list(_DIGITS.finditer(text))
+    inside = False  # in a table: after a table start, before the next cut
+    si = ci = 0
+    for k, run in enumerate(runs):
+        while si < len(starts) and starts[si] <= run.start():
+            if not inside and out and starts[si] > out[-1][0]:
+                out.append((starts[si], "table"))  # a table after the prose that ended the last one
+            inside, si = True, si + 1
+        while ci < len(cuts) and cuts[ci] <= run.start():
+            if not (si and starts[si - 1] >= cuts[ci]):
+                inside = False  # a section heading or another cut ends the table region
+            ci += 1
+        if not inside:
+            continue
+        end = run.end()
+        stop = runs[k + 1].start() if k + 1 < len(runs) else len(text)
+        if stop - end < 10 or depths[end] or text[end] in "(（.．、":
+            continue
+        if any(text[i] in _SENTENCE_MARKS and not depths[i] for i in range(end, stop)):
+            year = text[end] == "年" and _YEAR_DIGITS.search(run.group())
+            at = end - 4 if year else end
+            if at > run.start() or not year:
+                out.append((at, "after_table"))
+            elif k and runs[k - 1].end() < at:
+                out.append((at, "after_table"))  # the year alone: the table ended before it
+            inside = False
+    return out
+
+
+def _looks_like_title_tail(s: str) -> bool:
+    # "三、收到和处理政府信息公开申请情况" ends the title; "…情况统计表" or "…情况如下" do not.
+    return bool(re.match(r"^(?:统计|如下|表|一览)", s))
