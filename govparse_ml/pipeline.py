@@ -11,7 +11,7 @@ from typing import Any
 
 from govparse_ml import provenance, sections, validate
 from govparse_ml.document import Line, Meta, Report, Table
-from govparse_ml.format import schema
+from govparse_ml.format import schema, versions
 from govparse_ml.label.labeling import DEFAULT_THRESHOLD, UnitModel, label_lines, label_units
 from govparse_ml.tables import assemble as tables
 from govparse_ml.text.normalize import split_lines
@@ -114,7 +114,7 @@ def _read_tables(report: Report, table_units: list[Unit]) -> None:
         tie = scored["2019"] == scored["2021"]
         if tie and report.meta.year:
             # The table text cannot tell: the format in force for the report's year decides.
-            version = "2021" if report.meta.year >= 2021 else "2019"
+            version = versions.format_for_year(report.meta.year)
         if scored[version][1] == 0:
             report.warnings.append("table-like text found, but none of the three standard tables")
             return
@@ -182,19 +182,13 @@ def _empty_tables(version: schema.FormatVersion | None) -> dict[str, Table]:
 _TABLE_TITLES = {tid: spec.title for tid, spec in schema.tables("2021").items()}
 
 
-# Top-level headings of the format used up to the 2018 reports (2008 条例), absent from the 2019 one.
-_OLD_FORMAT_HEADING = re.compile(
-    r"依申请公开政府信息(?:的)?情况|收费及减免|因政府信息公开申请(?:提起|申请)?行政复议|不予公开政府信息的?情况"
-)
-
-
 def _pre_2019_signs(report: Report) -> str | None:
     """Why the text looks like a report in the pre-2019 format, or None."""
     for s in report.sections:
-        if _OLD_FORMAT_HEADING.search(s.title or ""):
+        if versions.OLD_FORMAT_HEADING.search(s.title or ""):
             return f"section heading {s.title!r}"
     year, title = report.meta.year, report.meta.title or ""
-    if year is not None and 2007 <= year < 2019 and "政府信息公开" in title:
+    if year is not None and versions.is_pre_2019_year(year) and "政府信息公开" in title:
         return f"report year {year}"
     return None
 

@@ -8,15 +8,13 @@ from functools import lru_cache
 
 from govparse_ml.document import Meta, Paragraph, Section
 from govparse_ml.format.schema import SectionSpec
+from govparse_ml.format.vocabulary import AGENCY_SUFFIXES, PLACE_SUFFIXES, TITLE_PHRASE, alternation
 from govparse_ml.label import rules
 from govparse_ml.text.units import Unit
 
 # A paragraph goes on across a line break unless the text before it ends a sentence.
 _PARAGRAPH_END = re.compile(r"[。！？!?；;：:…」』”\"）)]$")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
-_AGENCY_SUFFIX = (
-    r"(?:局|委员会|委|人民政府|政府|办公室|办公厅|办|中心|厅|部|院|署|街道办事处|街道|管委会|镇|乡|县|区|市|省)"
-)
 
 
 def build_sections(units: list[Unit], labels: list[str]) -> tuple[list[Section], list[int]]:
@@ -170,7 +168,7 @@ def extract_meta(units: list[Unit], labels: list[str], title_lines: list[int]) -
     if title is None:
         # A sentence naming the report ("…公布2020年度XX局政府信息公开工作年度报告").
         for u in units[:5]:
-            m = re.search(r"((?:19|20)\d{2}\s*年度?[^。，,；]{2,40}?政府信息公开(?:工作)?年度报告)", u.text)
+            m = re.search(rf"((?:19|20)\d{{2}}\s*年度?[^。，,；]{{2,40}}?{TITLE_PHRASE})", u.text)
             if m:
                 title = m.group(1)
                 break
@@ -197,14 +195,14 @@ def _year(title: str | None, units: list[Unit]) -> int | None:
     return years.most_common(1)[0][0] if years else None
 
 
-_AGENCY_END = re.compile(_AGENCY_SUFFIX + "$")
+_AGENCY_END = re.compile(rf"(?:{alternation(AGENCY_SUFFIXES + PLACE_SUFFIXES)})$")
 
 
 def _agency(title: str | None, units: list[Unit], labels: list[str]) -> str | None:
     if title:
         t = rules.compact(title)
         t = re.sub(r"(?:关于)?(?:(?:19|20)\d{2}年度?)", " ", t)
-        t = re.sub(r"政府信息公开(?:工作)?年度报告.*$", "", t)
+        t = re.sub(rf"{TITLE_PHRASE}.*$", "", t)
         t = re.sub(r"^(?:关于)|的?$", "", t.strip())
         parts = [p for p in t.split() if len(p) >= 2]
         # The part that ends like an agency name, else the first one.

@@ -12,33 +12,26 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from govparse_ml.format import schema
+from govparse_ml.format.vocabulary import (
+    AGENCY_SUFFIXES,
+    NUMERALS,
+    SECTION_KEYS,
+    SIGNATURE_SUFFIXES,
+    TABLE_VOCABULARY,
+    TITLE_WORDS,
+    alternation,
+)
 from govparse_ml.text.units import Unit
 
-_NUM = "一二三四五六七八九十"
+_NUM = NUMERALS
 _SPACES_AND_BARS = re.compile(r"[\s|]+")
 _DIGIT = re.compile(r"\d")
 _DIGIT_RUN = re.compile(r"\d+")
 _FIELD_SPLIT = re.compile(r"\t|\|| {2,}")
 
 
-def _alternation(keys) -> str:
-    return "|".join(map(re.escape, sorted(set(keys), key=len, reverse=True)))
-
-
-def _table_vocabulary() -> list[str]:
-    words: set[str] = set()
-    for version in schema.FORMATS:
-        for table in schema.tables(version).values():
-            words.update(table.header_keys)
-            for row in table.rows:
-                words.update(k for k in row.keys if len(k) >= 2 and k != "总计")
-                words.update(c.label for c in row.columns if len(c.label) >= 3)
-    return sorted(words)
-
-
-TABLE_VOCABULARY = _table_vocabulary()
-_TABLE_WORD = re.compile(_alternation(TABLE_VOCABULARY))
-_SECTION_WORD = re.compile(_alternation(k for s in schema.SECTIONS for k in s.keys))
+_TABLE_WORD = re.compile(alternation(TABLE_VOCABULARY))
+_SECTION_WORD = re.compile(alternation(SECTION_KEYS))
 
 _SECTION_NUMBER = re.compile(rf"^(?:第[{_NUM}]+部分|[{_NUM}]+\s*[、.．]|[{_NUM}]+\s)\s*")
 _SUB_NUMBER = re.compile(rf"^[（(]\s*[{_NUM}]{{1,3}}\s*[)）]\s*")
@@ -61,10 +54,8 @@ _PAGE_NUMBER = re.compile(
 )
 _SEPARATOR = re.compile(r"^[\s|:：\-—=_*~·.+]+$")
 _DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?$")
-_AGENCY_END = re.compile(
-    r"(?:局|委员会|委|人民政府|政府|办公室|办公厅|办|中心|厅|部|院|所|站|处|署|街道办事处|管委会|公司)$"
-)
-_TITLE_WORD = re.compile(r"年度报告|工作报告|年报")
+_AGENCY_END = re.compile(rf"(?:{alternation(AGENCY_SUFFIXES + SIGNATURE_SUFFIXES)})$")
+_TITLE_WORD = re.compile(TITLE_WORDS)
 _MARKUP = re.compile(r"^(?:<[^>]{1,40}>|\[[^\]]{0,40}\]|[#>*]+|```.*)$")
 _HAS_DIGIT = re.compile(r"\d")
 

@@ -12,15 +12,14 @@ import bisect
 import re
 from typing import NamedTuple
 
-from govparse_ml.format import schema
+from govparse_ml.format.vocabulary import NUMERALS, SECTION_KEYS, TABLE_START, TITLE_PHRASE
 from govparse_ml.text.normalize import normalize_line
 
 # Lines shorter than this are never cut: a heading or a table row is shorter.
 MIN_SPLIT_LENGTH = 60
 
-_NUMERALS = "一二三四五六七八九十"
-_SECTION_KEYS = sorted({k for s in schema.SECTIONS for k in s.keys}, key=len, reverse=True)
-_SECTION_KEY_ALT = "|".join(map(re.escape, _SECTION_KEYS))
+_NUMERALS = NUMERALS
+_SECTION_KEY_ALT = "|".join(map(re.escape, SECTION_KEYS))
 # A standard section heading inside a long line: numbering, a few filler characters and a
 # section key ("四、政府信息公开行政复议、行政诉讼情况"). Group 1 is where the title ends.
 _SECTION_IN_LINE = re.compile(
@@ -29,16 +28,13 @@ _SECTION_IN_LINE = re.compile(
     # …or with no numbering, after a sentence end, a space or the numbers of a table.
     rf"|(?<=[\d。；;！!？?\s])(?:政府信息公开(?:工作)?)?(?:{_SECTION_KEY_ALT})(情况)?(?![、,，])"
 )
-# Where a table starts inside a long line: the first caption or the 勾稽关系 note.
-_TABLE_START = re.compile(
-    r"第二十条第[(（]?[一二三四五六七八九十]|[(（]本列数据的勾稽关系|申请人情况|信息内容\s|行政复议\s*行政诉讼"
-)
+_TABLE_START = re.compile(TABLE_START)
 # A numbered sub-heading after a sentence end, in a long prose line.
 _SUBHEADING_IN_LINE = re.compile(rf"(?<=[。；;])\s*(?=[（(][{_NUMERALS}]{{1,2}}[)）])")
 # Cheap test of whether a long line may need cutting at all: most are plain paragraphs.
-_CUT_HINT = re.compile(rf"{_SECTION_KEY_ALT}|{_TABLE_START.pattern}|政府信息公开(?:工作)?年度报告")
+_CUT_HINT = re.compile(rf"{_SECTION_KEY_ALT}|{_TABLE_START.pattern}|{TITLE_PHRASE}")
 # A title at the very start of a long line.
-_TITLE = re.compile(r"^.{2,50}?政府信息公开(?:工作)?年度报告")
+_TITLE = re.compile(rf"^.{{2,50}}?{TITLE_PHRASE}")
 
 
 class Unit(NamedTuple):
