@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from govparse_ml.format import schema
 
@@ -291,3 +291,32 @@ class Report:
         import pandas as pd
 
         return pd.DataFrame([ln.to_dict() for ln in self.lines], columns=["n", "text", "label", "confidence", "source"])
+
+
+class Unit(NamedTuple):
+    """A logical piece of one input line: the thing that gets a label.
+
+    A named tuple rather than a dataclass: a report has hundreds and they are made on the hot path.
+    """
+
+    line: int  # 1-based input line number
+    part: int  # index of the piece within its line (0 for a line that is not cut)
+    text: str  # normalised text
+    # Kind of cut that opened this unit: "" (whole line), "section", "title", "table", "sub".
+    cut: str = ""
+
+
+@dataclass
+class Doc:
+    """A report being parsed: what every stage of :data:`govparse_ml.pipeline.STAGES` reads and
+    fills in. ``report`` is the output; the rest is the stages' work in progress."""
+
+    text: str
+    report: Report
+    model: Any = "default"  # what parse() was given: "default", None or a loaded model
+    threshold: float = 0.5
+    raw_lines: list[str] = field(default_factory=list)  # the physical lines as in the input
+    units: list[Unit] = field(default_factory=list)  # the lines cut into labelled pieces
+    labels: list[str] = field(default_factory=list)  # the label of each unit
+    title_lines: list[int] = field(default_factory=list)  # the lines of the title block
+    finished: bool = False  # a stage found that nothing is left to do (empty input)

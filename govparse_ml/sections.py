@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from functools import lru_cache
 
-from govparse_ml.document import Meta, Paragraph, Section
+from govparse_ml.document import Doc, Meta, Paragraph, Section
 from govparse_ml.format.schema import SectionSpec
 from govparse_ml.format.vocabulary import AGENCY_SUFFIXES, PLACE_SUFFIXES, TITLE_PHRASE, alternation
 from govparse_ml.label import rules
@@ -214,3 +214,14 @@ def _agency(title: str | None, units: list[Unit], labels: list[str]) -> str | No
         if lab == "other" and _AGENCY_END.search(c) and len(c) <= 30:
             return c
     return None
+
+
+def assemble_sections(doc: Doc) -> None:
+    """The sections stage: the section tree and the metadata (title, agency, year)."""
+    doc.report.sections, doc.title_lines = build_sections(doc.units, doc.labels)
+    doc.report.meta = extract_meta(doc.units, doc.labels, doc.title_lines)
+
+
+def clear_caches() -> None:
+    """Empty the cache of heading texts."""
+    _heading_parts.cache_clear()

@@ -936,3 +936,8 @@ def _decode(code: int) -> str:
         chars.append(chr(code & 0x1FFFFF))
         code >>= 21
     return "".join(reversed(chars)).replace("\n", "⏎")
+
+
+def clear_caches() -> None:
+    """Empty the cache of jieba tokens."""
+    _tokens.cache_clear()

@@ -347,3 +347,9 @@ def _neighbour(labels: list[RuleLabel], i: int, step: int) -> str | None:
             return "table"
         j += step
     return None
+
+
+def clear_caches() -> None:
+    """Empty the caches of rule labels and compact texts."""
+    for cached in (compact, _label_text, _grid_row):
+        cached.cache_clear()

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import NamedTuple
 
+from govparse_ml.document import Doc, Unit
 from govparse_ml.format.vocabulary import NUMERALS, SECTION_KEYS, TABLE_START, TITLE_PHRASE
 from govparse_ml.text.normalize import normalize_line
 
@@ -35,19 +35,6 @@ _SUBHEADING_IN_LINE = re.compile(rf"(?<=[。；;])\s*(?=[（(][{_NUMERALS}]{{1,2
 _CUT_HINT = re.compile(rf"{_SECTION_KEY_ALT}|{_TABLE_START.pattern}|{TITLE_PHRASE}")
 # A title at the very start of a long line.
 _TITLE = re.compile(rf"^.{{2,50}}?{TITLE_PHRASE}")
-
-
-class Unit(NamedTuple):
-    """A logical piece of one input line: the thing that gets a label.
-
-    A named tuple rather than a dataclass: a report has hundreds and they are made on the hot path.
-    """
-
-    line: int  # 1-based input line number
-    part: int  # index of the piece within its line (0 for a line that is not cut)
-    text: str  # normalised text
-    # Kind of cut that opened this unit: "" (whole line), "section", "title", "table", "sub".
-    cut: str = ""
 
 
 def split_units(lines: list[str]) -> list[Unit]:
@@ -176,3 +163,11 @@ def _table_ends(text: str, cuts: list[int]) -> list[tuple[int, str]]:
 def _looks_like_title_tail(s: str) -> bool:
     # "三、收到和处理政府信息公开申请情况" ends the title; "…情况统计表" or "…情况如下" do not.
     return bool(re.match(r"^(?:统计|如下|表|一览)", s))
+
+
+def cut_units(doc: Doc) -> None:
+    """The units stage: the lines cut into units; a text with nothing visible ends the parse."""
+    doc.units = split_units(doc.raw_lines)
+    if not doc.units:  # only spaces, control and invisible characters (zero-width, BOM, NUL)
+        doc.report.warnings.append("empty input: no visible text to parse (only blank or invisible characters)")
+        doc.finished = True
