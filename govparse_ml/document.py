@@ -130,11 +130,7 @@ class Table:
         if self.format_version is None:
             return pd.DataFrame()  # no format, no schema to lay the cells out by
         spec = schema.tables(self.format_version)[self.id]  # type: ignore[index]
-        columns: list[schema.ColumnSpec] = []
-        for row in spec.rows:
-            for col in row.columns:
-                if all(c.id != col.id for c in columns):
-                    columns.append(col)
+        columns = _distinct_columns(spec)
         data = {}
         for c in columns:
             values = [self.cells[(r.id, c.id)].value if (r.id, c.id) in self.cells else None for r in spec.rows]
@@ -143,16 +139,31 @@ class Table:
         if ids:
             frame.index = pd.Index([r.id for r in spec.rows], name="row")
             frame.columns = pd.Index([c.id for c in columns], name="col")
-            return frame
-        rows = [(*schema.row_groups(self.id, r), schema.row_label(self.id, r)) for r in spec.rows]
-        frame.index = _padded_index(rows, ["组", "子组", "项目"])
-        col_groups = schema.COLUMN_GROUPS.get(self.id, {})
-        if col_groups:
-            paths = [(col_groups[c.id], c.label) if c.id in col_groups else (c.label,) for c in columns]
-            frame.columns = _padded_index(paths, ["列组", "列"])
         else:
-            frame.columns = pd.Index([c.label for c in columns], name="列")
+            frame.index, frame.columns = _chinese_labels(self.id, spec, columns)
         return frame
+
+
+def _distinct_columns(spec: schema.TableSpec) -> list[schema.ColumnSpec]:
+    """Every column of a table's rows, once each, in the order they first appear."""
+    columns: list[schema.ColumnSpec] = []
+    for row in spec.rows:
+        for col in row.columns:
+            if all(c.id != col.id for c in columns):
+                columns.append(col)
+    return columns
+
+
+def _chinese_labels(table_id: str, spec: schema.TableSpec, columns: list[schema.ColumnSpec]):
+    """The row and column indexes of a table's frame, with the groups of the printed table."""
+    import pandas as pd
+
+    rows = [(*schema.row_groups(table_id, r), schema.row_label(table_id, r)) for r in spec.rows]
+    col_groups = schema.COLUMN_GROUPS.get(table_id, {})
+    if not col_groups:
+        return _padded_index(rows, ["组", "子组", "项目"]), pd.Index([c.label for c in columns], name="列")
+    paths = [(col_groups[c.id], c.label) if c.id in col_groups else (c.label,) for c in columns]
+    return _padded_index(rows, ["组", "子组", "项目"]), _padded_index(paths, ["列组", "列"])
 
 
 def _padded_index(paths: list[tuple[str, ...]], names: list[str]):
