@@ -180,6 +180,12 @@ def _shell_names(source: str, ext: str) -> dict[str, str]:
     }
 
 
+def conversion_hint(source: str, kind: str) -> tuple[str, str]:
+    """What a ``"pdf"`` (else a DOCX) file is called in messages and how to convert ``source`` to text."""
+    what = _PDF if kind == "pdf" else _ZIP
+    return what.name, what.how.format(**_shell_names(source, what.ext))
+
+
 def _binary_error(source: str, kind: _Kind, detail: str = "") -> InputError:
     """Build the "not text, convert it" error for ``source``."""
     how = kind.how.format(**_shell_names(source, kind.ext))
