@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from govparse_ml.format import schema
-from govparse_ml.label import rules
+from govparse_ml.format.vocabulary import NUMERALS, TABLE_VOCABULARY
 from govparse_ml.text.units import Unit
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ PUNCT_GROUPS: tuple[str, ...] = (
     ".·",
     "#*>=_`",
     "+",
-    "一二三四五六七八九十",
+    NUMERALS,
     "年月日",
     "第",
     "件条项个次",
@@ -128,7 +128,7 @@ _CLASS = _class_table()
 _PUNCT = _punct_table()
 _FOLD = _fold_table()
 _ENDS_BLANKS = ~np.isin(np.arange(N_CLASSES), (SPACE, TAB, BAR))  # classes that end leading blanks
-_NUMERALS = "一二三四五六七八九十"
+_NUMERALS = NUMERALS
 
 # Flags about the start of a unit (after leading spaces, tabs and bars) and its make-up.
 START_NAMES = (
@@ -239,7 +239,7 @@ assert all(
 
 def dictionary_words() -> list[str]:
     """The tokenizer's dictionary: the vocabulary of the tables and of the section titles."""
-    words: set[str] = {w for w in rules.TABLE_VOCABULARY if len(w) >= 2}
+    words: set[str] = {w for w in TABLE_VOCABULARY if len(w) >= 2}
     numbering = re.compile(rf"^(?:[(（][{_NUMERALS}]{{1,2}}[)）]|\d{{1,2}}[.、]|[{_NUMERALS}]{{1,2}}、)\s*")
     for version in schema.FORMATS:
         for table in schema.tables(version).values():
@@ -936,3 +936,8 @@ def _decode(code: int) -> str:
         chars.append(chr(code & 0x1FFFFF))
         code >>= 21
     return "".join(reversed(chars)).replace("\n", "⏎")
+
+
+def clear_caches() -> None:
+    """Empty the cache of jieba tokens."""
+    _tokens.cache_clear()

@@ -4,10 +4,10 @@ and :func:`model_arg` reads the model options back."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
-from govparse_ml import __version__
+from govparse_ml._version import __version__
+from govparse_ml.classifier.resolve import model_from_path
 from govparse_ml.io import export
 
 
@@ -24,21 +24,11 @@ def probability(text: str) -> float:
 
 def model_arg(args: argparse.Namespace) -> Any:
     """The ``model`` argument of ``parse`` from --rules-only / --model / --trust-model."""
-    if getattr(args, "rules_only", False):
-        return None
-    path = getattr(args, "model", None)
-    if path is None:
-        return "default"
-    if str(path).endswith(".npz"):
-        # An arrays file holds numbers and strings only (read without pickle): no trust needed,
-        # but its card, if it has one beside it, must match.
-        from govparse_ml.classifier.inference import CARD_FILE, load_arrays, read_card
-
-        card = read_card(path) if Path(path).with_name(CARD_FILE).exists() else None
-        return load_arrays(path, card)
-    from govparse_ml.classifier.estimator import load_model
-
-    return load_model(path, trust=args.trust_model)
+    return model_from_path(
+        getattr(args, "model", None),
+        rules_only=getattr(args, "rules_only", False),
+        trust=getattr(args, "trust_model", False),
+    )
 
 
 # --------------------------------------------------------------------------- options several commands take
