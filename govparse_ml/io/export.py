@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from govparse_ml.document import Report, Table
 from govparse_ml.format import schema
-
-FORMATS = ("json", "cells", "lines", "markdown")
 
 
 def to_json(report: Report) -> str:
@@ -27,16 +25,23 @@ def iter_lines(report: Report) -> Iterator[str]:
         yield json.dumps(line.to_dict(), ensure_ascii=False)
 
 
+# The output formats of ``parse --format``, by name: each renders a whole report as text.
+RENDERERS: dict[str, Callable[[Report], str]] = {
+    "json": lambda report: to_json(report) + "\n",
+    "cells": lambda report: "".join(s + "\n" for s in iter_cells(report)),
+    "lines": lambda report: "".join(s + "\n" for s in iter_lines(report)),
+    "markdown": lambda report: to_markdown(report),
+}
+FORMATS = tuple(RENDERERS)
+
+
 def render(report: Report, fmt: str) -> str:
-    if fmt == "json":
-        return to_json(report) + "\n"
-    if fmt == "cells":
-        return "".join(s + "\n" for s in iter_cells(report))
-    if fmt == "lines":
-        return "".join(s + "\n" for s in iter_lines(report))
-    if fmt == "markdown":
-        return to_markdown(report)
-    raise ValueError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
+    """``report`` in the output format ``fmt`` (one of :data:`FORMATS`)."""
+    try:
+        renderer = RENDERERS[fmt]
+    except KeyError:
+        raise ValueError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}") from None
+    return renderer(report)
 
 
 def _value(v) -> str:
