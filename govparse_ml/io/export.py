@@ -1,4 +1,4 @@
-"""Stage 7: export a Report as JSON, cells (JSON Lines), lines (JSON Lines) or markdown."""
+"""Stage 7: export a Report as JSON, cells (JSON Lines or CSV), lines (JSON Lines) or markdown."""
 
 from __future__ import annotations
 
@@ -25,12 +25,31 @@ def iter_lines(report: Report) -> Iterator[str]:
         yield json.dumps(line.to_dict(), ensure_ascii=False)
 
 
+def to_csv(report: Report) -> str:
+    """One CSV row per canonical cell (table, row, col, value, raw), with a header, as a
+    spreadsheet opens it: text that a spreadsheet would run as a formula gets a leading ``'``
+    (OWASP's advice; a number or a null mark such as ``-`` is left as it is)."""
+    import csv
+    import io
+
+    from govparse_ml.io.sheets import escape_formula
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("table", "row", "col", "value", "raw"))
+    for cell in report.cells():
+        value = "" if cell.value is None else cell.value
+        writer.writerow((cell.table, cell.row, cell.col, value, escape_formula(cell.raw or "")))
+    return out.getvalue()
+
+
 # The output formats of ``parse --format``, by name: each renders a whole report as text.
 RENDERERS: dict[str, Callable[[Report], str]] = {
     "json": lambda report: to_json(report) + "\n",
     "cells": lambda report: "".join(s + "\n" for s in iter_cells(report)),
     "lines": lambda report: "".join(s + "\n" for s in iter_lines(report)),
     "markdown": lambda report: to_markdown(report),
+    "csv": to_csv,
 }
 FORMATS = tuple(RENDERERS)
 
