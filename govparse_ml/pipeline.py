@@ -207,7 +207,7 @@ def clear_caches() -> None:
     report; each is bounded, so this is for measuring or for freeing memory, never needed."""
     from govparse_ml.classifier import features
     from govparse_ml.label import rules
-    from govparse_ml.tables import readings
+    from govparse_ml.tables import values
     from govparse_ml.text import normalize
 
     for cached in (
@@ -218,7 +218,7 @@ def clear_caches() -> None:
         tables._find_hits,
         sections._heading_parts,
         features._tokens,
-        readings.parse_value,
+        values.parse_value,
     ):
         cached.cache_clear()
     if _default_model is not None and hasattr(_default_model, "clear_cache"):
