@@ -144,6 +144,8 @@ class Change:
     beyond_base: float  # a list seldom changes by more items than it had
 
 
+# Every signed column of the schema, by its id: 本年增/减 of the 2019 lists (licences, penalties,
+# coercive measures, fee items) against 上一年项目数量; up or down as likely.
 CHANGES: dict[str, Change] = {"delta": Change("prev_items", 0.5, 0.01, 0.2)}
 
 

@@ -109,6 +109,8 @@ class _Row:
 
 
 def _row_prior(r: _Row, cols: tuple[schema.ColumnSpec, ...], has_total: bool) -> float:
+    """log P(a row's cells): as a whole if the priors price its columns together, else cell by
+    cell (its total left out), and whether its leading column leads."""
     ids = tuple(c.id for c in cols)
     whole = priors.row_prior(ids)
     if isinstance(whole, priors.PublishedDocuments):
