@@ -173,9 +173,10 @@ def lock_cost(texts: list[str], rounds: int = 10) -> dict | None:
     """What the thread-safety locks cost a parse: the seeds parsed again (every line cached, so
     the lock is the largest share it can be), with the model's text-cache lock and with a no-op
     in its place, in alternating rounds of one run (so the machine's load hits both alike)."""
-    from govparse_ml import parse, pipeline
+    from govparse_ml import parse
+    from govparse_ml.classifier import resolve
 
-    scorer = pipeline._load_default_model()
+    scorer = resolve.default_model()
     if isinstance(scorer, Exception) or not hasattr(scorer, "_cache_lock"):
         return None
     real = scorer._cache_lock

@@ -14,7 +14,7 @@ import pytest
 
 from govparse_ml import parse, pipeline
 from govparse_ml.batch import engine as batch
-from govparse_ml.classifier import inference
+from govparse_ml.classifier import inference, resolve
 from govparse_ml.cli.commands import main
 from govparse_ml.synth.generate import LAYOUTS, generate
 
@@ -42,8 +42,8 @@ def test_threads_give_the_cells_of_sequential_calls() -> None:
 
 
 def test_threads_that_parse_while_the_model_loads_wait_for_it(monkeypatch) -> None:
-    monkeypatch.setattr(pipeline, "_default_loaded", False)
-    monkeypatch.setattr(pipeline, "_default_model", None)
+    monkeypatch.setattr(resolve, "_default_loaded", False)
+    monkeypatch.setattr(resolve, "_default_model", None)
     real_load = inference.load_default
 
     def slow_load():

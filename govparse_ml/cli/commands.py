@@ -13,7 +13,8 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from govparse_ml import __version__
+from govparse_ml._version import __version__
+from govparse_ml.classifier.resolve import model_from_path
 from govparse_ml.cli import log
 from govparse_ml.io import export
 
@@ -27,21 +28,11 @@ def example_path() -> Path:
 
 def _model_arg(args: argparse.Namespace):
     """The ``model`` argument of ``parse`` from --rules-only / --model / --trust-model."""
-    if getattr(args, "rules_only", False):
-        return None
-    path = getattr(args, "model", None)
-    if path is None:
-        return "default"
-    if str(path).endswith(".npz"):
-        # An arrays file holds numbers and strings only (read without pickle): no trust needed,
-        # but its card, if it has one beside it, must match.
-        from govparse_ml.classifier.inference import CARD_FILE, load_arrays, read_card
-
-        card = read_card(path) if Path(path).with_name(CARD_FILE).exists() else None
-        return load_arrays(path, card)
-    from govparse_ml.classifier.estimator import load_model
-
-    return load_model(path, trust=args.trust_model)
+    return model_from_path(
+        getattr(args, "model", None),
+        rules_only=getattr(args, "rules_only", False),
+        trust=getattr(args, "trust_model", False),
+    )
 
 
 def _probability(text: str) -> float:
