@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from govparse_ml import parse, pipeline
-from govparse_ml.batch import engine as batch
+from govparse_ml.batch.reader import read_frame
 from govparse_ml.classifier import inference, resolve
 from govparse_ml.cli.commands import main
 from govparse_ml.synth.generate import LAYOUTS, generate
@@ -88,7 +88,7 @@ def test_dask_workers_with_four_threads_give_the_cells_of_a_local_run(tmp_path: 
         argv = ["batch", str(root), "-o", str(out), "--no-progress", "--backend", "dask"]
         code = main([*argv, "--scheduler", cluster.scheduler_address, "--chunksize", "1"])
     assert code == 0, capsys.readouterr().err
-    pd.testing.assert_frame_equal(batch.read_frame(out), batch.read_frame(local))
+    pd.testing.assert_frame_equal(read_frame(out), read_frame(local))
 
 
 def _threads_in_a_fresh_process(docs: list[str]) -> list[tuple]:

@@ -278,3 +278,14 @@ def test_an_extra_block_adds_its_columns_and_survives_the_arrays_file(monkeypatc
     scorer = inference.scorer_from_arrays(arrays)
     assert scorer.space.blocks == ("long_unit",)
     assert scorer.predict_units(docs[1]) == model.predict_units(docs[1])
+
+
+def test_the_numeric_cells_block_counts_the_cells_that_are_a_number() -> None:
+    space = features.FeatureSpace(use_ngrams=False, use_jieba=False, blocks=("numeric_cells",))
+    space.set_vocabulary(dictionary=(), head_vocab=np.zeros(0, np.int64), tail_vocab=np.zeros(0, np.int64), tokens=())
+    texts = ["规章\t0\t0\t0", "行政许可\t54", "| 规章 | 3 | 1 |", "2021年12月31日", "第二十条第(一)项\t\t\t"]
+    matrix = space.transform([texts]).toarray()
+    names = space.dense_names()
+    got = matrix[:, [names.index(c) for c in features.EXTRA_BLOCKS["numeric_cells"].columns]]
+    assert got.tolist() == [[0, 0, 1], [1, 0, 0], [0, 1, 0], [0, 0, 0], [0, 0, 0]]
+    assert features.FeatureSpace().dense_names() == names[: features._N_DENSE]  # not in the default columns

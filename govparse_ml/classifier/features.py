@@ -1015,3 +1015,17 @@ def clear_caches() -> None:
 # The featurizer's parameters, in its constructor's order: the classifier passes them on, a saved
 # arrays file records them (the numbers as ``space_params``, the block names as ``blocks``).
 FEATURE_PARAMS = tuple(signature(FeatureSpace.__init__).parameters)[1:]
+
+
+# --------------------------------------------------------------------------- extra blocks
+
+# A cell that is a number alone: between tabs or bars, or at the unit's end after one.
+_NUMERIC_CELL = re.compile(r"(?<=[|\t])\s*[-+]?\d+(?:\.\d+)?\s*(?=[|\t]|$)")
+
+
+@feature_block("numeric_cells", ("numeric_cells=1", "numeric_cells=2", "numeric_cells>=3"))
+def _numeric_cells(d: _Doc) -> np.ndarray:
+    """How many of the unit's cells (between tabs or bars) are a number alone: a table row's mark
+    that the character counts only approximate (a date or a sentence has digits too)."""
+    counts = np.fromiter((len(_NUMERIC_CELL.findall(t)) for t in d.texts), dtype=np.int64, count=d.n)
+    return np.column_stack((counts == 1, counts == 2, counts >= 3))

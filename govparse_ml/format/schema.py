@@ -212,7 +212,7 @@ def _applications(version: FormatVersion) -> TableSpec:
 
     head = (
         r("new", "一、本年新收政府信息公开申请数量", "本年新收", "新收政府信息公开申请"),
-        r("carried_in", "二、上年结转政府信息公开申请数量", "上年结转"),
+        r("carried_in", "二、上年结转政府信息公开申请数量", "上年结转", "上年度结转"),
         r("granted", "（一）予以公开", "予以公开"),
         r("partial", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", "部分公开"),
         r("denied.state_secret", "1.属于国家秘密", "国家秘密"),
@@ -236,7 +236,7 @@ def _applications(version: FormatVersion) -> TableSpec:
     header_keys = _APP_HEADER_KEYS if version == "2019" else (*_APP_HEADER_KEYS, "其他处理")
     tail = (
         r("total_processed", "（七）总计", "(七)总计", "七)总计", "总计"),
-        r("carried_out", "四、结转下年度继续办理", "结转下年", "下年度继续"),
+        r("carried_out", "四、结转下年度继续办理", "结转下年", "下年度继续", "结转下一年度"),
     )
     return TableSpec(
         "applications",
