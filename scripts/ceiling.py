@@ -35,7 +35,7 @@ from concurrent.futures import ProcessPoolExecutor
 from govparse_ml import parse
 from govparse_ml.format import schema
 from govparse_ml.synth import generate
-from govparse_ml.tables import readings
+from govparse_ml.tables import decision
 
 LAYOUT = "one_line_report"
 # Seeds of the Monte-Carlo draws: far from the documents' seeds, so the oracle never sees them.
@@ -185,12 +185,12 @@ def check(job: tuple[str, int, bool]) -> dict:
     lost = [w for w in report.warnings if "not found" in w]
     out = {"seed": seed, "ok": ok, "decidable": decidable, "undecided": undecided, "tables": tables, "lost": lost}
     if _ORACLE is not None:
-        own = readings.log_prior
-        readings.log_prior = _ORACLE.log_prior  # the same search, the generator's distribution
+        own = decision.log_prior
+        decision.log_prior = _ORACLE.log_prior  # the same search, the generator's distribution
         try:
             oracle_report = parse(doc.text, model=model)
         finally:
-            readings.log_prior = own
+            decision.log_prior = own
         out["oracle_ok"], out["oracle_undecided"] = _score(doc, oracle_report)
     return out
 

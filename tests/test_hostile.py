@@ -117,20 +117,20 @@ def test_the_reading_search_of_a_document_is_bounded(monkeypatch, digits, one_li
     within the document's inputs limit, plus a floor per row, for each format it is read as."""
     from govparse_ml import parse
     from govparse_ml.format import schema
-    from govparse_ml.tables import readings
+    from govparse_ml.tables import candidates, glued
 
     calls = {"n": 0}
     for name in ("_parts_summing_to", "_first_pieces"):
-        real = getattr(readings, name)
+        real = getattr(glued, name)
 
         def counted(*args, _real=real, **kwargs):
             calls["n"] += 1
             return _real(*args, **kwargs)
 
-        monkeypatch.setattr(readings, name, counted)
+        monkeypatch.setattr(glued, name, counted)
     report = parse(_glued_rows(digits, 0, one_line), model=None)
     rows = sum(len(t.rows) for t in schema.tables("2021").values())
-    bound = 2 * (readings.MAX_DOC_STEPS + rows * 2 * readings.MIN_ROW_STEPS)  # two format versions at most
+    bound = 2 * (candidates.MAX_DOC_STEPS + rows * 2 * candidates.MIN_ROW_STEPS)  # two format versions at most
     assert calls["n"] <= bound, f"{calls['n']:,} search steps for one document"
     assert any(t.found for t in report.tables.values())
 
@@ -142,17 +142,18 @@ def test_choosing_the_readings_of_a_glued_document_evaluates_each_identity_a_bou
     (it counted all of them for every trial: 344,000 evaluations, a second, for 10 digits a row)."""
     from govparse_ml import parse
     from govparse_ml.format import schema
-    from govparse_ml.tables import readings
+    from govparse_ml.tables import explanation, solver
 
     evaluated = {"n": 0}
-    real = readings.holding
+    real = solver.holding
 
     def holding(cells, version, identities=None):
         ids = list(schema.identities(version) if identities is None else identities)
         evaluated["n"] += len(ids)
         return real(cells, version, ids)
 
-    monkeypatch.setattr(readings, "holding", holding)
+    for user in (solver, explanation):  # coordinate ascent, and the explanations after it
+        monkeypatch.setattr(user, "holding", holding)
     report = parse(_glued_rows((10, 10), 0, True), model=None)
     assert evaluated["n"] < 60_000
     assert report.tables["applications"].found

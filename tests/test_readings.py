@@ -10,8 +10,10 @@ import pytest
 from govparse_ml import parse
 from govparse_ml.format import schema
 from govparse_ml.synth import generate
-from govparse_ml.tables import readings
-from govparse_ml.tables.readings import Group, RawValue
+from govparse_ml.tables.candidates import candidates
+from govparse_ml.tables.glued import MAX_CANDIDATES
+from govparse_ml.tables.prior import plausibility
+from govparse_ml.tables.values import Group, RawValue
 
 AD19 = "二、主动公开政府信息情况第二十条第（一）项信息内容本年新制作数量本年新公开数量对外公开总数量"
 AD19_ITEMS = "第二十条第（六）项信息内容上一年项目数量本年增/减处理决定数量"
@@ -90,7 +92,7 @@ def test_page_number_before_a_glued_review_row_is_dropped(page: str) -> None:
 def test_hard_constraints_no_negative_count() -> None:
     raws = [RawValue("251", [1]), RawValue("-52978", [1])]
     group = Group("active_disclosure", ("art20_6.admin_penalty",), (3,), raws, 0, [1])
-    cands, _ = readings.candidates(group, "2019")
+    cands, _ = candidates(group, "2019")
     assert cands and all(not c[0].startswith("-") and not c[2].startswith("-") for c in cands)
     assert ("251", "-52", "978") in cands and ("251", "-5", "2978") in cands
 
@@ -104,7 +106,7 @@ def test_long_glued_rows_stay_bounded() -> None:
     ):
         report = parse(text, model=None)
         for r in report.readings:
-            assert r.alternatives <= readings.MAX_CANDIDATES
+            assert r.alternatives <= MAX_CANDIDATES
             assert len(r.others) <= 5
 
 
@@ -112,7 +114,7 @@ def test_long_glued_rows_stay_bounded() -> None:
 
 
 def prior(row: str, *cells: str, table: str = "active_disclosure", version: schema.FormatVersion = "2019") -> float:
-    return readings.plausibility(table, row, cells, version)
+    return plausibility(table, row, cells, version)
 
 
 def test_prior_prefers_realistic_shapes() -> None:

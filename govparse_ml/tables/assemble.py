@@ -23,19 +23,11 @@ from functools import cache, lru_cache
 from govparse_ml.document import Cell, Reading, Table
 from govparse_ml.format import schema
 from govparse_ml.format.vocabulary import NUMERALS, VALUE_UNIT
-from govparse_ml.tables.readings import (
-    Group,
-    RawValue,
-    SearchBudget,
-    candidates,
-    cell_map,
-    decide,
-    explain,
-    fit_slots,
-    holding,
-    parse_value,
-    trim_to_width,
-)
+from govparse_ml.tables.candidates import SearchBudget, candidates
+from govparse_ml.tables.decision import decide
+from govparse_ml.tables.explanation import explain
+from govparse_ml.tables.identities import cell_map, holding
+from govparse_ml.tables.values import Group, RawValue, fit_slots, parse_value, trim_to_width
 from govparse_ml.text.units import Unit
 
 # ----------------------------------------------------------------------------- tokens
