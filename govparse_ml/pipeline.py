@@ -14,6 +14,7 @@ from govparse_ml.document import Line, Meta, Report, Table
 from govparse_ml.format import schema, versions
 from govparse_ml.label.labeling import DEFAULT_THRESHOLD, UnitModel, label_lines, label_units
 from govparse_ml.tables import assemble as tables
+from govparse_ml.tables.keys import detect_format
 from govparse_ml.text.normalize import split_lines
 from govparse_ml.text.units import Unit, split_units
 
@@ -103,7 +104,7 @@ def _read_tables(report: Report, table_units: list[Unit]) -> None:
     if not table_units:
         return
     table_text = "\n".join(u.text for u in table_units if u.cut != "blank")
-    version = tables.detect_format(table_text)
+    version = detect_format(table_text)
     if version is None:
         if _pre_2019_signs(report):
             return  # the old format's statistics table is none of the standard tables (_warn_structure says so)
@@ -207,15 +208,15 @@ def clear_caches() -> None:
     report; each is bounded, so this is for measuring or for freeing memory, never needed."""
     from govparse_ml.classifier import features
     from govparse_ml.label import rules
-    from govparse_ml.tables import readings
+    from govparse_ml.tables import keys, readings, tokens
     from govparse_ml.text import normalize
 
     for cached in (
         normalize.normalize_line,
         rules.compact,
         rules._label_text,
-        tables._cell_pieces,
-        tables._find_hits,
+        tokens.cell_pieces,
+        keys.hits_of,
         sections._heading_parts,
         features._tokens,
         readings.parse_value,
