@@ -11,10 +11,12 @@ table written one cell per line) gives that cell alone, and its position counts 
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from govparse_ml.format import schema
 from govparse_ml.text.units import Unit
 
 # A tab, a bar or a run of spaces: where the cells of a row part when separators are mixed.
@@ -91,6 +93,57 @@ def tab_row(text: str) -> list[str] | None:
 def spaced_row(text: str) -> list[str] | None:
     """Cells parted by runs of spaces (a PDF's text), or by tabs, bars and spaces mixed: the rest."""
     return CELL_SPLIT.split(text)
+
+
+# A number written with thousands separators ("1,234") not after a comma or a quote: text (a
+# PDF's "行政许可 1,242", "合计1,234"), where the comma is no cell's edge. A CSV row quotes such
+# a number, and a field after a comma is a cell of its own ("行政许可,114,-4,103": -4 and 103).
+_GROUPED_NUMBER = re.compile(r'(?<![\d,"+-])[-+]?\d{1,3}(?:,\d{3})+(?!\d)')
+# A CSV field that is a value or blank: a number (quoted if it has thousands separators) or a null mark.
+_CSV_VALUE = re.compile(r"|[-+]?\d+(?:,\d{3})*(?:\.\d+)?|" + "|".join(map(re.escape, sorted(schema.NULL_MARKERS))))
+_MASK = "\ue000"  # stands for a comma inside brackets while csv cuts the row (NUL is not fine on Python 3.10)
+# In no CSV row: another layout's separators, a sentence's end, the mask.
+_NOT_CSV = ("\t", "|", "  ", "。", _MASK)
+
+
+@layout_reader("csv", before="line")
+def csv_row(text: str) -> list[str] | None:
+    """``予以公开,258,12,,,1,1,``: a spreadsheet's "Save as CSV" (or csv.writer): cells parted by
+    commas, an empty field an empty cell, a field with a comma in it (``"1,234"``) in quotes.
+
+    Text is normalised with half-width commas, so the commas of a label or a sentence are told
+    apart from cell edges: a label's sit inside brackets (``(区分处理的,只计这一情形)``), and a
+    line with a full stop is running text.
+    """
+    if "," not in text or any(s in text for s in _NOT_CSV) or _GROUPED_NUMBER.search(text):
+        return None
+    try:
+        cells = next(csv.reader([_mask_bracketed(text)]))
+    except csv.Error:  # a stray quote: not a CSV row
+        return None
+    return [cell.replace(_MASK, ",") for cell in cells] if _row_of_cells(cells) else None
+
+
+def _row_of_cells(fields: list[str]) -> bool:
+    """Whether the fields a row's commas part are a table row's cells, not pieces of text."""
+    if len(fields) < 2 or any(f.count("(") != f.count(")") for f in fields):
+        return False  # a bracket left open: the comma cut a label
+    # Two fields of text are a sentence cut at its comma; a row has a value, a blank or 3 cells.
+    return len(fields) > 2 or any(_CSV_VALUE.fullmatch(f.strip()) for f in fields)
+
+
+def _mask_bracketed(text: str) -> str:
+    """The text with the commas inside brackets masked: they are a label's, not cell edges."""
+    if "(" not in text:
+        return text
+    out, depth = [], 0
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")" and depth:
+            depth -= 1
+        out.append(_MASK if ch == "," and depth else ch)
+    return "".join(out)
 
 
 def row_edges(text: str, layout_tab: bool) -> str:
