@@ -171,7 +171,7 @@ ADVERSARIAL = {
     # rules._VALUES_ONLY: nested quantifiers, 2^n on a run of digits followed by text (28 s at 25 digits).
     "glued digits then text": "-2 | " + "9083441015996404310145998" * 4 + "  8.属于行政查询事项  19",
     "dashes then text": "-" * 5000 + " x",
-    # tables._PROTECTED: quadratic on a long digit run and on an unclosed bracket before CJK text.
+    # tokens._PROTECTED: quadratic on a long digit run and on an unclosed bracket before CJK text.
     "long digit run": "规章\t" + "9" * 20000 + " 8.属于",
     "unclosed bracket": "规章 （" + "申" * 20000,
     # readings: the search for cuts of glued digits (58 s for 37 digits) and the relation DP (469 s).

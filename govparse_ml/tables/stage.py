@@ -7,7 +7,7 @@ from govparse_ml import validate
 from govparse_ml.document import Doc, Report, Table, Unit
 from govparse_ml.format import schema, versions
 from govparse_ml.tables import assemble as tables
-from govparse_ml.tables import values
+from govparse_ml.tables import keys, tokens, values
 
 _TABLE_TITLES = {tid: spec.title for tid, spec in schema.tables("2021").items()}
 
@@ -40,7 +40,7 @@ def read_tables(doc: Doc) -> None:
     if not units:
         return
     report = doc.report
-    version = tables.detect_format("\n".join(u.text for u in units if u.cut != "blank"))
+    version = keys.detect_format("\n".join(u.text for u in units if u.cut != "blank"))
     if version is None:
         if validate.pre_2019_signs(report):
             return  # the old format's statistics table is none of the standard tables (the structure stage says so)
@@ -83,5 +83,5 @@ def _fit(result: tables.TableResult, version: schema.FormatVersion) -> tuple[int
 
 def clear_caches() -> None:
     """Empty the caches of the tables stage, keyed by cell and label texts."""
-    for cached in (tables._cell_pieces, tables._find_hits, values.parse_value):
+    for cached in (tokens.cell_pieces, keys.hits_of, values.parse_value):
         cached.cache_clear()

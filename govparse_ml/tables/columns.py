@@ -1,0 +1,93 @@
+"""Header columns: where the header cells of a table with cell separators put each column, and
+the values of a row with blank cells placed by them."""
+
+from __future__ import annotations
+
+from functools import cache, lru_cache
+
+from govparse_ml.format import schema
+from govparse_ml.tables.keys import compact
+from govparse_ml.tables.segments import Segment
+from govparse_ml.tables.tokens import Token
+from govparse_ml.tables.values import RawValue
+
+
+@cache
+def _column_labels(version: schema.FormatVersion) -> tuple[dict[str, str], dict[str, str]]:
+    """The columns' compact labels (their bracketed notes left out) -> column id, and column id -> table."""
+    specs = schema.tables(version).values()
+    labels = {compact(c.label).split("(")[0]: c.id for spec in specs for row in spec.rows for c in row.columns}
+    tables = {c.id: spec.id for spec in specs for row in spec.rows for c in row.columns}
+    return labels, tables
+
+
+@lru_cache(maxsize=4096)
+def _column_named(text: str, version: schema.FormatVersion) -> str | None:
+    """The column a header cell names, if it names one."""
+    return _column_labels(version)[0].get(compact(text).split("(")[0])
+
+
+class HeaderColumns:
+    """Where the header cells of a table with cell separators put each column.
+
+    A header cell naming a column (上一年项目数量, 自然人 …) gives the column's position in the
+    rows. The positions place the values of a row some of whose cells are blank, once full
+    rows have stood at those positions (and none elsewhere): then header and rows are one
+    grid, as in a real table.
+    """
+
+    def __init__(self, version: schema.FormatVersion) -> None:
+        self.version = version
+        self.column_table = _column_labels(version)[1]
+        self.position: dict[str, int] = {}  # column id -> cell position in the latest header rows
+        self.cached: dict[str, tuple[int, ...] | None] = {}  # row id -> its columns' positions
+        # (table, column its rows' labels end in) -> its full rows stood where the header says (or not)
+        self.verdict: dict[tuple[str, int], bool] = {}
+
+    def observe(self, seg: Segment) -> None:
+        if not seg.hits:
+            return  # header cells are table words: a label run that names none holds none
+        for t in seg.labels:
+            if t.grid:
+                col = _column_named(t.text, self.version)
+                if col is not None and self.position.get(col) != t.cell:
+                    self.position[col] = t.cell
+                    self.cached.clear()
+
+    def _positions(self, row: schema.RowSpec) -> tuple[int, ...] | None:
+        if row.id in self.cached:
+            return self.cached[row.id]
+        found: tuple[int, ...] | None = tuple(self.position.get(c.id, -1) for c in row.columns)
+        if -1 in found or list(found) != sorted(set(found)):  # type: ignore[operator, arg-type]
+            found = None
+        self.cached[row.id] = found
+        return found
+
+    def place(self, row: schema.RowSpec, values: list[RawValue], labels: list[Token]) -> list[RawValue]:
+        """The row's values, one per cell, blanks filled in, if the header places them.
+
+        Rows are checked against the header by the column their label ends in: where a label
+        spanning columns is written once (not padded), such rows are not on the header's grid."""
+        positions = self._positions(row) if _in_grid(values) else None
+        if positions is None:
+            return values
+        cells = tuple(v.cell for v in values if not v.blank)
+        key = self._grid_key(row, values, labels)
+        if len(values) == len(positions) and all(not v.blank for v in values):
+            self.verdict[key] = self.verdict.get(key, True) and cells == positions
+            return values
+        if not self.verdict.get(key) or not set(cells) <= set(positions):
+            return values
+        by_cell = {v.cell: v for v in values if not v.blank}
+        line = values[0].lines
+        return [by_cell.get(p, RawValue("", line, True)) for p in positions]
+
+    def _grid_key(self, row: schema.RowSpec, values: list[RawValue], labels: list[Token]) -> tuple[str, int]:
+        """The row's table and the column its label ends in (-1: no label cell on its line)."""
+        own = [t.cell for t in labels if t.grid and t.line == values[-1].lines[0]]
+        return self.column_table[row.columns[0].id], own[-1] if own else -1
+
+
+def _in_grid(values: list[RawValue]) -> bool:
+    """Whether every value of a row (but its blanks) has its column in the row."""
+    return bool(values) and values[-1].cell >= 0 and all(v.cell >= 0 or v.blank for v in values)

@@ -1,0 +1,232 @@
+"""Which values belong to which row: the segments walked in order into groups of values, one
+per row read (the review table's fifteen numbers are one group)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from govparse_ml.document import Reading
+from govparse_ml.format import schema
+from govparse_ml.tables.align import fuzzy_row
+from govparse_ml.tables.columns import HeaderColumns
+from govparse_ml.tables.identities import cell_map, holding
+from govparse_ml.tables.keys import Hit, compact
+from govparse_ml.tables.segments import Segment
+from govparse_ml.tables.values import Group, RawValue, fit_slots, trim_to_width
+
+_SUBTOTALS = tuple(schema.SUBTOTAL_LABELS)
+_REVIEW = "review_litigation"
+
+
+@dataclass
+class RowsRead:
+    """What the walk found."""
+
+    groups: list[Group] = field(default_factory=list)
+    seen: set[tuple[str, str]] = field(default_factory=set)  # (table, row) of the rows the text names
+    readings: list[Reading] = field(default_factory=list)  # rows read by label likeness or by column
+    misfits: int = 0  # runs of values that fit no row, or fit it only by label likeness
+    # (table, note) of rows read and left out on purpose (subtotals).
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    # Runs of values that fit no row, per table: (line, raw text).
+    unlabelled: dict[str | None, list[tuple[int, str]]] = field(default_factory=dict)
+
+
+def read_rows(segments: list[Segment], version: schema.FormatVersion) -> RowsRead:
+    """Walk the segments: which values belong to which row."""
+    return _Walk(segments, version).run()
+
+
+class _Walk:
+    """The state of the walk over the segments."""
+
+    def __init__(self, segments: list[Segment], version: schema.FormatVersion) -> None:
+        self.segments = segments
+        self.version = version
+        self.specs = schema.tables(version)
+        self.out = RowsRead()
+        self.review: list[RawValue] = []
+        self.review_lines: list[int] = []
+        self.current: str | None = None  # the table being read
+        self.pending: list[str] = []  # rows of the current table named since the last values
+        self.last_row: dict[str, int] = {}  # index of the last row of each table that got values
+        self.taken: set[tuple[int, str]] = set()  # (segment, row) already given values by look-ahead
+        self.header = HeaderColumns(version)
+
+    def run(self) -> RowsRead:
+        for k, seg in enumerate(self.segments):
+            self.header.observe(seg)
+            for hit in seg.hits:
+                self._name(k, hit)
+            if seg.values:
+                self._values(k, seg)
+        if self.review:
+            self._review_group()
+        return self.out
+
+    def _name(self, k: int, hit: Hit) -> None:
+        """Follow a key the label text of segment ``k`` names: a table switch, a row named."""
+        seen = self.out.seen
+        if hit.kind == "header" or hit.table == _REVIEW:
+            # Header words shared by two tables (总计) never switch tables.
+            if hit.id != "总计" and hit.table != self.current:
+                self.current, self.pending = hit.table, []
+            if hit.kind == "row":
+                seen.add((hit.table, hit.id))
+            return
+        if hit.id in self.specs[hit.table].late_rows and (
+            hit.table != self.current or not any(t == hit.table for t, _ in seen)
+        ):
+            return  # 总计 in a header, or in another table, names a column
+        if hit.table != self.current:
+            self.current, self.pending = hit.table, []
+        if (self.pending and self.pending[-1] == hit.id) or (k, hit.id) in self.taken:
+            return  # a second key of the same label ("三安全" … "一稳定"), or a label already used
+        self.pending.append(hit.id)
+        seen.add((hit.table, hit.id))
+
+    def _values(self, k: int, seg: Segment) -> None:
+        """Give the values of segment ``k`` to the rows named, or say they fit none."""
+        values, lines, current = seg.values, seg.lines, self.current
+        if current == _REVIEW:
+            # The review table is one run of fifteen numbers; empty cells around a row's values
+            # are blank cells where the row's width says so (fit_slots), layout where not.
+            pad = RawValue("", values[0].lines, True, False, True)  # an empty cell of the values' own row
+            self.review.extend([pad] * seg.lead + values + [pad] * seg.trail)
+            self.review_lines.extend(lines)
+            return
+        if not self.pending and compact("".join(t.text for t in seg.labels)).strip(":：").endswith(_SUBTOTALS):
+            if current is not None:
+                self.out.skipped.append((current, f"a subtotal row at line {lines[0]} is not in the schema: skipped"))
+            return
+        if not self.pending and current is not None:
+            row = self._wrapped_label(k, current) or self._like_label(seg, current)
+            if row is not None:
+                self.pending = [row]
+        if not self.pending or current is None:
+            raw = " ".join(v.raw or "□" for v in values)
+            self.out.unlabelled.setdefault(current, []).append((values[0].lines[0], raw))
+            self.out.misfits += 1
+            return
+        self._group(seg, current)
+
+    def _wrapped_label(self, k: int, current: str) -> str | None:
+        """A row label wrapped onto the line after its numbers (PDF layout): the next label run
+        names the row that comes next in the table."""
+        row = _next_row_named(self.specs[current], self.segments, k, self.last_row.get(current, -1))
+        if row is not None:
+            self.taken.add((k + 1, row))
+            self.out.seen.add((current, row))
+        return row
+
+    def _like_label(self, seg: Segment, current: str) -> str | None:
+        """A label no key phrase names (a typo, an OCR slip: 行政执法案件, 本年废纸件数): the row
+        after the last one read whose label it is most like, if it is like enough."""
+        # The row's own label: its last label cell, or its line's label cells (not the header
+        # lines before it, which run into the same segment when they hold no values).
+        spec = self.specs[current]
+        own = [t for t in seg.labels if t.unit == seg.labels[-1].unit] if seg.labels else []
+        texts = {own[-1].text, "".join(t.text for t in own)} if own else set()
+        row, similarity, label_text = None, 0.0, ""
+        for text in sorted(texts):
+            found, score = fuzzy_row(spec, text, self.last_row.get(current, -1), self.version)
+            if found is not None and score > similarity:
+                row, similarity, label_text = found, score, text
+        if row is None:
+            return None
+        self.out.seen.add((current, row))
+        self.out.misfits += 1  # a label the format's key phrases do not name: a worse fit
+        why = (
+            f"row label {label_text!r} matches no key phrase: read as the row "
+            f"{spec.row(row).label!r} (label similarity {similarity:.2f})"
+        )
+        self.out.readings.append(Reading(current, row, label_text, [], 1, why, seg.lines))
+        return row
+
+    def _group(self, seg: Segment, current: str) -> None:
+        """The values of a segment as the group of the rows named (or several groups)."""
+        spec, pending, values = self.specs[current], self.pending, seg.values
+        if len(pending) >= 3 and len(plain := [v for v in values if not v.slot]) == sum(
+            len(spec.row(r).columns) for r in pending
+        ):
+            groups, reading = _rows_then_numbers(spec, pending, plain, seg.lines, self.version)
+            self.out.groups.extend(groups)
+            if reading is not None:
+                self.out.readings.append(reading)
+        else:
+            row = pending[-1]
+            width = len(spec.row(row).columns)
+            if seg.slots:
+                values = fit_slots(values, width, frozenset(t.line for t in seg.labels))
+            values = self.header.place(spec.row(row), values, seg.labels)
+            self.out.groups.append(Group(current, (row,), (width,), values, seg.lead, seg.lines, seg.trail))
+        self.last_row[current] = max(self.last_row.get(current, -1), spec.row_index(pending[-1]))
+        self.pending = []
+
+    def _review_group(self) -> None:
+        """The review table's values, all in one run, as one group of its three rows."""
+        rows = self.specs[_REVIEW].rows
+        widths = tuple(len(r.columns) for r in rows)
+        review = self.review
+        # An empty line before the row of values is the break after the header rows; an empty
+        # cell before the first value in the same row is a cell.
+        first = next((v for v in review if not v.slot), None)
+        break_first = review[0].slot and first is not None and review[0].lines != first.lines
+        review = trim_to_width(review, sum(widths), leading_first=break_first)
+        lines = sorted(set(self.review_lines))
+        self.out.groups.append(Group(_REVIEW, tuple(r.id for r in rows), widths, review, 0, lines))
+
+
+def _next_row_named(spec: schema.TableSpec, segments: list[Segment], k: int, last: int) -> str | None:
+    """The row after ``last`` if the label run of segment ``k + 1`` starts by naming it."""
+    if k + 1 >= len(segments) or last + 1 >= len(spec.rows):
+        return None
+    expected = spec.rows[last + 1].id
+    for hit in segments[k + 1].hits:
+        if hit.table == spec.id and hit.kind == "row":
+            return expected if hit.id == expected else None
+    return None
+
+
+def _rows_then_numbers(
+    spec: schema.TableSpec,
+    rows: list[str],
+    values: list[RawValue],
+    lines: list[int],
+    version: schema.FormatVersion,
+) -> tuple[list[Group], Reading | None]:
+    """Row labels one after another, then all their numbers: read column by column (as such
+    text is usually written) or row by row, whichever more identities hold for; the reading
+    says which (None: rows of different widths, read row by row)."""
+    k = len(rows)
+    widths = [len(spec.row(r).columns) for r in rows]
+    by_row, pos = [], 0
+    for r, w in zip(rows, widths, strict=True):
+        by_row.append(Group(spec.id, (r,), (w,), values[pos : pos + w], 0, lines))
+        pos += w
+    if len(set(widths)) != 1:
+        return by_row, None
+    w = widths[0]
+    by_column = [
+        Group(spec.id, (r,), (w,), [values[c * k + i] for c in range(w)], 0, lines) for i, r in enumerate(rows)
+    ]
+
+    def score(groups: list[Group]) -> int:
+        cells: dict = {}
+        for g in groups:
+            cells.update(cell_map(g, tuple(None if v.blank else v.raw for v in g.values), version))
+        return holding(cells, version)
+
+    col_score, row_score = score(by_column), score(by_row)
+    chosen = by_column if col_score >= row_score else by_row
+    reading = Reading(
+        spec.id,
+        f"{rows[0]}…{rows[-1]}",
+        f"{k} row labels followed by {len(values)} numbers",
+        [],
+        2,
+        f"read {'column by column' if chosen is by_column else 'row by row'}: {max(col_score, row_score)} "
+        f"identities hold that way, {min(col_score, row_score)} the other way",
+        lines,
+    )
+    return chosen, reading

@@ -1,0 +1,97 @@
+"""The token stream cut into segments: a run of label tokens and the run of value tokens after
+it, with the schema keys its label text names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from govparse_ml.format import schema
+from govparse_ml.tables.keys import Hit, hits_of
+from govparse_ml.tables.tokens import Token
+from govparse_ml.tables.values import RawValue
+
+
+@dataclass(slots=True)
+class Segment:
+    """A run of label tokens and the run of value tokens after it."""
+
+    labels: list[Token]
+    lead: int  # empty cells between the last label and the first value
+    values: list[RawValue]
+    hits: tuple[Hit, ...]
+    lines: list[int]  # the lines of its labels and values, sorted
+    trail: int = 0  # empty cells after the last value, in the same row
+    slots: bool = False  # some of its values are empty lines
+
+
+def cut_segments(tokens: list[Token], version: schema.FormatVersion) -> list[Segment]:
+    """The segments of a token stream, in order."""
+    out: list[Segment] = []
+    i, n = 0, len(tokens)
+    item = ""  # the digit a glued value may have taken from the next label's item number
+    while i < n:
+        lines: list[int] = []  # (consecutive repeats dropped here, the rest by the set below)
+        i, labels, lead, slots = _label_run(tokens, i, lines)
+        values: list[RawValue] = slots if i < n else []
+        has_slot = bool(values)
+        i, trail, slot_after = _value_run(tokens, i, values, lines)
+        # "…0621009 3.其他": match the label with the item number it may have lost.
+        label_text = item + "".join([t.text for t in labels])
+        item = values[-1].raw[-1] if values and values[-1].numbered_tail else ""
+        lines = lines if len(lines) == 1 else sorted(set(lines))
+        out.append(Segment(labels, lead, values, hits_of(label_text, version), lines, trail, has_slot or slot_after))
+    return out
+
+
+def _label_run(tokens: list[Token], i: int, lines: list[int]) -> tuple[int, list[Token], int, list[RawValue]]:
+    """From token ``i`` to the first value: the index of that value, the labels, the empty cells
+    after the last label (``lead``) and the empty lines after it (blank cells if values follow)."""
+    labels: list[Token] = []
+    lead = 0
+    slots: list[RawValue] = []
+    n = len(tokens)
+    while i < n:
+        t = tokens[i]
+        kind = t.kind
+        if kind == "value":
+            break
+        if kind == "label":
+            labels.append(t)
+            if not lines or lines[-1] != t.line:
+                lines.append(t.line)
+            lead = 0
+            slots = []
+        elif kind == "lead":
+            lead += 1
+        elif kind == "slot" and labels:
+            slots.append(RawValue("", [t.line], True, False, True))
+        i += 1
+    return i, labels, lead, slots
+
+
+def _value_run(tokens: list[Token], i: int, values: list[RawValue], lines: list[int]) -> tuple[int, int, bool]:
+    """From token ``i`` to the next label, appended to ``values``: the index of that label, the
+    empty cells after the last value (``trail``) and whether an empty line is among the values."""
+    trail = 0
+    has_slot = False
+    n = len(tokens)
+    while i < n:
+        t = tokens[i]
+        kind = t.kind
+        if kind == "label":
+            break
+        i += 1
+        if kind == "value":
+            values.append(RawValue(t.text, [t.line], False, t.tail, False, t.whole, t.cell if t.grid else -1))
+        elif kind == "empty":
+            values.append(RawValue("", [t.line], True))
+        elif kind == "slot":
+            values.append(RawValue("", [t.line], True, False, True))
+            has_slot = True
+            continue  # an empty line is no line of the table's
+        else:
+            trail += kind == "trail"
+            continue  # a lead or trail cell has no line of its own in the segment
+        if not lines or lines[-1] != t.line:
+            lines.append(t.line)
+    return i, trail, has_slot

@@ -1,0 +1,214 @@
+"""The token stream of a table's text: labels (any text) and values (numbers and null marks).
+
+Each unit is a row; its layout reader (:mod:`govparse_ml.tables.layouts`) gives its cells, and
+each cell gives its label and value pieces, with the line, unit and cell they came from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from govparse_ml.format import schema
+from govparse_ml.format.vocabulary import VALUE_UNIT
+from govparse_ml.tables.layouts import ends_in_layout_tab, read_row, row_edges
+from govparse_ml.text.units import Unit
+
+_CJK = "\u4e00-\u9fff"
+# Text whose digits belong to a label: notes in brackets, item numbers, years, page refs.
+_PROTECTED = re.compile(
+    rf"[(（][^()（）{_CJK}]*[{_CJK}][^()（）]*[)）]"  # no CJK before the first: linear, not quadratic
+    rf"|(?<![\d.])[1-9]\d?\s*[.．、](?=\s*[{_CJK}“\"])"  # item numbers start at 1: "03.补正" is 0, then 3.
+    r"|(?:19|20)\d{2}\s*年度?"
+    r"|第\s*\d+\s*[页条项]"
+    r"|增\s*/\s*减"
+    r"|(?<!\d)\d+\s*位小数|保留\s*\d+\s*位"  # from the start of a digit run only: linear, not quadratic
+)
+# Units written after a number in a cell ("12件", "3.5万元"): part of the value's text.
+_UNITS = VALUE_UNIT
+_NUMBER = r"[-+]?\d+(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?"
+_NULL = r"/|／|-{1,2}|—{1,2}|－|–|无(?!\s*[" + _CJK + r"])"
+_PIECE = re.compile(
+    rf"(?P<num>{_NUMBER})(?P<unit>{_UNITS})?|(?P<null>(?<!\S)(?:{_NULL})(?!\S))|(?P<text>[^\s\d+\-/／—－–无]+|\S)"
+)
+_ITEM_AFTER = re.compile(rf"[.．、]\s*[{_CJK}]")
+_FILLER = re.compile(r"[\s|:\-—=+_]*")
+_PLACEHOLDER = re.compile(schema.PLACEHOLDER_HEADER)
+_WHOLE_VALUE = re.compile(rf"^\s*(?:(?P<num>{_NUMBER})(?:{_UNITS})?|(?P<null>{_NULL}))\s*$")
+
+
+@dataclass(slots=True)
+class Token:
+    kind: (
+        str  # "label" | "value" | "empty" | "lead" (an empty cell before a row's first value) | "slot" (an empty line)
+    )
+    text: str
+    line: int
+    unit: int  # index of the unit (a physical row) the token came from
+    tail: bool = False  # a value whose digits run straight into an item number ("…00002.其他")
+    cell: int = 0  # index of the cell within its unit
+    whole: bool = False  # a value that is a whole cell (its row has cell separators, or it is all its line)
+    grid: bool = False  # from a row with cell separators: ``cell`` is its column in the row
+
+
+def tokenize(units: list[Unit]) -> list[Token]:
+    """The token stream of the table units, in order."""
+    out: list[Token] = []
+    layout_tab: list[bool] | None = None  # worked out when a row ends with a tab (most texts: none)
+    for index, unit in enumerate(units):
+        if unit.cut == "blank":  # an empty line between table lines (pipeline._table_units)
+            out.append(Token("slot", "", unit.line, index))
+            continue
+        if _FILLER.fullmatch(unit.text):
+            continue  # markdown separators and filler bars
+        if unit.text.endswith("\t") and layout_tab is None:
+            layout_tab = ends_in_layout_tab(units)
+        cells, grid = read_row(row_edges(unit.text, layout_tab is not None and layout_tab[index]))
+        if grid:
+            _grid_tokens(out, cells, unit.line, index)
+        else:
+            _line_tokens(out, cells[0], unit.line, index)
+    _vertical_wu(out)
+    return out
+
+
+def _line_tokens(out: list[Token], text: str, line: int, index: int) -> None:
+    """The tokens of a row that is one cell: no empties to place."""
+    if text.isdigit() and text.isascii():  # inlined: the commonest cell, a plain count
+        out.append(Token("value", text, line, index, False, 0, True))
+    else:
+        _cell_tokens(out, text, line, index, 0, whole_line=True)
+
+
+def _grid_tokens(out: list[Token], cells: list[str], line: int, index: int) -> None:
+    """The tokens of a row of cells, its empty cells placed (:func:`_trim_empties`)."""
+    row: list[Token] = []
+    empties = False
+    for position, cell in enumerate(cells):
+        stripped = cell.strip()
+        if not stripped:
+            row.append(Token("empty", "", line, index, False, position, False, True))
+            empties = True
+        elif stripped.isdigit() and stripped.isascii():  # inlined, as above
+            row.append(Token("value", stripped, line, index, False, position, True, True))
+        elif stripped[-1].isdigit() and _PLACEHOLDER.fullmatch(stripped):  # (placeholders end in their number)
+            continue  # a converter's header over a table that had none: no label, no cell
+        else:
+            _cell_tokens(row, cell, line, index, position, whole_cell=True)
+    out.extend(_trim_empties(row) if empties else row)
+
+
+def _vertical_wu(tokens: list[Token]) -> None:
+    """A 无 that is the first character of a label broken over lines is not a null cell:
+    ``（四）无`` / ``法提供`` (the label's cell ends in it and the next line goes on with
+    label text) or a vertical label written down the page (``无`` alone between one-character
+    label lines)."""
+    # Only a 无 token can change, and it only ever becomes a label: visiting the 无 tokens in
+    # order sees the same neighbours as visiting every token.
+    last = len(tokens) - 1
+    for i in [i for i, t in enumerate(tokens) if t.text == "无"]:
+        if i == 0 or i == last:
+            continue
+        t, before, after = tokens[i], tokens[i - 1], tokens[i + 1]
+        if t.kind != "value" or before.kind != "label" or after.kind != "label":
+            continue
+        vertical = before.unit != t.unit != after.unit and len(before.text) <= 3 and len(after.text) <= 3
+        broken = before.unit == t.unit and before.cell == t.cell and after.unit != t.unit
+        if vertical or broken:
+            t.kind = "label"
+
+
+def _cell_tokens(
+    out: list[Token],
+    cell: str,
+    line: int,
+    index: int,
+    position: int,
+    whole_cell: bool = False,
+    whole_line: bool = False,
+) -> None:
+    """Append the tokens of one cell to ``out``.
+
+    A value is whole (never cut as glued digits) if it is alone in a cell of a row with cell
+    separators (``whole_cell``), or alone on its line (``whole_line``): only digits inside
+    running text can be glued together.
+    """
+    stripped = cell.strip()
+    if stripped.isdigit() and stripped.isascii():  # the commonest cell: a plain count
+        out.append(Token("value", stripped, line, index, False, position, whole_cell or whole_line, whole_cell))
+        return
+    pieces = cell_pieces(cell)
+    if len(pieces) == 1:  # most cells (a comprehension for one item is a function call more)
+        kind, text, tail = pieces[0]
+        out.append(Token(kind, text, line, index, tail, position, whole_cell or whole_line, whole_cell))
+    else:
+        out.extend([Token(kind, text, line, index, tail, position, False, whole_cell) for kind, text, tail in pieces])
+
+
+@lru_cache(maxsize=16384)
+def cell_pieces(cell: str) -> tuple[tuple[str, str, bool], ...]:
+    """``(kind, text, tail)`` of the label and value pieces of one cell.
+
+    Cached: row labels and headers are the same in every report of a format.
+    """
+    if _WHOLE_VALUE.match(cell):
+        return (("value", cell.strip(), False),)
+    # Mask the digits that are part of label text, then scan.
+    masked = _PROTECTED.sub(lambda m: "#" * len(m.group(0)), cell)
+    pieces: list[tuple[str, str, bool]] = []
+    label: list[str] = []
+    for m in _PIECE.finditer(masked):
+        if m.group("text") is not None:
+            label.append(cell[m.start() : m.end()])
+            continue
+        if label:
+            pieces.append(("label", "".join(label), False))
+            label = []
+        end = m.end()
+        tail = m.group("num") is not None and _ITEM_AFTER.match(masked, end) is not None
+        pieces.append(("value", cell[m.start() : end], tail))
+    # Label characters separated only by spaces stay one label ("不予公 开").
+    if label:
+        pieces.append(("label", "".join(label), False))
+    merged: list[tuple[str, str, bool]] = []
+    for piece in pieces:
+        if merged and piece[0] == "label" and merged[-1][0] == "label":
+            merged[-1] = ("label", merged[-1][1] + piece[1], False)
+        else:
+            merged.append(piece)
+    return tuple(merged)
+
+
+def _trim_empties(row: list[Token]) -> list[Token]:
+    """Keep an empty cell between two values of the same row; count those between the label and
+    the first value (``lead``) and after the last value (``trail``), which place a row's values
+    when some of its cells are blank; drop the others (layout before the label)."""
+    first, last, label = _bounds(row)
+    if first < 0:
+        return [t for t in row if t.kind != "empty"]
+    # Empties after the first label count, and in a row of values only, its leading empties too.
+    lead_from = -1 if label < 0 else label if label < first else first
+    out = []
+    for i, t in enumerate(row):
+        if t.kind == "empty" and not (first < i < last):
+            if i < first and i > lead_from:
+                out.append(Token("lead", "", t.line, t.unit))
+            elif i > last:
+                out.append(Token("trail", "", t.line, t.unit))
+            continue
+        out.append(t)
+    return out
+
+
+def _bounds(row: list[Token]) -> tuple[int, int, int]:
+    """Indexes of the first value, the last value and the first label of a row (-1: none)."""
+    first = last = label = -1
+    for i, t in enumerate(row):
+        if t.kind == "value":
+            last = i
+            if first < 0:
+                first = i
+        elif t.kind == "label" and label < 0:
+            label = i
+    return first, last, label
