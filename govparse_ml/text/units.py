@@ -11,6 +11,8 @@ from __future__ import annotations
 import bisect
 import re
 
+import numpy as np
+
 from govparse_ml.document import Doc, Unit
 from govparse_ml.format.vocabulary import NUMERALS, SECTION_KEYS, TABLE_START, TITLE_PHRASE
 from govparse_ml.text.normalize import normalize_line
@@ -126,16 +128,19 @@ _SENTENCE_MARKS = frozenset("。,;!?")  # normalised: NFKC makes ，；！？ ha
 _YEAR_DIGITS = re.compile(r"(?:19|20)\d\d$")
 
 
+_OPENERS = np.array([ord(c) for c in "(（[【"], dtype=np.uint32)
+_CLOSERS = np.array([ord(c) for c in ")）]】"], dtype=np.uint32)
+
+
 def _bracket_depths(text: str) -> list[int]:
-    """The bracket depth at each character: one pass, linear."""
-    depth, depths = 0, []
-    for ch in text:
-        if ch in "(（[【":
-            depth += 1
-        elif ch in ")）]】" and depth:
-            depth -= 1
-        depths.append(depth)
-    return depths
+    """The bracket depth after each character (a closer at depth 0 is ignored).
+
+    In numpy, linear: the running sum of +1 / -1 less its lowest point so far below 0 is the
+    depth of a walk that never goes below 0 (a Python loop over 200,000 characters took 30 ms)."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    steps = np.isin(codes, _OPENERS).astype(np.int64) - np.isin(codes, _CLOSERS)
+    walk = np.cumsum(steps)
+    return (walk - np.minimum(np.minimum.accumulate(walk), 0)).tolist()
 
 
 def _table_ends(text: str, cuts: list[int]) -> list[tuple[int, str]]:
