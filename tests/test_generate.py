@@ -12,16 +12,10 @@ from pathlib import Path
 import pytest
 
 from govparse_ml.format import schema
-from govparse_ml.synth.generate import (
-    LABEL_SLIPS,
-    LAYOUTS,
-    SUBTOTAL_LABELS,
-    GeneratedReport,
-    format_value,
-    generate,
-    generate_values,
-    missing_cells,
-)
+from govparse_ml.synth.generate import LAYOUTS, GeneratedReport, format_value, generate
+from govparse_ml.synth.layouts import LABEL_SLIPS, SUBTOTAL_LABELS
+from govparse_ml.synth.missing import missing_cells
+from govparse_ml.synth.values import generate_values
 
 SEEDS = (0, 1, 5, 42)
 CASES = [(layout, fmt, seed) for layout in LAYOUTS for fmt in schema.FORMATS for seed in SEEDS]
