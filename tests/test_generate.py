@@ -388,6 +388,31 @@ def test_random_layout_and_format_spread() -> None:
     assert min(r.meta["year"] for r in reports) >= 2019 and max(r.meta["year"] for r in reports) <= 2024
 
 
+def test_layouts_keep_their_order() -> None:
+    """A random report draws its layout from LAYOUTS, the order the layouts are registered in:
+    reordering them would change every report of ``generate(seed)``; new layouts go at the end."""
+    first = (
+        "tab_rows",
+        "cell_per_line",
+        "pipe_cells",
+        "one_line_table",
+        "markdown",
+        "pdf_spaces",
+        "vertical_labels",
+        "ocr_noise",
+        "page_breaks",
+        "one_line_report",
+        "column_major",
+        "markdown_shifted",
+        "missing_parts",
+        "blank_cells",
+        "label_typos",
+        "extra_rows",
+        "placeholder_headers",
+    )
+    assert LAYOUTS[: len(first)] == first
+
+
 def test_forced_layout_and_format() -> None:
     for layout in LAYOUTS:
         rep = generate(9, layout=layout, format_version="2021")
