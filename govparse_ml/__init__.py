@@ -1,11 +1,10 @@
 """govparse-ml: parse Chinese government information-disclosure annual reports into checked data."""
 
-from govparse_ml.batch.engine import parse_many, to_dataframe
+from govparse_ml._version import __version__
+from govparse_ml.batch.run import parse_many, to_dataframe
 from govparse_ml.document import Cell, CheckResult, Line, Meta, Paragraph, Reading, Report, Section, Table
-from govparse_ml.io.readers import parse_file
+from govparse_ml.io.readers.read import parse_file
 from govparse_ml.pipeline import parse
-
-__version__ = "0.1.0"
 
 
 def __getattr__(name: str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from govparse_ml.format import schema
 
@@ -130,11 +130,7 @@ class Table:
         if self.format_version is None:
             return pd.DataFrame()  # no format, no schema to lay the cells out by
         spec = schema.tables(self.format_version)[self.id]  # type: ignore[index]
-        columns: list[schema.ColumnSpec] = []
-        for row in spec.rows:
-            for col in row.columns:
-                if all(c.id != col.id for c in columns):
-                    columns.append(col)
+        columns = _distinct_columns(spec)
         data = {}
         for c in columns:
             values = [self.cells[(r.id, c.id)].value if (r.id, c.id) in self.cells else None for r in spec.rows]
@@ -143,16 +139,31 @@ class Table:
         if ids:
             frame.index = pd.Index([r.id for r in spec.rows], name="row")
             frame.columns = pd.Index([c.id for c in columns], name="col")
-            return frame
-        rows = [(*schema.row_groups(self.id, r), schema.row_label(self.id, r)) for r in spec.rows]
-        frame.index = _padded_index(rows, ["组", "子组", "项目"])
-        col_groups = schema.COLUMN_GROUPS.get(self.id, {})
-        if col_groups:
-            paths = [(col_groups[c.id], c.label) if c.id in col_groups else (c.label,) for c in columns]
-            frame.columns = _padded_index(paths, ["列组", "列"])
         else:
-            frame.columns = pd.Index([c.label for c in columns], name="列")
+            frame.index, frame.columns = _chinese_labels(self.id, spec, columns)
         return frame
+
+
+def _distinct_columns(spec: schema.TableSpec) -> list[schema.ColumnSpec]:
+    """Every column of a table's rows, once each, in the order they first appear."""
+    columns: list[schema.ColumnSpec] = []
+    for row in spec.rows:
+        for col in row.columns:
+            if all(c.id != col.id for c in columns):
+                columns.append(col)
+    return columns
+
+
+def _chinese_labels(table_id: str, spec: schema.TableSpec, columns: list[schema.ColumnSpec]):
+    """The row and column indexes of a table's frame, with the groups of the printed table."""
+    import pandas as pd
+
+    rows = [(*schema.row_groups(table_id, r), schema.row_label(table_id, r)) for r in spec.rows]
+    col_groups = schema.COLUMN_GROUPS.get(table_id, {})
+    if not col_groups:
+        return _padded_index(rows, ["组", "子组", "项目"]), pd.Index([c.label for c in columns], name="列")
+    paths = [(col_groups[c.id], c.label) if c.id in col_groups else (c.label,) for c in columns]
+    return _padded_index(rows, ["组", "子组", "项目"]), _padded_index(paths, ["列组", "列"])
 
 
 def _padded_index(paths: list[tuple[str, ...]], names: list[str]):
@@ -291,3 +302,32 @@ class Report:
         import pandas as pd
 
         return pd.DataFrame([ln.to_dict() for ln in self.lines], columns=["n", "text", "label", "confidence", "source"])
+
+
+class Unit(NamedTuple):
+    """A logical piece of one input line: the thing that gets a label.
+
+    A named tuple rather than a dataclass: a report has hundreds and they are made on the hot path.
+    """
+
+    line: int  # 1-based input line number
+    part: int  # index of the piece within its line (0 for a line that is not cut)
+    text: str  # normalised text
+    # Kind of cut that opened this unit: "" (whole line), "section", "title", "table", "sub".
+    cut: str = ""
+
+
+@dataclass
+class Doc:
+    """A report being parsed: what every stage of :data:`govparse_ml.pipeline.STAGES` reads and
+    fills in. ``report`` is the output; the rest is the stages' work in progress."""
+
+    text: str
+    report: Report
+    model: Any = "default"  # what parse() was given: "default", None or a loaded model
+    threshold: float = 0.5
+    raw_lines: list[str] = field(default_factory=list)  # the physical lines as in the input
+    units: list[Unit] = field(default_factory=list)  # the lines cut into labelled pieces
+    labels: list[str] = field(default_factory=list)  # the label of each unit
+    title_lines: list[int] = field(default_factory=list)  # the lines of the title block
+    finished: bool = False  # a stage found that nothing is left to do (empty input)

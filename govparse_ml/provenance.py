@@ -14,7 +14,7 @@ IDENTITY_FIELDS = ("parser_version", "schema_version", "model_sha256", "threshol
 
 
 def parser_version() -> str:
-    from govparse_ml import __version__
+    from govparse_ml._version import __version__
 
     return __version__
 
@@ -30,9 +30,9 @@ def describe(model: Any, threshold: float | None = None) -> dict[str, Any]:
     from govparse_ml.classifier.features import FEATURE_VERSION
 
     if isinstance(model, str) and model == "default":
-        from govparse_ml.pipeline import _resolve_model
+        from govparse_ml.classifier.resolve import resolve
 
-        model = _resolve_model("default", [])
+        model = resolve("default", [])
     sha = model_sha256(model)
     out: dict[str, Any] = {
         "parser": PARSER,

@@ -6,85 +6,97 @@ import re
 from collections import Counter
 from functools import lru_cache
 
-from govparse_ml.document import Meta, Paragraph, Section
+from govparse_ml.document import Doc, Meta, Paragraph, Section
 from govparse_ml.format.schema import SectionSpec
+from govparse_ml.format.vocabulary import AGENCY_SUFFIXES, PLACE_SUFFIXES, TITLE_PHRASE, alternation
 from govparse_ml.label import rules
 from govparse_ml.text.units import Unit
 
 # A paragraph goes on across a line break unless the text before it ends a sentence.
 _PARAGRAPH_END = re.compile(r"[。！？!?；;：:…」』”\"）)]$")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
-_AGENCY_SUFFIX = (
-    r"(?:局|委员会|委|人民政府|政府|办公室|办公厅|办|中心|厅|部|院|署|街道办事处|街道|管委会|镇|乡|县|区|市|省)"
-)
 
 
 def build_sections(units: list[Unit], labels: list[str]) -> tuple[list[Section], list[int]]:
     """The section tree, and the lines of the title block before the first section."""
-    roots: list[Section] = []
-    stack: list[Section] = []
-    title_lines: list[int] = []
-    open_paragraph: Paragraph | None = None
-    parts: list[str] = []  # the texts of the open paragraph's lines
-    pieces: list[tuple[Paragraph, list[str]]] = []
+    tree = _TreeBuilder()
     for unit, label in zip(units, labels, strict=True):
         if label == "heading":
-            open_paragraph = None
-            section = _heading_section(unit, stack)
-            if section is None:  # title block before the first section
-                title_lines.append(unit.line)
-                continue
-            while stack and stack[-1].level >= section.level:
-                stack.pop()
-            (stack[-1].children if stack else roots).append(section)
-            stack.append(section)
-            _add_line(stack, unit.line)
+            tree.heading(unit)
             continue
-        if not stack:
-            # Text before the first heading: a preamble section of its own.
-            if label == "prose" or label == "table":
-                pre = Section(title="", level=1, number=None, std_id="preamble")
-                roots.append(pre)
-                stack.append(pre)
-            else:
+        if not tree.stack:
+            if label != "prose" and label != "table":
                 continue
-        if label != "prose":
-            _add_line(stack, unit.line)
+            tree.open(Section(title="", level=1, number=None, std_id="preamble"))  # text before the first heading
+        if label == "prose":
+            tree.prose(unit)
+        else:
+            _add_line(tree.stack, unit.line)
             if label == "table":
-                open_paragraph = None
-            continue
+                tree.open_paragraph = None
+    return tree.finish(), tree.title_lines
+
+
+class _TreeBuilder:
+    """The section tree as it grows: the open sections (a stack by level) and the open paragraph."""
+
+    def __init__(self) -> None:
+        self.roots: list[Section] = []
+        self.stack: list[Section] = []
+        self.title_lines: list[int] = []
+        self.open_paragraph: Paragraph | None = None
+        self.parts: list[str] = []  # the texts of the open paragraph's lines
+        self.pieces: list[tuple[Paragraph, list[str]]] = []
+
+    def open(self, section: Section) -> None:
+        """``section`` under the innermost open section of a higher level."""
+        while self.stack and self.stack[-1].level >= section.level:
+            self.stack.pop()
+        (self.stack[-1].children if self.stack else self.roots).append(section)
+        self.stack.append(section)
+
+    def heading(self, unit: Unit) -> None:
+        self.open_paragraph = None
+        section = _heading_section(unit, self.stack)
+        if section is None:  # title block before the first section
+            self.title_lines.append(unit.line)
+            return
+        self.open(section)
+        _add_line(self.stack, unit.line)
+
+    def prose(self, unit: Unit) -> None:
         text = unit.text.strip()
-        runin = _run_in_heading(text, stack)
+        runin = _run_in_heading(text, self.stack)
         if runin is not None:
             # "（一）领导重视。县商务工信局将……": a sub-section whose title runs into its text.
-            while stack and stack[-1].level >= runin.level:
-                stack.pop()
             runin.line = unit.line
-            (stack[-1].children if stack else roots).append(runin)
-            stack.append(runin)
-            open_paragraph = None
-        _add_line(stack, unit.line)
-        target = stack[-1]
+            self.open(runin)
+            self.open_paragraph = None
+        _add_line(self.stack, unit.line)
+        target = self.stack[-1]
+        paragraph = self.open_paragraph
         if (
-            open_paragraph is not None
+            paragraph is not None
             and target.paragraphs
-            and target.paragraphs[-1] is open_paragraph
-            and not _PARAGRAPH_END.search(parts[-1][-1:])  # (the last character, not the whole text again)
+            and target.paragraphs[-1] is paragraph
+            and not _PARAGRAPH_END.search(self.parts[-1][-1:])  # (the last character, not the whole text again)
         ):
-            parts.append(_join(parts[-1], text)[len(parts[-1]) :])
-            if open_paragraph.lines[-1] != unit.line:  # lines come in order
-                open_paragraph.lines.append(unit.line)
-        else:
-            open_paragraph = Paragraph(text, [unit.line])
-            target.paragraphs.append(open_paragraph)
-            parts = [text]
-            pieces.append((open_paragraph, parts))
-    # A paragraph's text is joined once: appending line by line was quadratic in its length
-    # (80,000 lines with no full stop: 5 s).
-    for paragraph, texts in pieces:
-        if len(texts) > 1:
-            paragraph.text = "".join(texts)
-    return roots, title_lines
+            self.parts.append(_join(self.parts[-1], text)[len(self.parts[-1]) :])
+            if paragraph.lines[-1] != unit.line:  # lines come in order
+                paragraph.lines.append(unit.line)
+            return
+        self.open_paragraph = Paragraph(text, [unit.line])
+        target.paragraphs.append(self.open_paragraph)
+        self.parts = [text]
+        self.pieces.append((self.open_paragraph, self.parts))
+
+    def finish(self) -> list[Section]:
+        # A paragraph's text is joined once: appending line by line was quadratic in its length
+        # (80,000 lines with no full stop: 5 s).
+        for paragraph, texts in self.pieces:
+            if len(texts) > 1:
+                paragraph.text = "".join(texts)
+        return self.roots
 
 
 def _heading_section(unit: Unit, stack: list[Section]) -> Section | None:
@@ -170,7 +182,7 @@ def extract_meta(units: list[Unit], labels: list[str], title_lines: list[int]) -
     if title is None:
         # A sentence naming the report ("…公布2020年度XX局政府信息公开工作年度报告").
         for u in units[:5]:
-            m = re.search(r"((?:19|20)\d{2}\s*年度?[^。，,；]{2,40}?政府信息公开(?:工作)?年度报告)", u.text)
+            m = re.search(rf"((?:19|20)\d{{2}}\s*年度?[^。，,；]{{2,40}}?{TITLE_PHRASE})", u.text)
             if m:
                 title = m.group(1)
                 break
@@ -197,14 +209,14 @@ def _year(title: str | None, units: list[Unit]) -> int | None:
     return years.most_common(1)[0][0] if years else None
 
 
-_AGENCY_END = re.compile(_AGENCY_SUFFIX + "$")
+_AGENCY_END = re.compile(rf"(?:{alternation(AGENCY_SUFFIXES + PLACE_SUFFIXES)})$")
 
 
 def _agency(title: str | None, units: list[Unit], labels: list[str]) -> str | None:
     if title:
         t = rules.compact(title)
         t = re.sub(r"(?:关于)?(?:(?:19|20)\d{2}年度?)", " ", t)
-        t = re.sub(r"政府信息公开(?:工作)?年度报告.*$", "", t)
+        t = re.sub(rf"{TITLE_PHRASE}.*$", "", t)
         t = re.sub(r"^(?:关于)|的?$", "", t.strip())
         parts = [p for p in t.split() if len(p) >= 2]
         # The part that ends like an agency name, else the first one.
@@ -216,3 +228,14 @@ def _agency(title: str | None, units: list[Unit], labels: list[str]) -> str | No
         if lab == "other" and _AGENCY_END.search(c) and len(c) <= 30:
             return c
     return None
+
+
+def assemble_sections(doc: Doc) -> None:
+    """The sections stage: the section tree and the metadata (title, agency, year)."""
+    doc.report.sections, doc.title_lines = build_sections(doc.units, doc.labels)
+    doc.report.meta = extract_meta(doc.units, doc.labels, doc.title_lines)
+
+
+def clear_caches() -> None:
+    """Empty the cache of heading texts."""
+    _heading_parts.cache_clear()

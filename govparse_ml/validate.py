@@ -1,4 +1,5 @@
-"""Stage 6: the arithmetic checks that the official format implies."""
+"""Stage 6: the arithmetic checks that the official format implies, and the warnings about a
+report's structure (sections and tables not found, a pre-2019 report, a text that is no report)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from functools import cache
 from operator import itemgetter
 from typing import NamedTuple
 
-from govparse_ml.document import CheckResult, Table
-from govparse_ml.format import schema
+from govparse_ml import sections
+from govparse_ml.document import CheckResult, Doc, Report, Table
+from govparse_ml.format import schema, versions
 
 _TOLERANCE = 1e-6
 # Below this a whole number converts to float exactly, so float(x) == int(x) holds: a
@@ -122,3 +124,59 @@ def _check_signs(tables: dict[str, Table], version: schema.FormatVersion) -> lis
 
 def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def pre_2019_signs(report: Report) -> str | None:
+    """Why the text looks like a report in the pre-2019 format, or None."""
+    for s in report.sections:
+        if versions.OLD_FORMAT_HEADING.search(s.title or ""):
+            return f"section heading {s.title!r}"
+    year, title = report.meta.year, report.meta.title or ""
+    if year is not None and versions.is_pre_2019_year(year) and "政府信息公开" in title:
+        return f"report year {year}"
+    return None
+
+
+def warn_structure(doc: Doc) -> None:
+    """The structure stage: say what a report lacks (sections, tables, rows) or what it is instead."""
+    report = doc.report
+    w = report.warnings
+    found = {t.id for t in report.tables.values() if t.found}
+    std = sections.standard_sections_found(report.sections)
+    old = pre_2019_signs(report) if report.meta.format_version is None else None
+    if old:
+        w.append(
+            f"this looks like a report in the format used before 2019 ({old}): its counts are not "
+            "in the 2019/2021 standard tables, so no tables were read"
+        )
+        return
+    if not found and len(std) < 2:
+        w.append(
+            "this does not look like a government information-disclosure annual report "
+            "(no standard section headings and none of the three standard tables)"
+        )
+        return
+    if report.meta.format_version is None:
+        if std:
+            w.append("none of the three standard tables was found: format version unknown")
+        return
+    missing_sections = [s.title for s in schema.SECTIONS if s.id not in std]
+    if missing_sections and std:
+        w.append(f"standard sections not found: {', '.join(missing_sections)}")
+    w.extend(_missing_table_parts(report))
+
+
+def _missing_table_parts(report: Report) -> list[str]:
+    out = []
+    for table in report.tables.values():
+        if not table.found:
+            out.append(f"table {table.id} ({table.title}) not found: its cells are null")
+            continue
+        spec = schema.tables(report.meta.format_version)[table.id]  # type: ignore[index]
+        absent = [r.id for r in spec.rows if all(table.cells[(r.id, c.id)].raw is None for c in r.columns)]
+        if absent:
+            shown = ", ".join(absent[:6]) + ("…" if len(absent) > 6 else "")
+            out.append(
+                f"table {table.id}: {len(absent)} of {len(spec.rows)} rows not found ({shown}): their cells are null"
+            )
+    return out

@@ -173,9 +173,10 @@ def lock_cost(texts: list[str], rounds: int = 10) -> dict | None:
     """What the thread-safety locks cost a parse: the seeds parsed again (every line cached, so
     the lock is the largest share it can be), with the model's text-cache lock and with a no-op
     in its place, in alternating rounds of one run (so the machine's load hits both alike)."""
-    from govparse_ml import parse, pipeline
+    from govparse_ml import parse
+    from govparse_ml.classifier import resolve
 
-    scorer = pipeline._load_default_model()
+    scorer = resolve.default_model()
     if isinstance(scorer, Exception) or not hasattr(scorer, "_cache_lock"):
         return None
     real = scorer._cache_lock
@@ -251,7 +252,10 @@ def machinery_overhead(texts: list[str], tmp: Path) -> dict:
     import pickle
 
     from govparse_ml import parse
-    from govparse_ml.batch import engine as batch
+    from govparse_ml.batch.checkpoint import Checkpoint
+    from govparse_ml.batch.frames import rows_frame
+    from govparse_ml.batch.rows import row_values
+    from govparse_ml.batch.writers import write_frame
 
     reports = [parse(t) for t in texts]
     n = len(reports)
@@ -264,20 +268,20 @@ def machinery_overhead(texts: list[str], tmp: Path) -> dict:
             best = min(best, time.process_time() - c0)
         return best / n * 1e3
 
-    rows = [batch._row_values(r, f"r{i}", "src", "utf-8") for i, r in enumerate(reports)]
+    rows = [row_values(r, f"r{i}", "src", "utf-8") for i, r in enumerate(reports)]
     results = [(row, None) for row in rows]
-    batch.rows_frame(rows[:2])  # imports pandas once, outside the timing
-    ck = batch._Checkpoint(tmp / "bench.partial")
+    rows_frame(rows[:2])  # imports pandas once, outside the timing
+    ck = Checkpoint(tmp / "bench.partial")
     ck.start()
-    frame = batch.rows_frame(rows)
+    frame = rows_frame(rows)
     pieces = {
-        "row_ms": cpu_per_report(lambda: [batch._row_values(r, "id", "src", "utf-8") for r in reports]),
+        "row_ms": cpu_per_report(lambda: [row_values(r, "id", "src", "utf-8") for r in reports]),
         "checkpoint_ms": cpu_per_report(lambda: [ck.add(results[i : i + 64]) for i in range(0, n, 64)]),
         "to_parent_ms": cpu_per_report(
             lambda: [pickle.loads(pickle.dumps(results[i : i + 64])) for i in range(0, n, 64)]
         ),
-        "frame_ms": cpu_per_report(lambda: batch.rows_frame(rows)),
-        "parquet_ms": cpu_per_report(lambda: batch.write_frame(frame, tmp / "bench.parquet")),
+        "frame_ms": cpu_per_report(lambda: rows_frame(rows)),
+        "parquet_ms": cpu_per_report(lambda: write_frame(frame, tmp / "bench.parquet")),
     }
     ck.remove()
     pieces["total_ms"] = sum(pieces.values())

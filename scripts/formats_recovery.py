@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from govparse_ml.format import schema  # noqa: E402
-from govparse_ml.io.readers import parse_file  # noqa: E402
+from govparse_ml.io.readers.read import parse_file  # noqa: E402
 
 REALDEV = Path("/work/shared/realdev")
 SEED_BASE = {"2019": 100_000, "2021": 200_000}  # seeds of the big runs, apart from the sample's

@@ -60,7 +60,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from govparse_ml import Report, parse  # noqa: E402
-from govparse_ml.batch import engine as batch  # noqa: E402
+from govparse_ml.batch.inputs import collect_inputs  # noqa: E402
+from govparse_ml.batch.tasks import parse_item  # noqa: E402
 from govparse_ml.document import LABELS  # noqa: E402
 from govparse_ml.format import schema  # noqa: E402
 from govparse_ml.io import export  # noqa: E402
@@ -383,7 +384,7 @@ def check_jsonl(corpus: str, model) -> str | None:
         path = Path(fh.name)
     try:
         try:
-            items, _ = batch.collect_inputs([str(path)])
+            items, _ = collect_inputs([str(path)])
         except InputError as exc:  # the file itself is refused (not UTF-8: a lone surrogate written raw)
             return None if "not valid" in str(exc) or "invalid" in str(exc) else f"collect_inputs: {exc}"
         lines = corpus.split("\n")
@@ -393,7 +394,7 @@ def check_jsonl(corpus: str, model) -> str | None:
         if [int(it.source.rsplit(":", 1)[1]) for it in items] != want:
             return f"items at lines {[it.source.rsplit(':', 1)[1] for it in items][:8]}, records at {want[:8]}"
         for it in items:
-            row, cells = batch._process(it, model, True)
+            row, cells = parse_item(it, model, True)
             for value in (*row, *(x for c in cells or () for x in c)):
                 if isinstance(value, str):
                     value.encode("utf-8")  # what the checkpoint and the outputs need

@@ -58,7 +58,8 @@ def check(soffice: str, work: Path) -> list[str]:
     """The problems found (empty: all good)."""
     import openpyxl
 
-    from govparse_ml.batch import engine as batch
+    from govparse_ml.batch.columns import columns
+    from govparse_ml.batch.reader import read_frame
     from govparse_ml.cli.commands import main
     from govparse_ml.io import sheets
     from govparse_ml.training.train import bundled_data_dir
@@ -82,7 +83,7 @@ def check(soffice: str, work: Path) -> list[str]:
     rows = list(sheet.iter_rows())
     problems = []
     header = [c.value for c in rows[0]]
-    want = list(sheets.zh_headers(batch.columns()))
+    want = list(sheets.zh_headers(columns()))
     if header != want:
         bad = next(i for i, (a, b) in enumerate(zip(header, want, strict=False)) if a != b)
         problems.append(f"header {bad}: LibreOffice read {header[bad]!r}, the CSV has {want[bad]!r}")
@@ -93,8 +94,8 @@ def check(soffice: str, work: Path) -> list[str]:
     formulas = [c.coordinate for r in rows for c in r if c.data_type == "f"]
     if formulas:
         problems.append(f"cells read as formulas: {formulas[:10]}")
-    df = batch.read_frame(csv)
-    total = header.index(sheets.zh_headers(batch.columns())[batch.columns().index("applications.new.total")])
+    df = read_frame(csv)
+    total = header.index(sheets.zh_headers(columns())[columns().index("applications.new.total")])
     for r, (_, want_row) in zip(rows[1:], df.iterrows(), strict=False):
         got, exp = r[total].value, want_row["applications.new.total"]
         if not (got == exp or (got is None and exp is not None and str(exp) == "<NA>")):

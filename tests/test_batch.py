@@ -15,7 +15,10 @@ import pytest
 from conftest import gold_cells, seed_names, seed_text
 
 from govparse_ml import parse, parse_many, to_dataframe
-from govparse_ml.batch import engine as batch
+from govparse_ml.batch import tasks
+from govparse_ml.batch.columns import CELLS_COLUMNS, cell_columns, columns
+from govparse_ml.batch.reader import read_frame
+from govparse_ml.batch.workers import mp_context
 from govparse_ml.cli.commands import main
 from govparse_ml.format import schema
 
@@ -43,14 +46,14 @@ def run(capsys, *argv: str) -> tuple[int, str]:
 
 
 def read(path: Path, long: bool = False) -> pd.DataFrame:
-    return batch.read_frame(path, long=long)
+    return read_frame(path, long=long)
 
 
 # --------------------------------------------------------------------------- columns
 
 
 def test_columns_are_the_union_of_both_formats_in_schema_order() -> None:
-    cols = batch.cell_columns()
+    cols = cell_columns()
     assert len(cols) == len(set(cols))
     for version in schema.FORMATS:
         keys = [schema.cell_key(*c) for c in schema.cell_ids(version)]
@@ -58,8 +61,8 @@ def test_columns_are_the_union_of_both_formats_in_schema_order() -> None:
         positions = [cols.index(k) for k in keys]
         assert positions == sorted(positions), f"{version} cells out of schema order"
     assert set(cols) == {schema.cell_key(*c) for v in schema.FORMATS for c in schema.cell_ids(v)}
-    assert batch.columns()[:7] == ("id", "source", "title", "agency", "year", "format_version", "encoding")
-    assert batch.columns()[-4:] == ("n_checks_failed", "n_checks_unverifiable", "warnings", "error")
+    assert columns()[:7] == ("id", "source", "title", "agency", "year", "format_version", "encoding")
+    assert columns()[-4:] == ("n_checks_failed", "n_checks_unverifiable", "warnings", "error")
 
 
 # --------------------------------------------------------------------------- outputs
@@ -74,11 +77,11 @@ def test_each_output_format_has_a_row_per_report_and_the_cell_columns(tmp_path: 
     assert code == 0
     assert f"{len(SEEDS)} reports, 0 failed" in err
     df = read(out)
-    assert list(df.columns) == list(batch.columns())
+    assert list(df.columns) == list(columns())
     assert list(df["id"]) == [f"{n}.txt" for n in SEEDS]
     assert df["error"].isna().all()
     long = read(cells_out, long=True)
-    assert list(long.columns) == list(batch.CELLS_COLUMNS)
+    assert list(long.columns) == list(CELLS_COLUMNS)
     assert len(long) == sum(len(schema.cell_ids(_version(n))) for n in SEEDS)
     for name in SEEDS:
         row = df[df["id"] == f"{name}.txt"].iloc[0]
@@ -133,7 +136,7 @@ def test_a_parser_crash_costs_only_that_report(tmp_path: Path, capsys, monkeypat
             raise RuntimeError("boom in tables")
         return parse(text, **kw)
 
-    monkeypatch.setattr(batch, "parse", flaky)
+    monkeypatch.setattr(tasks, "parse", flaky)
     out = tmp_path / "out.parquet"
     code, err = run(capsys, *map(str, paths), "-o", str(out))
     assert code == 0 and "3 reports, 1 failed" in err
@@ -143,7 +146,7 @@ def test_a_parser_crash_costs_only_that_report(tmp_path: Path, capsys, monkeypat
 
 
 def test_a_worker_that_dies_costs_only_its_report(tmp_path: Path, capsys, monkeypatch) -> None:
-    if batch._mp_context().get_start_method() != "fork":
+    if mp_context().get_start_method() != "fork":
         pytest.skip("the patched parser reaches the workers only when they are forked")
     paths = write_seeds(tmp_path, SEEDS)
     doomed = seed_text(SEEDS[2])
@@ -153,7 +156,7 @@ def test_a_worker_that_dies_costs_only_its_report(tmp_path: Path, capsys, monkey
             os._exit(3)  # what an out-of-memory kill looks like from the pool
         return parse(text, **kw)
 
-    monkeypatch.setattr(batch, "parse", fatal)
+    monkeypatch.setattr(tasks, "parse", fatal)
     out = tmp_path / "out.csv"
     code, err = run(capsys, *map(str, paths), "-o", str(out), "-j", "2", "--chunksize", "2", "--rules-only")
     assert code == 0 and f"{len(SEEDS)} reports, 1 failed" in err
@@ -230,7 +233,7 @@ def test_resume_skips_ids_already_in_out(tmp_path: Path, capsys, monkeypatch) ->
         seen.append(text)
         return parse(text, **kw)
 
-    monkeypatch.setattr(batch, "parse", spy)
+    monkeypatch.setattr(tasks, "parse", spy)
     code, err = run(capsys, str(root), "-o", str(out), "--cells", str(cells), "--resume", "--rules-only")
     assert code == 0
     assert f"{len(SEEDS) - 3} reports" in err and "3 already in" in err
@@ -251,14 +254,14 @@ def test_resume_after_an_interrupted_run(tmp_path: Path, capsys, monkeypatch) ->
             raise KeyboardInterrupt
         return parse(text, **kw)
 
-    monkeypatch.setattr(batch, "parse", interrupted)
+    monkeypatch.setattr(tasks, "parse", interrupted)
     code = main(["batch", str(tmp_path / "in"), "-o", str(out), "--no-progress", "--chunksize", "1", "--rules-only"])
     assert code == 130
     assert "--resume" in capsys.readouterr().err
     assert not out.exists()  # never half-written
     partial = tmp_path / "out.parquet.partial"
     assert partial.exists()
-    monkeypatch.setattr(batch, "parse", parse)
+    monkeypatch.setattr(tasks, "parse", parse)
     code, err = run(capsys, str(tmp_path / "in"), "-o", str(out), "--resume", "--rules-only")
     assert code == 0 and f"{len(SEEDS) - 3} reports" in err and "3 already in" in err
     assert read(out)["id"].tolist() == [p.name for p in paths]
@@ -331,7 +334,7 @@ def test_parse_many_keeps_input_order() -> None:
 def test_to_dataframe() -> None:
     reports = [parse(seed_text(n), model=None) for n in SEEDS]
     df = to_dataframe(reports, ids=SEEDS)
-    assert df.shape == (len(SEEDS), len(batch.columns()))
+    assert df.shape == (len(SEEDS), len(columns()))
     assert df["id"].tolist() == SEEDS
     assert str(df["applications.new.total"].dtype) == "Int64"
     for name, report in zip(SEEDS, reports, strict=True):

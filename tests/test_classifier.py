@@ -12,9 +12,8 @@ import numpy as np
 import pytest
 from conftest import seed_names, seed_text
 
-from govparse_ml import pipeline
 from govparse_ml.classifier import estimator as classifier
-from govparse_ml.classifier import inference
+from govparse_ml.classifier import inference, resolve
 from govparse_ml.classifier.estimator import (
     ARRAYS_FILE,
     CARD_FILE,
@@ -223,8 +222,8 @@ def test_tampered_model_is_refused_before_unpickling(saved: Path, tmp_path: Path
 
 def reset_default(monkeypatch, models: Path) -> None:
     monkeypatch.setattr(inference, "models_dir", lambda: models)
-    monkeypatch.setattr(pipeline, "_default_loaded", False, raising=False)
-    monkeypatch.setattr(pipeline, "_default_model", None, raising=False)
+    monkeypatch.setattr(resolve, "_default_loaded", False)
+    monkeypatch.setattr(resolve, "_default_model", None)
 
 
 def test_parse_falls_back_to_rules_on_a_tampered_model(saved: Path, tmp_path: Path, monkeypatch) -> None:
@@ -312,8 +311,8 @@ def test_shipped_model_loads_and_is_small() -> None:
 
 
 def test_parse_uses_the_shipped_model(monkeypatch) -> None:
-    monkeypatch.setattr(pipeline, "_default_loaded", False, raising=False)
-    monkeypatch.setattr(pipeline, "_default_model", None, raising=False)
+    monkeypatch.setattr(resolve, "_default_loaded", False)
+    monkeypatch.setattr(resolve, "_default_model", None)
     report = parse(seed_text(seed_names()[1]))
     assert not any("line classifier" in w for w in report.warnings)
     assert any(ln.source == "model" for ln in report.lines)

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 from conftest import gold_cells, seed_text
 
-from govparse_ml.cli.commands import EXIT_INPUT, EXIT_OK, EXIT_USAGE, main
+from govparse_ml.cli.commands import main
+from govparse_ml.cli.exit_codes import EXIT_INPUT, EXIT_OK, EXIT_USAGE
 from govparse_ml.format import schema
 
 SEED = "002_c0cda94c0518ae98"  # 2021 format, one cell per line

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from govparse_ml import parse, pipeline
-from govparse_ml.batch import engine as batch
-from govparse_ml.classifier import inference
+from govparse_ml.batch.reader import read_frame
+from govparse_ml.classifier import inference, resolve
 from govparse_ml.cli.commands import main
 from govparse_ml.synth.generate import LAYOUTS, generate
 
@@ -42,8 +42,8 @@ def test_threads_give_the_cells_of_sequential_calls() -> None:
 
 
 def test_threads_that_parse_while_the_model_loads_wait_for_it(monkeypatch) -> None:
-    monkeypatch.setattr(pipeline, "_default_loaded", False)
-    monkeypatch.setattr(pipeline, "_default_model", None)
+    monkeypatch.setattr(resolve, "_default_loaded", False)
+    monkeypatch.setattr(resolve, "_default_model", None)
     real_load = inference.load_default
 
     def slow_load():
@@ -88,7 +88,7 @@ def test_dask_workers_with_four_threads_give_the_cells_of_a_local_run(tmp_path: 
         argv = ["batch", str(root), "-o", str(out), "--no-progress", "--backend", "dask"]
         code = main([*argv, "--scheduler", cluster.scheduler_address, "--chunksize", "1"])
     assert code == 0, capsys.readouterr().err
-    pd.testing.assert_frame_equal(batch.read_frame(out), batch.read_frame(local))
+    pd.testing.assert_frame_equal(read_frame(out), read_frame(local))
 
 
 def _threads_in_a_fresh_process(docs: list[str]) -> list[tuple]:

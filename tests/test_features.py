@@ -213,3 +213,79 @@ def test_code_table_lookup() -> None:
     expected = np.array([np.searchsorted(vocab, q) if q in set(vocab.tolist()) else -1 for q in queries])
     assert np.array_equal(got, expected)
     assert features.CodeTable(np.zeros(0, dtype=np.int64)).lookup(queries[:3]).tolist() == [-1, -1, -1]
+
+
+# --------------------------------------------------------------------------- feature blocks
+
+
+def test_the_classifier_takes_every_featurizer_parameter_with_its_default() -> None:
+    """LineClassifier's constructor must list the featurizer's parameters (scikit-learn reads
+    parameters off the signature); this keeps the one copy from drifting."""
+    import inspect
+
+    from govparse_ml.classifier.estimator import LineClassifier
+    from govparse_ml.classifier.features import FEATURE_PARAMS, FeatureSpace
+
+    space = inspect.signature(FeatureSpace.__init__).parameters
+    classifier = inspect.signature(LineClassifier.__init__).parameters
+    assert FEATURE_PARAMS and FEATURE_PARAMS[-1] == "blocks"
+    for name in FEATURE_PARAMS:
+        assert name in classifier, name
+        assert classifier[name].default == space[name].default, name
+
+
+def test_the_dense_columns_are_the_blocks_in_order() -> None:
+    from govparse_ml.classifier import features
+
+    names = features.FeatureSpace().dense_names()
+    assert names == [c for b in features.DENSE_BLOCKS for c in b.columns]
+    assert len(set(names)) == len(names) == features._N_DENSE
+    assert len({b.name for b in features.DENSE_BLOCKS}) == len(features.DENSE_BLOCKS)
+    assert {b.kind for b in features.DENSE_BLOCKS} == {"onehot", "flags", "values"}
+    # the place of a unit in the document is never cached with its text
+    context = [c for b in features.DENSE_BLOCKS if b.source == "context" for c in b.columns]
+    assert "rel_pos" in context and "pos_bin=0" in context and "has=%" not in context
+
+
+def test_an_extra_block_adds_its_columns_and_survives_the_arrays_file(monkeypatch) -> None:
+    from govparse_ml.classifier import features, inference
+    from govparse_ml.classifier.estimator import LineClassifier
+    from govparse_ml.training.train import generated_documents, unit_dataset
+
+    monkeypatch.setitem(
+        features.EXTRA_BLOCKS,
+        "long_unit",
+        features.ExtraBlock(
+            ("long_unit", "very_long_unit"), lambda d: np.column_stack((d.lengths > 20, d.lengths > 60))
+        ),
+    )
+    with pytest.raises(ValueError, match="unknown feature blocks"):
+        features.FeatureSpace(blocks=("no_such_block",))
+    X, y = unit_dataset(generated_documents(7, 13))
+    model = LineClassifier(max_ngrams=2000, min_df=2, max_iter=100, blocks=("long_unit",)).fit(X, y)
+    space = model.pipeline_.named_steps["features"]
+    assert space.dense_names()[-2:] == ["long_unit", "very_long_unit"]
+    assert space.n_dense_ == features._N_DENSE + 2
+    docs = [split_units(split_lines(seed_text(n))) for n in seed_names()[:2]]
+    fast = model.predict_proba(docs)
+    assert np.allclose(np.vstack(fast), model.pipeline_.predict_proba(docs), atol=1e-9)
+    long_col = space.dense_names().index("long_unit")
+    matrix = space.transform([docs[0]]).toarray()
+    assert (matrix[:, long_col] == [len(u.text) > 20 for u in docs[0]]).all()
+    # the arrays file (what parse loads) records the blocks and scores the same
+    arrays = inference.export_arrays(model._scorer)
+    assert list(arrays["blocks"]) == ["long_unit"]
+    scorer = inference.scorer_from_arrays(arrays)
+    assert scorer.space.blocks == ("long_unit",)
+    assert scorer.predict_units(docs[1]) == model.predict_units(docs[1])
+
+
+def test_the_numeric_cells_block_counts_the_cells_that_are_a_number() -> None:
+    space = features.FeatureSpace(use_ngrams=False, use_jieba=False, blocks=("numeric_cells",))
+    space.set_vocabulary(dictionary=(), head_vocab=np.zeros(0, np.int64), tail_vocab=np.zeros(0, np.int64), tokens=())
+    texts = ["规章\t0\t0\t0", "行政许可\t54", "| 规章 | 3 | 1 |", "2021年12月31日", "第二十条第(一)项\t\t\t"]
+    matrix = space.transform([texts]).toarray()
+    names = space.dense_names()
+    got = matrix[:, [names.index(c) for c in features.EXTRA_BLOCKS["numeric_cells"].columns]]
+    assert got.tolist() == [[0, 0, 1], [1, 0, 0], [0, 1, 0], [0, 0, 0], [0, 0, 0]]
+    assert features.FeatureSpace().dense_names() == names[: features._N_DENSE]  # not in the default columns

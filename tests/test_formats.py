@@ -12,7 +12,9 @@ import pytest
 from govparse_ml import parse
 from govparse_ml.cli.commands import main
 from govparse_ml.io.files import InputError
-from govparse_ml.io.readers import Grid, detect_format, parse_file, read_document
+from govparse_ml.io.readers import Grid
+from govparse_ml.io.readers.detect import detect_format
+from govparse_ml.io.readers.read import parse_file, read_document
 
 DATA = Path(__file__).resolve().parent / "data"
 REAL_HTML = sorted((DATA / "realdev" / "html").glob("*.html"))

@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import seed_names, seed_text
 
-from govparse_ml.batch import engine as batch
+from govparse_ml.batch import workers
+from govparse_ml.batch.checkpoint import Checkpoint
+from govparse_ml.batch.columns import cell_columns
+from govparse_ml.batch.reader import read_frame
 from govparse_ml.cli.commands import main
 
 SEED = seed_text(seed_names()[1])  # a complete report: 198 cells
@@ -40,11 +43,11 @@ def test_lone_surrogates_in_a_record_are_kept_with_a_warning_and_resume_works(tm
         out = tmp_path / f"out{ext}"
         code, err = run(capsys, str(corpus), "-o", str(out), "--cells", str(tmp_path / f"cells{ext}"))
         assert code == 0, err
-        df = batch.read_frame(out)
+        df = read_frame(out)
         assert list(df["id"]) == ["ok", "bad\\ud800", "half", "after"]
         assert df["error"].isna().all()
         assert "lone surrogate" in df.loc[2, "warnings"]
-        cells = list(batch.cell_columns())
+        cells = list(cell_columns())
         assert df.loc[3, cells].equals(df.loc[0, cells]) and df.loc[0, cells].notna().sum() > 50
         code, err = run(capsys, str(corpus), "-o", str(out), "--resume")
         assert code == 0 and "4 already in" in err, err
@@ -56,7 +59,7 @@ def test_a_deeply_nested_line_is_an_error_row(tmp_path: Path, capsys) -> None:
     corpus.write_text(json.dumps({"text": SEED}) + "\n" + deep + "\n" + json.dumps({"text": SEED}) + "\n")
     code, err = run(capsys, str(corpus), "-o", str(tmp_path / "out.csv"))
     assert code == 0, err
-    df = batch.read_frame(tmp_path / "out.csv")
+    df = read_frame(tmp_path / "out.csv")
     assert "nested too deeply" in df.loc[1, "error"]
     assert df.loc[[0, 2], "error"].isna().all()
 
@@ -68,7 +71,7 @@ def test_jsonl_records_split_on_newlines_only(tmp_path: Path, capsys, separator:
     corpus.write_text("\r\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
     code, err = run(capsys, str(corpus), "-o", str(tmp_path / "out.csv"))
     assert code == 0, err
-    df = batch.read_frame(tmp_path / "out.csv")
+    df = read_frame(tmp_path / "out.csv")
     assert list(df["id"]) == [f"{corpus}:1", f"{corpus}:2", f"{corpus}:3"]
     assert df["error"].isna().all()
 
@@ -82,7 +85,7 @@ def test_a_file_name_that_is_not_utf8_gets_an_escaped_id(tmp_path: Path, capsys)
         pytest.skip("this file system does not take a name that is not UTF-8")
     code, err = run(capsys, str(root), "-o", str(tmp_path / "out.parquet"))
     assert code == 0, err
-    df = batch.read_frame(tmp_path / "out.parquet")
+    df = read_frame(tmp_path / "out.parquet")
     assert list(df["id"]) == ["r\\xff.txt"] and df["error"].isna().all()
 
 
@@ -192,7 +195,7 @@ def test_a_file_holding_only_a_bom_is_empty_input(tmp_path: Path, capsys, data: 
     assert "empty input" in capsys.readouterr().err
     code, err = run(capsys, str(path), "-o", str(tmp_path / "o.csv"))
     assert code == 0 and "0 failed" in err
-    assert "empty input" in batch.read_frame(tmp_path / "o.csv").loc[0, "warnings"]
+    assert "empty input" in read_frame(tmp_path / "o.csv").loc[0, "warnings"]
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
@@ -205,7 +208,7 @@ def test_a_fifo_or_a_device_is_refused_not_read(tmp_path: Path, capsys) -> None:
         assert "not a file" in capsys.readouterr().err
     code, err = run(capsys, *targets, "-o", str(tmp_path / "o.csv"))
     assert code == 0, err
-    errors = batch.read_frame(tmp_path / "o.csv")["error"]
+    errors = read_frame(tmp_path / "o.csv")["error"]
     assert errors.str.contains("not a file").all()
 
 
@@ -258,7 +261,7 @@ def test_a_full_disk_is_a_message(tmp_path: Path, capsys, monkeypatch) -> None:
     def full_disk(self, results):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(batch._Checkpoint, "add", full_disk)
+    monkeypatch.setattr(Checkpoint, "add", full_disk)
     code, err = run(capsys, str(corpus), "-o", str(tmp_path / "o.csv"))
     assert code == 1 and "No space left on device" in err and "--resume" in err
 
@@ -270,7 +273,7 @@ def test_an_unreachable_dask_scheduler_is_a_message(tmp_path: Path, capsys, monk
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    monkeypatch.setattr(batch, "DASK_CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr(workers, "DASK_CONNECT_TIMEOUT", "1s")
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text(json.dumps({"text": SEED}) + "\n", encoding="utf-8")
     argv = [str(corpus), "-o", str(tmp_path / "o.csv"), "--backend", "dask", "--scheduler", f"tcp://127.0.0.1:{port}"]

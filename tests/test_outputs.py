@@ -13,8 +13,13 @@ from conftest import seed_names, seed_text
 from hypothesis import given
 from hypothesis import strategies as st
 
-from govparse_ml import parse
-from govparse_ml.batch import engine as batch
+from govparse_ml import parse, to_dataframe
+from govparse_ml.batch import checkpoint
+from govparse_ml.batch import progress as batch_progress
+from govparse_ml.batch.columns import cell_columns, columns
+from govparse_ml.batch.formats import codebook_path, manifest_path
+from govparse_ml.batch.reader import read_frame
+from govparse_ml.batch.rows import report_row
 from govparse_ml.classifier.inference import models_dir, read_card
 from govparse_ml.cli.commands import main
 from govparse_ml.format import schema
@@ -79,8 +84,8 @@ def test_csv_is_excel_safe_with_chinese_headers_and_a_codebook(tmp_path: Path) -
     ids = df["编号"].tolist()
     assert '\'=HYPERLINK("http://x","y")' in ids and "'@SUM(A1)" in ids and "'-2+3" in ids
     assert not any(v and v[0] in "=+-@" for col in df.columns for v in df[col] if not sheets._HARMLESS.match(v))
-    book = pd.read_csv(batch.codebook_path(out), dtype=str, encoding="utf-8-sig", keep_default_na=False)
-    assert len(book) == len(batch.columns()) and list(book["header_zh"]) == list(df.columns)
+    book = pd.read_csv(codebook_path(out), dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    assert len(book) == len(columns()) and list(book["header_zh"]) == list(df.columns)
     row = book.set_index("column").loc["applications.denied.state_secret.commercial"]
     assert row["table"] == "applications" and row["row"] == "denied.state_secret" and row["col"] == "commercial"
     assert row["row_group_zh"] == "三、本年度办理结果 › （三）不予公开" and row["col_group_zh"] == "法人或其他组织"
@@ -89,7 +94,7 @@ def test_csv_is_excel_safe_with_chinese_headers_and_a_codebook(tmp_path: Path) -
     assert fees["unit"] == "万元" and fees["kind"] == "amount" and fees["formats"] == "2021"
     # --resume reads the Chinese headers and the escaped ids back: nothing parsed twice, no duplicates
     assert run("batch", str(corpus(tmp_path)), "-o", str(out), "--resume", "--rules-only", "--no-progress") == 0
-    again = batch.read_frame(out)
+    again = read_frame(out)
     assert sorted(again["id"]) == sorted([*SEEDS, *HOSTILE_IDS])
 
 
@@ -110,9 +115,9 @@ def test_xlsx_has_no_formulas_a_frozen_header_a_codebook_and_resumes_without_dup
     for _ in range(2):
         assert run(*args, "--resume") == 0
         assert "0 reports" in capsys.readouterr().err  # every id recognised as done
-    again = batch.read_frame(out)
+    again = read_frame(out)
     assert sorted(again["id"]) == sorted([*SEEDS, *HOSTILE_IDS])
-    long = batch.read_frame(cells, long=True)
+    long = read_frame(cells, long=True)
     assert set(long["id"]) == {*SEEDS, *HOSTILE_IDS}
 
 
@@ -182,7 +187,7 @@ def test_batch_manifest_parquet_metadata_and_resume_refuses_to_mix(tmp_path: Pat
     card = read_card(models_dir() / "line_classifier.npz")
     meta = json.loads(pq.read_schema(out).metadata[b"govparse_ml"])
     assert meta["model_sha256"] == card["arrays_sha256"] and meta["threshold"] == 0.6
-    manifest = json.loads(batch.manifest_path(out).read_text(encoding="utf-8"))
+    manifest = json.loads(manifest_path(out).read_text(encoding="utf-8"))
     assert manifest["provenance"] == meta and manifest["reports"] == len(SEEDS) + len(HOSTILE_IDS)
     capsys.readouterr()
     # another model (the rules) into the same dataset: refused, OUT untouched
@@ -194,7 +199,7 @@ def test_batch_manifest_parquet_metadata_and_resume_refuses_to_mix(tmp_path: Pat
     assert run("batch", str(src), "-o", str(out), "--resume", "--no-progress") == 1  # threshold 0.5 ≠ 0.6
     assert run("batch", str(src), "-o", str(out), "--resume", "--no-progress", "--threshold", "0.6") == 0
     assert run("batch", str(src), "-o", str(out), "--resume", "--rules-only", "--allow-mixed", "--no-progress") == 0
-    manifest = json.loads(batch.manifest_path(out).read_text(encoding="utf-8"))
+    manifest = json.loads(manifest_path(out).read_text(encoding="utf-8"))
     assert manifest["provenance"]["model_sha256"] is None and manifest["mixed_with"] == [meta]
 
 
@@ -204,15 +209,11 @@ def test_batch_threshold_reaches_the_parser(tmp_path: Path) -> None:
     assert run("batch", str(src), "-o", str(tmp_path / "t1.jsonl"), "--threshold", "1", "--no-progress") == 0
     assert run("batch", str(src), "-o", str(tmp_path / "rules.jsonl"), "--rules-only", "--no-progress") == 0
     assert run("batch", str(src), "-o", str(tmp_path / "t0.jsonl"), "--threshold", "0", "--no-progress") == 0
-    t1, rules, t0 = (
-        batch.read_frame(tmp_path / f"{n}.jsonl").drop(columns=["warnings"]) for n in ("t1", "rules", "t0")
-    )
+    t1, rules, t0 = (read_frame(tmp_path / f"{n}.jsonl").drop(columns=["warnings"]) for n in ("t1", "rules", "t0"))
     pd.testing.assert_frame_equal(t1, rules)
-    want = batch.report_row(parse(seed_text(SEEDS[1]), threshold=0.0), SEEDS[1])
+    want = report_row(parse(seed_text(SEEDS[1]), threshold=0.0), SEEDS[1])
     got = t0.set_index("id").loc[SEEDS[1]]
-    assert [got[k] if not pd.isna(got[k]) else None for k in batch.cell_columns()] == [
-        want[k] for k in batch.cell_columns()
-    ]
+    assert [got[k] if not pd.isna(got[k]) else None for k in cell_columns()] == [want[k] for k in cell_columns()]
 
 
 # ----------------------------------------------------------------------------- messages
@@ -246,7 +247,7 @@ def test_batch_quiet_and_progress_lines_in_a_log(tmp_path: Path, capsys, monkeyp
     src = corpus(tmp_path)
     assert run("batch", str(src), "-o", str(tmp_path / "q.csv"), "--rules-only", "-q") == 0
     assert capsys.readouterr().err == ""
-    monkeypatch.setattr(batch, "PROGRESS_SECONDS", 0.0)  # standard error is not a terminal here
+    monkeypatch.setattr(batch_progress, "PROGRESS_SECONDS", 0.0)  # standard error is not a terminal here
     assert run("batch", str(src), "-o", str(tmp_path / "p.csv"), "--rules-only", "--chunksize", "4") == 0
     err = capsys.readouterr().err.splitlines()
     progress = [line for line in err if line.startswith("batch: ")]
@@ -281,7 +282,7 @@ def test_batch_streams_blocks_to_parquet_row_groups_and_csv(tmp_path: Path, monk
     pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq
 
-    monkeypatch.setattr(batch, "STREAM_BLOCK", 3)
+    monkeypatch.setattr(checkpoint, "STREAM_BLOCK", 3)
     src = corpus(tmp_path)
     out, cells = tmp_path / "out.parquet", tmp_path / "cells.parquet"
     assert run("batch", str(src), "-o", str(out), "--cells", str(cells), "--rules-only", "-q") == 0
@@ -289,7 +290,7 @@ def test_batch_streams_blocks_to_parquet_row_groups_and_csv(tmp_path: Path, monk
     assert pq.ParquetFile(out).num_row_groups == -(-len(ids) // 3)
     got = pd.read_parquet(out)
     texts = [seed_text(n) for n in SEEDS] + ["=cmd|' /C calc'!A0\n" + seed_text(SEED_2021)] * len(HOSTILE_IDS)
-    want = batch.to_dataframe([parse(t, model=None) for t in texts], ids=ids)
+    want = to_dataframe([parse(t, model=None) for t in texts], ids=ids)
     cols = [c for c in want.columns if c not in ("source", "encoding")]
     pd.testing.assert_frame_equal(got[cols], want[cols])
     long = pd.read_parquet(cells)
@@ -303,7 +304,7 @@ def test_batch_streams_blocks_to_parquet_row_groups_and_csv(tmp_path: Path, monk
     assert run("batch", str(src), "-o", str(csv), "--rules-only", "-q", "--resume") == 0
     data = csv.read_bytes()
     assert data.count(b"\xef\xbb\xbf") == 1 and data.count(b"\r\nid,") == 0
-    assert list(batch.read_frame(csv)["id"]) == ids
+    assert list(read_frame(csv)["id"]) == ids
 
 
 def test_reports_pickle_compactly_and_round_trip() -> None:

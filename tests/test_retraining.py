@@ -17,6 +17,7 @@ from conftest import LABELED, seed_names, seed_text
 
 from govparse_ml import pipeline
 from govparse_ml.classifier import estimator as classifier
+from govparse_ml.classifier import resolve
 from govparse_ml.classifier.inference import ARRAYS_FILE, CARD_FILE, MODEL_ENV, load_arrays, models_dir, read_card
 from govparse_ml.cli.commands import main
 from govparse_ml.training.data import read_labeled_file
@@ -130,18 +131,18 @@ def test_bad_settings_are_usage_errors(capsys, argv, message) -> None:
 def test_default_model_setting(trained, monkeypatch, tmp_path) -> None:
     """GOVPARSE_MODEL names the model parse, batch and eval use when no --model is given."""
     out = trained[0]
-    monkeypatch.setattr(pipeline, "_default_loaded", False)
-    monkeypatch.setattr(pipeline, "_default_model", None)
+    monkeypatch.setattr(resolve, "_default_loaded", False)
+    monkeypatch.setattr(resolve, "_default_model", None)
     monkeypatch.setenv(MODEL_ENV, str(out / "model-best"))
     report = pipeline.parse(seed_text(seed_names()[0]))
     assert report.provenance["model_sha256"] == read_card(out / "model-best" / ARRAYS_FILE)["arrays_sha256"]
     assert not any("line classifier not used" in w for w in report.warnings)
-    monkeypatch.setattr(pipeline, "_default_loaded", False)
+    monkeypatch.setattr(resolve, "_default_loaded", False)
     monkeypatch.setenv(MODEL_ENV, str(tmp_path / "missing.npz"))
     report = pipeline.parse(seed_text(seed_names()[0]))
     assert report.provenance["labels_by"] == "rules"
     assert any(f"{MODEL_ENV}=" in w and "no such model file" in w for w in report.warnings)
-    monkeypatch.setattr(pipeline, "_default_loaded", False)
+    monkeypatch.setattr(resolve, "_default_loaded", False)
 
 
 def test_eval_json_on_stdout_and_the_default_model_setting(trained, monkeypatch, capsys) -> None:

@@ -90,3 +90,18 @@ def test_same_layout_different_separators_same_cells() -> None:
     values = [{k: v[0] for k, v in r.items()} for r in results]
     assert values[0] == values[1] == values[2]
     assert values[0][("art20_1.normative_docs", "total_published")] == 6
+
+
+def test_the_year_written_out_in_the_carried_rows_is_a_key_phrase() -> None:
+    """二、上年度结转… and 四、结转下一年度… (as many reports write them) name their rows outright:
+    no similarity match, no reading to explain."""
+    from govparse_ml.synth.generate import generate
+
+    for fmt in ("2019", "2021"):
+        report = generate(3, format_version=fmt, layout="tab_rows")
+        text = report.text.replace("上年结转政府信息公开申请数量", "上年度结转政府信息公开申请数量")
+        text = text.replace("结转下年度继续办理", "结转下一年度继续办理")
+        parsed = parse(text, model=None)
+        assert "上年度结转" in text and "结转下一年度" in text
+        assert {k: parsed.cell(*k).value for k in report.cells} == report.cells
+        assert not [r for r in parsed.readings if r.row in ("carried_in", "carried_out")]

@@ -40,7 +40,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from govparse_ml.classifier import inference
-from govparse_ml.classifier.features import FEATURE_VERSION, FeatureSpace
+from govparse_ml.classifier.features import FEATURE_PARAMS, FEATURE_VERSION, FeatureSpace
 from govparse_ml.classifier.inference import (
     ARRAYS_FILE,
     CARD_FILE,
@@ -102,6 +102,7 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
         use_ngrams: bool = True,
         use_jieba: bool = True,
         temperature: float = 1.0,
+        blocks: tuple[str, ...] = (),
     ) -> None:
         self.C = C
         self.class_weight = class_weight
@@ -119,21 +120,15 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
         self.use_ngrams = use_ngrams
         self.use_jieba = use_jieba
         self.temperature = temperature
+        self.blocks = tuple(blocks)
+
+    # A model pickled before the extra feature blocks existed has no ``blocks``: it has none.
+    blocks: tuple[str, ...] = ()
 
     # ----------------------------------------------------------------- fit
 
     def _featurizer(self) -> Featurizer:
-        return Featurizer(
-            ngram_max=self.ngram_max,
-            head_chars=self.head_chars,
-            tail_chars=self.tail_chars,
-            min_df=self.min_df,
-            max_ngrams=self.max_ngrams,
-            jieba_max_len=self.jieba_max_len,
-            window=self.window,
-            use_ngrams=self.use_ngrams,
-            use_jieba=self.use_jieba,
-        )
+        return Featurizer(**{p: getattr(self, p) for p in FEATURE_PARAMS})
 
     def fit(self, X: Sequence, y: Sequence[Sequence[str]]) -> LineClassifier:
         if self.decode not in DECODERS:

@@ -24,15 +24,17 @@ import logging
 import re
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
+from inspect import signature
 from itertools import repeat
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from govparse_ml.format import schema
-from govparse_ml.label import rules
+from govparse_ml.format.vocabulary import NUMERALS, TABLE_VOCABULARY
 from govparse_ml.text.units import Unit
 
 if TYPE_CHECKING:
@@ -95,7 +97,7 @@ PUNCT_GROUPS: tuple[str, ...] = (
     ".·",
     "#*>=_`",
     "+",
-    "一二三四五六七八九十",
+    NUMERALS,
     "年月日",
     "第",
     "件条项个次",
@@ -128,7 +130,7 @@ _CLASS = _class_table()
 _PUNCT = _punct_table()
 _FOLD = _fold_table()
 _ENDS_BLANKS = ~np.isin(np.arange(N_CLASSES), (SPACE, TAB, BAR))  # classes that end leading blanks
-_NUMERALS = "一二三四五六七八九十"
+_NUMERALS = NUMERALS
 
 # Flags about the start of a unit (after leading spaces, tabs and bars) and its make-up.
 START_NAMES = (
@@ -239,7 +241,7 @@ assert all(
 
 def dictionary_words() -> list[str]:
     """The tokenizer's dictionary: the vocabulary of the tables and of the section titles."""
-    words: set[str] = {w for w in rules.TABLE_VOCABULARY if len(w) >= 2}
+    words: set[str] = {w for w in TABLE_VOCABULARY if len(w) >= 2}
     numbering = re.compile(rf"^(?:[(（][{_NUMERALS}]{{1,2}}[)）]|\d{{1,2}}[.、]|[{_NUMERALS}]{{1,2}}、)\s*")
     for version in schema.FORMATS:
         for table in schema.tables(version).values():
@@ -408,7 +410,8 @@ class FeatureSpace:
     occurs in this many training units), ``max_ngrams`` (keep the most frequent head n-grams;
     a quarter of that for the tail), ``jieba_max_len`` (units with 2 to this many CJK
     characters are tokenized), ``window`` (neighbours on each side whose features are added),
-    ``use_ngrams`` / ``use_jieba`` (for ablations).
+    ``use_ngrams`` / ``use_jieba`` (for ablations), ``blocks`` (names of :data:`EXTRA_BLOCKS`
+    to add).
 
     This class needs numpy and jieba only (scipy for the sparse matrices of ``transform``),
     so that parsing with the shipped model never imports scikit-learn; the Pipeline step
@@ -431,6 +434,7 @@ class FeatureSpace:
         window: int = 2,
         use_ngrams: bool = True,
         use_jieba: bool = True,
+        blocks: tuple[str, ...] = (),
     ) -> None:
         self.ngram_max = ngram_max
         self.head_chars = head_chars
@@ -441,6 +445,13 @@ class FeatureSpace:
         self.window = window
         self.use_ngrams = use_ngrams
         self.use_jieba = use_jieba
+        self.blocks = tuple(blocks)
+        unknown = [b for b in self.blocks if b not in EXTRA_BLOCKS]
+        if unknown:
+            raise ValueError(f"unknown feature blocks {unknown} (registered: {sorted(EXTRA_BLOCKS)})")
+
+    # A model pickled before the extra blocks existed has no ``blocks``: it has none.
+    blocks: tuple[str, ...] = ()
 
     # ----------------------------------------------------------------- fit
 
@@ -481,7 +492,6 @@ class FeatureSpace:
         self.tail_vocab_ = tail_vocab
         self.tokens_ = tokens
         self.n_dense_ = len(self.dense_names())
-        assert self.n_dense_ == _N_DENSE, "dense_names and the column layout disagree"
         self.n_base_ = self.n_dense_ + self.head_vocab_.size + self.tail_vocab_.size + len(self.tokens_)
         self.n_features_out_ = self.n_base_ * (2 * self.window + 1) + 2 * self.window
         self.feature_version_ = FEATURE_VERSION
@@ -555,6 +565,13 @@ class FeatureSpace:
         # order is the product's order of summation (inference.UnitScorer), kept as it was.
         rows_parts = [each, f_rows, each]
         cols_parts = [groups.ravel(), _TEXT_FLAG_COLS[f_cols], np.repeat(_TEXT_VALUE_COLS[None, :], n, axis=0).ravel()]
+        at_values = each.size + f_rows.size
+        extra = [EXTRA_BLOCKS[name].compute(d) for name in self.blocks]
+        if extra:  # after the values, before the n-grams: the built-in entries keep their order
+            e_rows, e_cols = np.hstack(extra).nonzero()
+            rows_parts.append(e_rows)
+            cols_parts.append(e_cols + _N_DENSE)
+            extra_values = np.hstack(extra)[e_rows, e_cols]
         offset = self.n_dense_
         if self.use_ngrams:
             codes, valid = self._ngram_windows(d)
@@ -572,8 +589,10 @@ class FeatureSpace:
                 cols_parts.append(c + offset)
         rows = np.concatenate(rows_parts)
         vals = np.ones(rows.size)
-        at = each.size + f_rows.size
-        vals[at : at + values.size] = values.ravel()  # the n-gram and token hits are 1
+        vals[at_values : at_values + values.size] = values.ravel()  # the n-gram and token hits are 1
+        if extra:
+            at = at_values + values.size
+            vals[at : at + extra_values.size] = extra_values
         return n, rows, np.concatenate(cols_parts), vals
 
     def context_parts(self, doc: Document) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -584,7 +603,7 @@ class FeatureSpace:
         idx = np.arange(n)
         rel = idx / max(n - 1, 1)
         pos_col = _GROUP_STARTS[_POS_GROUP] + np.minimum((rel * _POS_BINS).astype(np.int64), _POS_BINS - 1)
-        flags = np.zeros((n, 4 + len(_CUTS) + 4), dtype=bool)
+        flags = np.zeros((n, _CONTEXT_FLAG_COLS.size), dtype=bool)
         if n:  # first, last, second, second-last unit
             flags[0, 0] = flags[n - 1, 1] = True
             if n > 1:
@@ -592,7 +611,7 @@ class FeatureSpace:
         _structure(units, n, out=flags[:, 4:])
         f_rows, f_cols = flags.nonzero()
         rows = np.concatenate((idx, f_rows, idx))
-        cols = np.concatenate((pos_col, f_cols + _CONTEXT_FLAGS_START, np.full(n, _REL_POS_COL)))
+        cols = np.concatenate((pos_col, _CONTEXT_FLAG_COLS[f_cols], np.full(n, _REL_POS_COL)))
         vals = np.concatenate((np.ones(n + f_rows.size), rel))
         return rows, cols, vals
 
@@ -626,27 +645,9 @@ class FeatureSpace:
     # ----------------------------------------------------------------- names
 
     def dense_names(self) -> list[str]:
-        """Names of the first ``n_dense_`` columns: one-hot groups, then flags, then values."""
-        names = [f"len_bin={b}" for b in range(_LEN_BINS.size + 1)]
-        names += [f"ratio_{c}_bin={b}" for c in ("cjk", "digit", "punct") for b in range(_RATIO_BINS.size + 1)]
-        for what in ("tabs", "bars", "numbers", "spaces"):
-            names += [f"count_{what}_bin={b}" for b in range(_COUNT_BINS.size + 1)]
-        names += [f"first_class={c}" for c in CLASS_NAMES]
-        names += [f"last_class={c}" for c in CLASS_NAMES]
-        names += ["last_char=none"] + [f"last_char={g}" for g in PUNCT_GROUPS]
-        names += [f"pos_bin={b}" for b in range(_POS_BINS)]
-        # flags
-        names += [f"has={g}" for g in PUNCT_GROUPS]
-        names += [f"has3={g}" for g in PUNCT_GROUPS]
-        names += ["starts_bar", "ends_bar", "final_period", "final_colon"]
-        names += [f"start_{p}" for p in START_NAMES]
-        names += ["first_unit", "last_unit", "second_unit", "second_last_unit"]
-        names += [f"cut={c or 'none'}" for c in _CUTS]
-        names += ["part_gt0", "line_has_parts", "blank_before", "blank_after"]
-        names += ["jieba_tokenized", "jieba_no_word"]
-        # values
-        names += ["log_len", "rel_pos"] + [f"ratio_{c}" for c in CLASS_NAMES]
-        return names
+        """Names of the first ``n_dense_`` columns: the blocks of :data:`DENSE_BLOCKS`, then the extra blocks."""
+        names = [c for block in DENSE_BLOCKS for c in block.columns]
+        return names + [c for name in self.blocks for c in EXTRA_BLOCKS[name].columns]
 
     def feature_names(self) -> list[str]:
         base = list(self.dense_names())
@@ -786,32 +787,100 @@ _COUNT_BINS = np.array([0, 1, 2, 3, 5, 8, 12, 20])
 _POS_BINS = 10
 _CUTS = ("", "section", "after_heading", "title", "table", "sub")
 _CUT_INDEX = {c: i for i, c in enumerate(_CUTS)}
-# Widths of the one-hot groups of _dense_entries, in order, and where each starts.
-_GROUP_WIDTHS = np.array(
-    [_LEN_BINS.size + 1]
-    + [_RATIO_BINS.size + 1] * 3
-    + [_COUNT_BINS.size + 1] * 4
-    + [N_CLASSES, N_CLASSES, N_PUNCT, _POS_BINS]
+
+
+@dataclass(frozen=True)
+class Block:
+    """A named block of the dense feature columns.
+
+    ``kind``: ``onehot`` (one of its columns is 1), ``flags`` (each 0 or 1) or ``values`` (reals);
+    ``source``: ``text`` (the unit's text alone, the same wherever the text stands: a scorer caches
+    it) or ``context`` (the unit's place in the document).
+    """
+
+    name: str
+    kind: str
+    source: str
+    columns: tuple[str, ...]
+
+
+def _bins(name: str, n: int) -> tuple[str, ...]:
+    return tuple(f"{name}={b}" for b in range(n))
+
+
+# The dense columns, block by block, in column order: every offset below is derived from this.
+# (What each block holds is computed in FeatureSpace._text_dense and context_parts.)
+DENSE_BLOCKS: tuple[Block, ...] = (
+    Block("len_bin", "onehot", "text", _bins("len_bin", _LEN_BINS.size + 1)),
+    *(
+        Block(f"ratio_{c}_bin", "onehot", "text", _bins(f"ratio_{c}_bin", _RATIO_BINS.size + 1))
+        for c in ("cjk", "digit", "punct")
+    ),
+    *(
+        Block(f"count_{w}_bin", "onehot", "text", _bins(f"count_{w}_bin", _COUNT_BINS.size + 1))
+        for w in ("tabs", "bars", "numbers", "spaces")
+    ),
+    Block("first_class", "onehot", "text", tuple(f"first_class={c}" for c in CLASS_NAMES)),
+    Block("last_class", "onehot", "text", tuple(f"last_class={c}" for c in CLASS_NAMES)),
+    Block("last_char", "onehot", "text", ("last_char=none", *(f"last_char={g}" for g in PUNCT_GROUPS))),
+    Block("pos_bin", "onehot", "context", _bins("pos_bin", _POS_BINS)),
+    Block("has", "flags", "text", tuple(f"has={g}" for g in PUNCT_GROUPS)),
+    Block("has3", "flags", "text", tuple(f"has3={g}" for g in PUNCT_GROUPS)),
+    Block("ends", "flags", "text", ("starts_bar", "ends_bar", "final_period", "final_colon")),
+    Block("start", "flags", "text", tuple(f"start_{p}" for p in START_NAMES)),
+    Block("place", "flags", "context", ("first_unit", "last_unit", "second_unit", "second_last_unit")),
+    Block("cut", "flags", "context", tuple(f"cut={c or 'none'}" for c in _CUTS)),
+    Block("line", "flags", "context", ("part_gt0", "line_has_parts", "blank_before", "blank_after")),
+    Block("jieba", "flags", "text", ("jieba_tokenized", "jieba_no_word")),
+    Block("log_len", "values", "text", ("log_len",)),
+    Block("rel_pos", "values", "context", ("rel_pos",)),
+    Block("ratio", "values", "text", tuple(f"ratio_{c}" for c in CLASS_NAMES)),
 )
-_GROUP_STARTS = np.concatenate(([0], np.cumsum(_GROUP_WIDTHS)[:-1]))
-_GROUPS_WIDTH = int(_GROUP_WIDTHS.sum())
-_POS_GROUP = 11  # the last group, position in the document, is a context feature
-# Flag columns (see dense_names): punctuation present / 3+ times, bar at start / end, final
-# 。 / ：, start flags — text; first / last / second / second-last unit, line cut, blank
-# lines — context; jieba flags — text. Then the values: log_len, rel_pos (context), ratios.
-_N_TEXT_FLAGS_BEFORE = 2 * len(PUNCT_GROUPS) + 4 + len(START_NAMES)
-_N_CONTEXT_FLAGS = 4 + len(_CUTS) + 4
-_CONTEXT_FLAGS_START = _GROUPS_WIDTH + _N_TEXT_FLAGS_BEFORE
-_TEXT_FLAG_COLS = np.concatenate(
-    (
-        np.arange(_GROUPS_WIDTH, _CONTEXT_FLAGS_START),
-        _CONTEXT_FLAGS_START + _N_CONTEXT_FLAGS + np.arange(2),
-    )
+
+
+def _layout() -> dict[str, np.ndarray]:
+    """The columns of every block, by name."""
+    out, start = {}, 0
+    for block in DENSE_BLOCKS:
+        out[block.name] = np.arange(start, start + len(block.columns))
+        start += len(block.columns)
+    return out
+
+
+_COLUMNS = _layout()
+_N_DENSE = sum(len(b.columns) for b in DENSE_BLOCKS)
+_ONEHOT = [b for b in DENSE_BLOCKS if b.kind == "onehot"]
+# Where each one-hot group starts; the last group, position in the document, is a context feature.
+_GROUP_STARTS = np.array([_COLUMNS[b.name][0] for b in _ONEHOT])
+_POS_GROUP = [b.name for b in _ONEHOT].index("pos_bin")
+_TEXT_FLAG_COLS = np.concatenate([_COLUMNS[b.name] for b in DENSE_BLOCKS if b.kind == "flags" and b.source == "text"])
+_CONTEXT_FLAG_COLS = np.concatenate(
+    [_COLUMNS[b.name] for b in DENSE_BLOCKS if b.kind == "flags" and b.source == "context"]
 )
-_VALUES_START = _CONTEXT_FLAGS_START + _N_CONTEXT_FLAGS + 2
-_REL_POS_COL = _VALUES_START + 1
-_TEXT_VALUE_COLS = np.concatenate(([_VALUES_START], _VALUES_START + 2 + np.arange(N_CLASSES)))
-_N_DENSE = _VALUES_START + 2 + N_CLASSES
+_REL_POS_COL = int(_COLUMNS["rel_pos"][0])
+_TEXT_VALUE_COLS = np.concatenate([_COLUMNS[b.name] for b in DENSE_BLOCKS if b.kind == "values" and b.source == "text"])
+assert len(_ONEHOT) - 1 == _POS_GROUP, "the position group is the last one-hot group"
+
+
+# Extra blocks of text features, by name: a FeatureSpace's ``blocks`` parameter chooses which it
+# adds after the dense columns above (none by default: the shipped model's columns).
+@dataclass(frozen=True)
+class ExtraBlock:
+    columns: tuple[str, ...]
+    compute: Callable[[_Doc], np.ndarray]  # n_units × len(columns) values of each unit's text
+
+
+EXTRA_BLOCKS: dict[str, ExtraBlock] = {}
+
+
+def feature_block(name: str, columns: tuple[str, ...]):
+    """Register ``compute(doc) -> n_units × len(columns)`` as the extra text block ``name``."""
+
+    def register(compute: Callable[[_Doc], np.ndarray]) -> Callable[[_Doc], np.ndarray]:
+        EXTRA_BLOCKS[name] = ExtraBlock(columns, compute)
+        return compute
+
+    return register
 
 
 def _start_flags(d: _Doc, numbers: np.ndarray, compact_len: np.ndarray, out: np.ndarray) -> None:
@@ -936,3 +1005,27 @@ def _decode(code: int) -> str:
         chars.append(chr(code & 0x1FFFFF))
         code >>= 21
     return "".join(reversed(chars)).replace("\n", "⏎")
+
+
+def clear_caches() -> None:
+    """Empty the cache of jieba tokens."""
+    _tokens.cache_clear()
+
+
+# The featurizer's parameters, in its constructor's order: the classifier passes them on, a saved
+# arrays file records them (the numbers as ``space_params``, the block names as ``blocks``).
+FEATURE_PARAMS = tuple(signature(FeatureSpace.__init__).parameters)[1:]
+
+
+# --------------------------------------------------------------------------- extra blocks
+
+# A cell that is a number alone: between tabs or bars, or at the unit's end after one.
+_NUMERIC_CELL = re.compile(r"(?<=[|\t])\s*[-+]?\d+(?:\.\d+)?\s*(?=[|\t]|$)")
+
+
+@feature_block("numeric_cells", ("numeric_cells=1", "numeric_cells=2", "numeric_cells>=3"))
+def _numeric_cells(d: _Doc) -> np.ndarray:
+    """How many of the unit's cells (between tabs or bars) are a number alone: a table row's mark
+    that the character counts only approximate (a date or a sentence has digits too)."""
+    counts = np.fromiter((len(_NUMERIC_CELL.findall(t)) for t in d.texts), dtype=np.int64, count=d.n)
+    return np.column_stack((counts == 1, counts == 2, counts >= 3))

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from govparse_ml.classifier.features import FEATURE_VERSION, FeatureSpace, text_key
+from govparse_ml.classifier.features import FEATURE_PARAMS, FEATURE_VERSION, FeatureSpace, text_key
 from govparse_ml.document import LABELS
 from govparse_ml.io.files import InputError, read_bytes
 from govparse_ml.text.units import Unit
@@ -64,17 +64,8 @@ ARRAYS_FILE = "line_classifier.npz"
 CARD_FILE = "line_classifier.json"
 
 # The featurizer's constructor parameters, stored in the arrays file as integers.
-_SPACE_PARAMS = (
-    "ngram_max",
-    "head_chars",
-    "tail_chars",
-    "min_df",
-    "max_ngrams",
-    "jieba_max_len",
-    "window",
-    "use_ngrams",
-    "use_jieba",
-)
+# The featurizer's numeric parameters, as an arrays file's ``space_params`` holds them.
+_SPACE_PARAMS = tuple(p for p in FEATURE_PARAMS if p != "blocks")
 
 
 class ModelError(InputError):
@@ -259,13 +250,16 @@ def export_arrays(scorer: UnitScorer) -> dict[str, np.ndarray]:
         "edge_weights": scorer.edge_weights,
         "intercept": scorer.intercept,
         "offsets": np.array(scorer.offsets, dtype=np.int64),
+        **({"blocks": np.array(space.blocks, dtype=str)} if space.blocks else {}),
     }
 
 
 def scorer_from_arrays(arrays: Any) -> UnitScorer:
     """A :class:`UnitScorer` from what :func:`export_arrays` wrote (a mapping of arrays)."""
     params = dict(zip(_SPACE_PARAMS, (int(x) for x in arrays["space_params"]), strict=True))
-    space = FeatureSpace(**{p: bool(v) if p.startswith("use_") else v for p, v in params.items()})
+    params = {p: bool(v) if p.startswith("use_") else v for p, v in params.items()}
+    blocks = tuple(str(b) for b in arrays["blocks"]) if "blocks" in arrays else ()
+    space = FeatureSpace(**params, blocks=blocks)
     space.set_vocabulary(
         dictionary=tuple(str(w) for w in arrays["dictionary"]),
         head_vocab=np.asarray(arrays["head_vocab"], dtype=np.int64),
@@ -345,7 +339,9 @@ _ARRAY_SPECS: dict[str, tuple[str, int]] = {
     "edge_weights": ("f", 2),
     "intercept": ("f", 1),
     "offsets": ("i", 1),
+    "blocks": ("U", 1),  # only in a model with extra feature blocks
 }
+_OPTIONAL_ARRAYS = {"blocks"}
 # The most an arrays file may unpack to: the shipped model is 2 MB; a file declaring more is refused
 # before any of it is read (a 1 MB file of zeros declaring a 1 GB array took 1.1 GB to load).
 MAX_ARRAYS_BYTES = 128 * 2**20
@@ -356,34 +352,8 @@ def check_arrays_file(data: bytes, path: str | os.PathLike, card: dict[str, Any]
     that fit together (and the card, if given), before anything in it is unpacked: only the
     zip directory and each array's header are read."""
     p = Path(path)
-
-    def bad(why: str) -> ModelIntegrityError:
-        return ModelIntegrityError(f"model file {p} is not a line classifier's arrays file: {why}")
-
-    shapes: dict[str, tuple[int, ...]] = {}
-    total = 0
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            names = {n.removesuffix(".npy"): n for n in zf.namelist()}
-            if set(names) != set(_ARRAY_SPECS):
-                missing, extra = set(_ARRAY_SPECS) - set(names), set(names) - set(_ARRAY_SPECS)
-                raise bad(f"arrays missing {sorted(missing)}, unknown {sorted(extra)[:5]}")
-            for name, member in names.items():
-                with zf.open(member) as fh:
-                    version = np.lib.format.read_magic(fh)
-                    if version == (1, 0):
-                        shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
-                    elif version == (2, 0):
-                        shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
-                    else:
-                        raise bad(f"array {name} has .npy format {version}")
-                kind, ndim = _ARRAY_SPECS[name]
-                if dtype.kind != kind or len(shape) != ndim:
-                    raise bad(f"array {name} is {dtype} of {len(shape)} dimensions, not {kind} of {ndim}")
-                total += math.prod(shape) * dtype.itemsize
-                if total > MAX_ARRAYS_BYTES:
-                    raise bad(f"its arrays declare more than {MAX_ARRAYS_BYTES // 2**20} MB (array {name}: {shape})")
-                shapes[name] = shape
+        shapes = _array_shapes(data, p)
     except ModelIntegrityError:
         raise
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
@@ -398,15 +368,56 @@ def check_arrays_file(data: bytes, path: str | os.PathLike, card: dict[str, Any]
         and rows >= shapes["head_vocab"][0] + shapes["tail_vocab"][0] + shapes["tokens"][0]
     )
     if not fits:
-        raise bad(
-            f"array shapes do not fit together ({ {n: shapes[n] for n in ('weights', 'edge_weights', 'classes')} })"
+        raise _not_arrays(
+            p, f"array shapes do not fit together ({ {n: shapes[n] for n in ('weights', 'edge_weights', 'classes')} })"
         )
     if card is not None:
         expected = card.get("n_features")
         if expected is not None and expected != rows * n_off + n_off - 1:
-            raise bad(f"{rows * n_off + n_off - 1} features, its card says {expected}")
+            raise _not_arrays(p, f"{rows * n_off + n_off - 1} features, its card says {expected}")
         if card.get("labels") is not None and len(card["labels"]) != k:
-            raise bad(f"{k} labels, its card says {len(card['labels'])}")
+            raise _not_arrays(p, f"{k} labels, its card says {len(card['labels'])}")
+
+
+def _not_arrays(p: Path, why: str) -> ModelIntegrityError:
+    return ModelIntegrityError(f"model file {p} is not a line classifier's arrays file: {why}")
+
+
+def _array_shapes(data: bytes, p: Path) -> dict[str, tuple[int, ...]]:
+    """The shape of every array of an arrays file, from the headers alone, each checked for its
+    dtype and number of dimensions, the whole bounded by :data:`MAX_ARRAYS_BYTES`."""
+    shapes: dict[str, tuple[int, ...]] = {}
+    total = 0
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = {n.removesuffix(".npy"): n for n in zf.namelist()}
+        if not set(_ARRAY_SPECS) - _OPTIONAL_ARRAYS <= set(names) <= set(_ARRAY_SPECS):
+            missing = set(_ARRAY_SPECS) - _OPTIONAL_ARRAYS - set(names)
+            extra = set(names) - set(_ARRAY_SPECS)
+            raise _not_arrays(p, f"arrays missing {sorted(missing)}, unknown {sorted(extra)[:5]}")
+        for name, member in names.items():
+            with zf.open(member) as fh:
+                shape, dtype = _array_header(fh, name, p)
+            kind, ndim = _ARRAY_SPECS[name]
+            if dtype.kind != kind or len(shape) != ndim:
+                raise _not_arrays(p, f"array {name} is {dtype} of {len(shape)} dimensions, not {kind} of {ndim}")
+            total += math.prod(shape) * dtype.itemsize
+            if total > MAX_ARRAYS_BYTES:
+                raise _not_arrays(
+                    p, f"its arrays declare more than {MAX_ARRAYS_BYTES // 2**20} MB (array {name}: {shape})"
+                )
+            shapes[name] = shape
+    return shapes
+
+
+def _array_header(fh: Any, name: str, p: Path) -> tuple[tuple[int, ...], np.dtype]:
+    version = np.lib.format.read_magic(fh)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+    elif version == (2, 0):
+        shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+    else:
+        raise _not_arrays(p, f"array {name} has .npy format {version}")
+    return shape, dtype
 
 
 def load_arrays(path: str | os.PathLike, card: dict[str, Any] | None = None) -> UnitScorer:

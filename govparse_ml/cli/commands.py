@@ -10,49 +10,20 @@ import argparse
 import contextlib
 import os
 import sys
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
-from govparse_ml import __version__
 from govparse_ml.cli import log
+from govparse_ml.cli.batch import cmd_batch
+from govparse_ml.cli.exit_codes import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from govparse_ml.cli.parser import build_parser, model_arg
 from govparse_ml.io import export
-
-EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
 
 def example_path() -> Path:
     """The bundled example report."""
     return Path(str(resources.files("govparse_ml") / "data" / "example.txt"))
-
-
-def _model_arg(args: argparse.Namespace):
-    """The ``model`` argument of ``parse`` from --rules-only / --model / --trust-model."""
-    if getattr(args, "rules_only", False):
-        return None
-    path = getattr(args, "model", None)
-    if path is None:
-        return "default"
-    if str(path).endswith(".npz"):
-        # An arrays file holds numbers and strings only (read without pickle): no trust needed,
-        # but its card, if it has one beside it, must match.
-        from govparse_ml.classifier.inference import CARD_FILE, load_arrays, read_card
-
-        card = read_card(path) if Path(path).with_name(CARD_FILE).exists() else None
-        return load_arrays(path, card)
-    from govparse_ml.classifier.estimator import load_model
-
-    return load_model(path, trust=args.trust_model)
-
-
-def _probability(text: str) -> float:
-    """A --threshold value: a number from 0 to 1 (argparse makes anything else exit 2)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
-    return value
 
 
 def _write(text: str) -> None:
@@ -71,7 +42,8 @@ def _write(text: str) -> None:
 
 def cmd_parse(args: argparse.Namespace) -> int:
     from govparse_ml.io.files import InputError, read_text
-    from govparse_ml.io.readers import SourceDocument, parse_document, read_input
+    from govparse_ml.io.readers import SourceDocument
+    from govparse_ml.io.readers.read import parse_document, read_input
     from govparse_ml.pipeline import parse
 
     source = example_path() if args.example else args.file
@@ -83,11 +55,11 @@ def cmd_parse(args: argparse.Namespace) -> int:
         if args.verbose:
             how = f" ({read.encoding})" if read.encoding else ""
             log.get("parse").info(f"read {source} as {read.source_format}{how}")
-        report = parse_document(read, model=_model_arg(args), threshold=args.threshold)
+        report = parse_document(read, model=model_arg(args), threshold=args.threshold)
     else:
         if args.verbose:
             log.get("parse").info(f"read {source} as {read.encoding} ({read.confidence})")
-        report = parse(read.text, model=_model_arg(args), threshold=args.threshold)
+        report = parse(read.text, model=model_arg(args), threshold=args.threshold)
     try:
         _write(export.render(report, args.format))
         sys.stdout.flush()
@@ -142,175 +114,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_label(args: argparse.Namespace) -> int:
     from govparse_ml.training.label_file import label_file
 
-    return label_file(args, _model_arg(args))
+    return label_file(args, model_arg(args))
 
 
-def cmd_batch(args: argparse.Namespace) -> int:
-    from govparse_ml.batch.engine import run_batch
-
-    return run_batch(args)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="govparse-ml",
-        description="Parse the text of Chinese government information-disclosure annual reports into checked data.",
-        epilog="Exit codes: 0 ok, 1 input error, 2 usage error.",
-    )
-    p.add_argument("--version", action="version", version=f"govparse-ml {__version__}")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    def quiet_option(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("-q", "--quiet", action="store_true", help="no warnings, progress or summary: errors only")
-
-    def model_options(sp: argparse.ArgumentParser) -> None:
-        quiet_option(sp)
-        sp.add_argument(
-            "--model",
-            metavar="PATH",
-            help="a model file other than the shipped one: line_classifier.npz, or a .joblib with --trust-model",
-        )
-        sp.add_argument(
-            "--trust-model",
-            action="store_true",
-            help="allow loading --model: a joblib file runs code when loaded, so only trust your own",
-        )
-
-    sp = sub.add_parser("parse", help="parse one report", description="Parse one report and print it.")
-    sp.add_argument(
-        "file", nargs="?", help="the report: a text, markdown, HTML, DOCX or PDF file, or - for standard input"
-    )
-    sp.add_argument("--example", action="store_true", help="parse the bundled example report")
-    sp.add_argument(
-        "--format", "-f", choices=export.FORMATS, default="markdown", help="output format (default markdown)"
-    )
-    sp.add_argument("--rules-only", action="store_true", help="label lines with the rules, not the model")
-    sp.add_argument(
-        "--threshold", type=_probability, default=0.5, help="model confidence under which the rules decide (0 to 1)"
-    )
-    sp.add_argument("--verbose", "-v", action="store_true", help="say which encoding was used")
-    model_options(sp)
-    sp.set_defaults(func=cmd_parse)
-
-    def json_option(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument(
-            "--json",
-            nargs="?",
-            const="-",
-            metavar="OUT",
-            help="the report as JSON on standard output (--json), or also into the file OUT (--json OUT)",
-        )
-
-    sp = sub.add_parser(
-        "train",
-        help="train the line classifier",
-        description="Train the line classifier into OUTPUT/model-last and OUTPUT/model-best, and compare it with "
-        "the model it would replace. The report goes to standard output, progress to standard error.",
-    )
-    sp.add_argument(
-        "--data",
-        action="append",
-        metavar="DIR",
-        help="labeled data directory (DIR/labeled/*.jsonl, gold in DIR/gold); repeatable. "
-        "Default: the bundled training data",
-    )
-    sp.add_argument("--bundled", action="store_true", help="with --data: add the bundled training data")
-    sp.add_argument(
-        "--output",
-        "-o",
-        "--out",
-        dest="output",
-        default="training-output",
-        metavar="DIR",
-        help="output directory: DIR/model-last, DIR/model-best (default training-output)",
-    )
-    sp.add_argument(
-        "--force", action="store_true", help="allow --output to be the shipped model's directory and replace it"
-    )
-    sp.add_argument("--config", metavar="FILE", help="hyperparameters as TOML: [training] and [model] tables")
-    sp.add_argument(
-        "--set",
-        action="append",
-        metavar="KEY=VALUE",
-        help="override one setting, e.g. --set model.C=2 --set training.n_heldout=52 (repeatable)",
-    )
-    sp.add_argument("--no-generated", action="store_true", help="train on the labeled files only")
-    sp.add_argument("--n-generated", type=int, default=None, help="how many generated reports to add")
-    sp.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
-    json_option(sp)
-    quiet_option(sp)
-    sp.set_defaults(func=cmd_train)
-
-    sp = sub.add_parser(
-        "eval",
-        help="evaluate line labels and table cells",
-        description="Evaluate a model: the report goes to standard output, progress to standard error.",
-    )
-    sp.add_argument("--data", metavar="DIR", help="labeled data directory (default: the bundled training data)")
-    sp.add_argument("--cv", action="store_true", help="leave-one-document-out cross-validation on the real documents")
-    json_option(sp)
-    model_options(sp)
-    sp.set_defaults(func=cmd_eval)
-
-    sp = sub.add_parser(
-        "label",
-        help="pre-label a report's lines for correction",
-        description="Write a labeled JSONL of FILE (the format train reads) from the model's predictions, "
-        "each line marked for review when its label is uncertain, so a person corrects rather than types.",
-    )
-    sp.add_argument("file", help="the report's text file, or - for standard input")
-    sp.add_argument("-o", "--output", metavar="OUT", help="where to write (default: standard output)")
-    sp.add_argument(
-        "--review-below",
-        type=_probability,
-        default=0.9,
-        metavar="P",
-        help="mark lines whose label has a confidence below P, or came from the rules (default 0.9)",
-    )
-    sp.add_argument("--rules-only", action="store_true", help="label lines with the rules, not the model")
-    model_options(sp)
-    sp.set_defaults(func=cmd_label)
-
-    sp = sub.add_parser("batch", help="parse many reports into one dataset", description="Parse many reports.")
-    sp.add_argument(
-        "inputs",
-        nargs="+",
-        metavar="INPUT",
-        help="files, directories (*.txt, *.md, *.html, *.htm, *.docx, *.pdf) or a JSONL of {id, text}",
-    )
-    sp.add_argument(
-        "-o", "--output", required=True, metavar="OUT", help="dataset file: .csv, .parquet, .jsonl or .xlsx"
-    )
-    sp.add_argument("--cells", metavar="OUT", help="also write the long format, one row per cell")
-    sp.add_argument("-j", "--jobs", type=int, default=1, help="parallel worker processes (default 1)")
-    sp.add_argument("--resume", action="store_true", help="skip ids already in OUT")
-    sp.add_argument("--backend", choices=("local", "dask"), default="local", help="where to run (default local)")
-    sp.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, with --backend dask")
-    sp.add_argument("--rules-only", action="store_true", help="label lines with the rules, not the model")
-    sp.add_argument("--no-progress", action="store_true", help="no progress bar")
-    sp.add_argument(
-        "--retry-errors", action="store_true", help="with --resume, parse again the ids whose row in OUT has an error"
-    )
-    sp.add_argument(
-        "--chunksize", type=int, metavar="N", help="reports sent to a worker at a time (default: from the batch size)"
-    )
-    sp.add_argument(
-        "--threshold", type=_probability, default=0.5, help="model confidence under which the rules decide (0 to 1)"
-    )
-    sp.add_argument(
-        "--headers",
-        choices=("id", "zh"),
-        default="id",
-        help="column headers of .csv/.xlsx: ids (table.row.col, default) or the Chinese labels (表｜行｜列)",
-    )
-    sp.add_argument(
-        "--allow-mixed",
-        action="store_true",
-        help="with --resume, add to OUT even if it was made by another version, model or threshold",
-    )
-    model_options(sp)
-    sp.set_defaults(func=cmd_batch)
-    return p
+# What runs each subcommand of the parser (govparse_ml.cli.parser).
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "parse": cmd_parse,
+    "train": cmd_train,
+    "eval": cmd_eval,
+    "label": cmd_label,
+    "batch": cmd_batch,
+}
 
 
 def _parse_args(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
@@ -337,14 +151,14 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse_args(parser, argv)
     log.setup(quiet=getattr(args, "quiet", False))
     try:
-        return args.func(args)
+        return COMMANDS[args.command](args)
     except InputError as exc:
         print(f"govparse-ml: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except BrokenPipeError:
         return EXIT_OK
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except OSError as exc:  # a full disk, a read-only or vanished output: a message, not a traceback
         where = f" {exc.filename}" if exc.filename else ""
         print(f"govparse-ml: cannot write{where}: {exc.strerror or exc}", file=sys.stderr)

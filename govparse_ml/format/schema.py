@@ -212,7 +212,7 @@ def _applications(version: FormatVersion) -> TableSpec:
 
     head = (
         r("new", "一、本年新收政府信息公开申请数量", "本年新收", "新收政府信息公开申请"),
-        r("carried_in", "二、上年结转政府信息公开申请数量", "上年结转"),
+        r("carried_in", "二、上年结转政府信息公开申请数量", "上年结转", "上年度结转"),
         r("granted", "（一）予以公开", "予以公开"),
         r("partial", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", "部分公开"),
         r("denied.state_secret", "1.属于国家秘密", "国家秘密"),
@@ -232,30 +232,11 @@ def _applications(version: FormatVersion) -> TableSpec:
         r("not_processed.massive_repeat", "4.无正当理由大量反复申请", "大量反复", "反复申请"),
         r("not_processed.confirm_reissue", "5.要求行政机关确认或重新出具已获取信息", "重新出具", "已获取信息"),
     )
-    if version == "2019":
-        other = (r("other", "（六）其他处理", "其他处理"),)
-        header_keys = _APP_HEADER_KEYS
-    else:
-        other = (
-            r(
-                "other.no_fix_overdue",
-                "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
-                "逾期不补正",
-                "不补正",
-            ),
-            r(
-                "other.fee_unpaid",
-                "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
-                "缴纳费用",
-                "收费通知",
-            ),
-            # "3.其他": the bare word also names a column, so the numbering is part of the key.
-            r("other.other", "3.其他", "3.其他", "3其他", "三其他"),
-        )
-        header_keys = (*_APP_HEADER_KEYS, "其他处理")
+    other = _other_processing(version, r)
+    header_keys = _APP_HEADER_KEYS if version == "2019" else (*_APP_HEADER_KEYS, "其他处理")
     tail = (
         r("total_processed", "（七）总计", "(七)总计", "七)总计", "总计"),
-        r("carried_out", "四、结转下年度继续办理", "结转下年", "下年度继续"),
+        r("carried_out", "四、结转下年度继续办理", "结转下年", "下年度继续", "结转下一年度"),
     )
     return TableSpec(
         "applications",
@@ -264,6 +245,28 @@ def _applications(version: FormatVersion) -> TableSpec:
         head + other + tail,
         header_keys,
         late_rows=frozenset({"total_processed"}),
+    )
+
+
+def _other_processing(version: FormatVersion, r) -> tuple[RowSpec, ...]:
+    """The rows of （六）其他处理: one in the 2019 format, three in the 2021 one."""
+    if version == "2019":
+        return (r("other", "（六）其他处理", "其他处理"),)
+    return (
+        r(
+            "other.no_fix_overdue",
+            "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+            "逾期不补正",
+            "不补正",
+        ),
+        r(
+            "other.fee_unpaid",
+            "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+            "缴纳费用",
+            "收费通知",
+        ),
+        # "3.其他": the bare word also names a column, so the numbering is part of the key.
+        r("other.other", "3.其他", "3.其他", "3其他", "三其他"),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from govparse_ml.document import Report
+from govparse_ml.document import Report, Table
 from govparse_ml.format import schema
 
 FORMATS = ("json", "cells", "lines", "markdown")
@@ -47,19 +47,41 @@ def _value(v) -> str:
 
 def to_markdown(report: Report) -> str:
     """A readable summary: metadata, the section outline, the three tables, the checks."""
+    out = _md_meta(report)
+    out += ["", "## Sections", ""]
+    out += _md_sections(report)
+    if report.meta.format_version:
+        out += _md_tables(report)
+    out += ["", "## Checks", ""]
+    out += _md_checks(report)
+    if report.readings:
+        out += ["", "## Readings chosen", ""]
+        out += [f"- {r.table}.{r.row} `{r.raw}` → {[_value(v) for v in r.chosen]}: {r.reason}" for r in report.readings]
+    if report.warnings:
+        out += ["", "## Warnings", ""]
+        out += [f"- {w}" for w in report.warnings]
+    return "\n".join(out) + "\n"
+
+
+def _md_meta(report: Report) -> list[str]:
+    """The title, then the metadata and the line counts as a list."""
     m = report.meta
-    out = [f"# {m.title or '(untitled report)'}", ""]
-    out.append(f"- agency: {m.agency or '?'}")
-    out.append(f"- year: {m.year or '?'}")
-    out.append(f"- format version: {m.format_version or 'unknown'}")
     labels = [ln.label for ln in report.lines if ln.label]
     counts = {lab: labels.count(lab) for lab in ("heading", "table", "prose", "other")}
     sources = {s: sum(ln.source == s for ln in report.lines) for s in ("model", "rule")}
-    out.append(
+    return [
+        f"# {m.title or '(untitled report)'}",
+        "",
+        f"- agency: {m.agency or '?'}",
+        f"- year: {m.year or '?'}",
+        f"- format version: {m.format_version or 'unknown'}",
         f"- lines: {len(report.lines)} ({', '.join(f'{k} {v}' for k, v in counts.items())}; "
-        f"labelled by model {sources['model']}, by rules {sources['rule']})"
-    )
-    out += ["", "## Sections", ""]
+        f"labelled by model {sources['model']}, by rules {sources['rule']})",
+    ]
+
+
+def _md_sections(report: Report) -> list[str]:
+    out = []
     for top in report.sections:
         for s in top.walk():
             indent = "  " * (s.level - 1)
@@ -67,29 +89,28 @@ def to_markdown(report: Report) -> str:
             title = s.title or "(preamble)"
             std = f" [{s.std_id}]" if s.std_id else ""
             out.append(f"{indent}- {number}{title}{std}: {len(s.paragraphs)} paragraph(s), lines {_span(s.lines)}")
-    if m.format_version:
-        for table in report.tables.values():
-            out += ["", f"## {table.title} ({table.id})", ""]
-            if not table.found:
-                out.append("_not found_")
-                continue
-            out.append(_table_markdown(report, table.id))
-            for note in table.notes:
-                out.append(f"\n> note: {note}")
-    out += ["", "## Checks", ""]
-    for status in ("passed", "failed", "unverifiable"):
-        n = sum(c.status == status for c in report.checks)
-        out.append(f"- {status}: {n}")
-    for check in report.failed_checks:
-        out.append(f"  - FAILED {check.name}: {check.detail}")
-    if report.readings:
-        out += ["", "## Readings chosen", ""]
-        for r in report.readings:
-            out.append(f"- {r.table}.{r.row} `{r.raw}` → {[_value(v) for v in r.chosen]}: {r.reason}")
-    if report.warnings:
-        out += ["", "## Warnings", ""]
-        out += [f"- {w}" for w in report.warnings]
-    return "\n".join(out) + "\n"
+    return out
+
+
+def _md_tables(report: Report) -> list[str]:
+    out: list[str] = []
+    for table in report.tables.values():
+        out += ["", f"## {table.title} ({table.id})", ""]
+        if not table.found:
+            out.append("_not found_")
+            continue
+        out.append(_table_markdown(report, table.id))
+        out += [f"\n> note: {note}" for note in table.notes]
+    return out
+
+
+def _md_checks(report: Report) -> list[str]:
+    out = [
+        f"- {status}: {sum(c.status == status for c in report.checks)}"
+        for status in ("passed", "failed", "unverifiable")
+    ]
+    out += [f"  - FAILED {check.name}: {check.detail}" for check in report.failed_checks]
+    return out
 
 
 def _span(lines: list[int]) -> str:
@@ -107,25 +128,12 @@ def _table_markdown(report: Report, table_id: str) -> str:
     version = report.meta.format_version or "2019"
     spec = schema.tables(version)[table_id]
     table = report.tables[table_id]
-    width = max(len(r.columns) for r in spec.rows)
-    out: list[str] = []
     if table_id == "active_disclosure":
-        out.append(_md_row(["信息内容", *[""] * width]))
-        out.append("|---" * (width + 1) + "|")
-        block = None
-        for row in spec.rows:
-            if row.block != block:
-                block = row.block
-                heads = [f"**{c.label}**" for c in row.columns]
-                out.append(_md_row([f"**{block}**", *heads, *[""] * (width - len(heads))]))
-            values = [_value(table.value(row.id, c.id)) for c in row.columns]
-            out.append(_md_row([row.label, *values, *[""] * (width - len(values))]))
-        return "\n".join(out)
+        return _blocks_markdown(spec, table)
     cols = spec.rows[0].columns
     col_groups = schema.COLUMN_GROUPS.get(table_id, {})
     heads = [f"{col_groups[c.id]}：{c.label}" if c.id in col_groups else c.label for c in cols]
-    out.append(_md_row(["项目", *heads]))
-    out.append("|---" * (len(cols) + 1) + "|")
+    out = [_md_row(["项目", *heads]), "|---" * (len(cols) + 1) + "|"]
     shown: tuple[str, ...] = ()
     for row in spec.rows:
         groups = schema.row_groups(table_id, row)
@@ -135,4 +143,19 @@ def _table_markdown(report: Report, table_id: str) -> str:
         shown = groups
         values = [_value(table.value(row.id, c.id)) for c in cols]
         out.append(_md_row([schema.row_label(table_id, row), *values]))
+    return "\n".join(out)
+
+
+def _blocks_markdown(spec: schema.TableSpec, table: Table) -> str:
+    """The active-disclosure table: a caption row per block, with the block's own column headers."""
+    width = max(len(r.columns) for r in spec.rows)
+    out = [_md_row(["信息内容", *[""] * width]), "|---" * (width + 1) + "|"]
+    block = None
+    for row in spec.rows:
+        if row.block != block:
+            block = row.block
+            heads = [f"**{c.label}**" for c in row.columns]
+            out.append(_md_row([f"**{block}**", *heads, *[""] * (width - len(heads))]))
+        values = [_value(table.value(row.id, c.id)) for c in row.columns]
+        out.append(_md_row([row.label, *values, *[""] * (width - len(values))]))
     return "\n".join(out)

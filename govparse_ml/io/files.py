@@ -180,6 +180,12 @@ def _shell_names(source: str, ext: str) -> dict[str, str]:
     }
 
 
+def conversion_hint(source: str, kind: str) -> tuple[str, str]:
+    """What a ``"pdf"`` (else a DOCX) file is called in messages and how to convert ``source`` to text."""
+    what = _PDF if kind == "pdf" else _ZIP
+    return what.name, what.how.format(**_shell_names(source, what.ext))
+
+
 def _binary_error(source: str, kind: _Kind, detail: str = "") -> InputError:
     """Build the "not text, convert it" error for ``source``."""
     how = kind.how.format(**_shell_names(source, kind.ext))
@@ -310,48 +316,88 @@ def decode_bytes(data: bytes, *, source: str = "<bytes>") -> DecodedText:
     """
     if not data:
         return DecodedText("", "utf-8", "valid")
-
     kind = _sniff_binary(data)
     if kind is not None:
         raise _binary_error(source, kind)
-
-    for bom, codec, name in _BOMS:
-        if data.startswith(bom):
-            what = f"starts with a {name.upper().removesuffix('-SIG')} byte-order mark"
-            text = _strict(data[len(bom) :], codec, source, what)
-            _check_text(text, source)
-            return DecodedText(text, name, "bom")
-
-    sample = data[:_SAMPLE_BYTES]
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        codec16 = _guess_utf16(sample)
-        if codec16 is None:
-            if nul < 1024:
-                raise _binary_error(source, _BINARY, f" (NUL byte at offset {nul})")
-            raise InputError(
-                f"{source} contains NUL bytes (first at offset {nul}), so it is binary "
-                f"data, not text: convert it to text first (if it is text with stray NUL "
-                f"bytes, remove them, e.g. `tr -d '\\000' < in.txt > out.txt`)"
-            )
-        text = _strict(data, codec16, source, f"looks like {codec16.upper()} text without a BOM")
-        _check_text(text, source)
-        return DecodedText(text, codec16, "guessed")
-
+    decoded = _decode_bom(data, source)
+    if decoded is None and b"\x00" in data:
+        decoded = _decode_with_nul(data, source)
+    if decoded is not None:
+        return decoded
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        utf8_error = exc
-    else:
-        _check_text(text, source)
-        return DecodedText(text, "utf-8", "valid")
+        return _decode_not_utf8(data, source, exc)
+    _check_text(text, source)
+    return DecodedText(text, "utf-8", "valid")
 
-    # Not UTF-8.  Look at the bytes from the first non-ASCII one on: it is a
-    # character boundary in every ASCII-compatible encoding.
+
+def _checked(text: str, encoding: str, confidence: str, source: str) -> DecodedText:
+    _check_text(text, source)
+    return DecodedText(text, encoding, confidence)
+
+
+def _decode_bom(data: bytes, source: str) -> DecodedText | None:
+    """The text after a byte-order mark, in the codec it names; None without one."""
+    for bom, codec, name in _BOMS:
+        if data.startswith(bom):
+            what = f"starts with a {name.upper().removesuffix('-SIG')} byte-order mark"
+            return _checked(_strict(data[len(bom) :], codec, source, what), name, "bom", source)
+    return None
+
+
+def _decode_with_nul(data: bytes, source: str) -> DecodedText:
+    """Bytes with a NUL and no BOM: UTF-16 text, or refused as binary."""
+    nul = data.find(b"\x00")
+    codec16 = _guess_utf16(data[:_SAMPLE_BYTES])
+    if codec16 is None:
+        if nul < 1024:
+            raise _binary_error(source, _BINARY, f" (NUL byte at offset {nul})")
+        raise InputError(
+            f"{source} contains NUL bytes (first at offset {nul}), so it is binary "
+            f"data, not text: convert it to text first (if it is text with stray NUL "
+            f"bytes, remove them, e.g. `tr -d '\\000' < in.txt > out.txt`)"
+        )
+    text = _strict(data, codec16, source, f"looks like {codec16.upper()} text without a BOM")
+    return _checked(text, codec16, "guessed", source)
+
+
+def _decode_not_utf8(data: bytes, source: str, utf8_error: UnicodeDecodeError) -> DecodedText:
+    """Bytes that are not UTF-8: GB18030 Chinese, or BOM-less UTF-16 without NULs; refused as
+    damaged UTF-8, binary data or an unsupported encoding otherwise."""
+    # Look at the bytes from the first non-ASCII one on: it is a character boundary in every
+    # ASCII-compatible encoding.
     high = _HIGH_BYTE_RE.search(data)
     start = high.start() if high else 0
     tail = data[start : start + _SAMPLE_BYTES]
+    _refuse_damaged_utf8(data, start, tail, source, utf8_error)
+    as_gb, _ = _decode_prefix(tail, "gb18030")  # a valid prefix is enough to judge
+    if _profile(as_gb[:_WINDOW_CHARS]).looks_chinese():
+        text = _strict(data, "gb18030", source, "looks like GB18030/GBK Chinese text")
+        return _checked(text, "gb18030", "guessed", source)
+    sample = data[:_SAMPLE_BYTES]
+    codec16 = _guess_utf16(sample)
+    if codec16 is not None:
+        try:
+            return _checked(data.decode(codec16), codec16, "guessed", source)
+        except UnicodeDecodeError:
+            pass
+    control_share = _control_byte_share(sample)
+    if control_share > _MAX_CONTROL_SHARE:
+        raise _binary_error(source, _BINARY, f" ({control_share:.0%} control bytes)")
+    names = _shell_names(source, ".txt")
+    raise InputError(
+        f"{source} is not in a supported text encoding (UTF-8, GB18030/GBK, UTF-16): "
+        f"byte {utf8_error.start} is not valid UTF-8 and it does not read as Chinese "
+        f"text in GB18030; convert it to UTF-8 first, e.g. "
+        f"`iconv -f ENCODING -t UTF-8 {names['src']} > {names['txt']}` "
+        f"with ENCODING its real encoding (such as BIG5 or SHIFT_JIS)"
+    )
 
+
+def _refuse_damaged_utf8(data: bytes, start: int, tail: bytes, source: str, utf8_error: UnicodeDecodeError) -> None:
+    """Raise InputError if invalid UTF-8 is damaged UTF-8 rather than another encoding: few bad
+    sequences, or enough valid multi-byte characters before the first bad byte."""
     valid_prefix, _ = _decode_prefix(data[start : utf8_error.start][:_SAMPLE_BYTES], "utf-8")
     valid_multibyte = sum(map(len, _NON_ASCII_RUN_RE.findall(valid_prefix)))
     as_utf8, _ = _decode_prefix(tail, "utf-8", errors="replace")
@@ -366,34 +412,6 @@ def decode_bytes(data: bytes, *, source: str = "<bytes>") -> DecodedText:
             f"(`iconv -c -f UTF-8 -t UTF-8 {names['src']} > {names['txt']}` drops them, "
             f"if losing them is acceptable)"
         )
-
-    as_gb, _ = _decode_prefix(tail, "gb18030")  # a valid prefix is enough to judge
-    if _profile(as_gb[:_WINDOW_CHARS]).looks_chinese():
-        text = _strict(data, "gb18030", source, "looks like GB18030/GBK Chinese text")
-        _check_text(text, source)
-        return DecodedText(text, "gb18030", "guessed")
-
-    codec16 = _guess_utf16(sample)
-    if codec16 is not None:
-        try:
-            text = data.decode(codec16)
-        except UnicodeDecodeError:
-            pass
-        else:
-            _check_text(text, source)
-            return DecodedText(text, codec16, "guessed")
-
-    control_share = _control_byte_share(sample)
-    if control_share > _MAX_CONTROL_SHARE:
-        raise _binary_error(source, _BINARY, f" ({control_share:.0%} control bytes)")
-    names = _shell_names(source, ".txt")
-    raise InputError(
-        f"{source} is not in a supported text encoding (UTF-8, GB18030/GBK, UTF-16): "
-        f"byte {utf8_error.start} is not valid UTF-8 and it does not read as Chinese "
-        f"text in GB18030; convert it to UTF-8 first, e.g. "
-        f"`iconv -f ENCODING -t UTF-8 {names['src']} > {names['txt']}` "
-        f"with ENCODING its real encoding (such as BIG5 or SHIFT_JIS)"
-    )
 
 
 def read_text(path: str | os.PathLike[str], *, source: str | None = None) -> DecodedText:

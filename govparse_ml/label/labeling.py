@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
+from govparse_ml import provenance
+from govparse_ml.classifier import features, resolve
+from govparse_ml.document import Doc, Unit
 from govparse_ml.label import rules
-from govparse_ml.text.units import Unit
 
 if TYPE_CHECKING:
     from govparse_ml.document import Line
@@ -79,3 +81,27 @@ def label_lines(lines: list[Line], units: list[Unit], unit_labels: list[UnitLabe
             line.label = lab.label  # type: ignore[assignment]
             line.confidence = round(lab.confidence, 4)
             line.source = lab.source  # type: ignore[assignment]
+
+
+def label_document(doc: Doc) -> None:
+    """The labels stage: every unit labelled by the model (resolved from ``doc.model``) with the
+    rules as fallback, and every line given the label of the unit that covers most of it."""
+    warnings = doc.report.warnings
+    model = resolve.resolve(doc.model, warnings)
+    doc.report.provenance = provenance.describe(model, doc.threshold)
+    try:
+        unit_labels = label_units(doc.units, model, doc.threshold)
+    except Exception as exc:  # a model that fails on this text must not cost the user the report
+        if model is None:
+            raise
+        warnings.append(f"line classifier failed ({type(exc).__name__}: {exc}): labels come from the rules")
+        unit_labels = label_units(doc.units, None, doc.threshold)
+    label_lines(doc.report.lines, doc.units, unit_labels)
+    doc.labels = [u.label for u in unit_labels]
+
+
+def clear_caches() -> None:
+    """Empty the caches of the labels stage: rule labels, jieba tokens, the model's text scores."""
+    rules.clear_caches()
+    features.clear_caches()
+    resolve.clear_caches()

@@ -12,33 +12,26 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from govparse_ml.format import schema
+from govparse_ml.format.vocabulary import (
+    AGENCY_SUFFIXES,
+    NUMERALS,
+    SECTION_KEYS,
+    SIGNATURE_SUFFIXES,
+    TABLE_VOCABULARY,
+    TITLE_WORDS,
+    alternation,
+)
 from govparse_ml.text.units import Unit
 
-_NUM = "一二三四五六七八九十"
+_NUM = NUMERALS
 _SPACES_AND_BARS = re.compile(r"[\s|]+")
 _DIGIT = re.compile(r"\d")
 _DIGIT_RUN = re.compile(r"\d+")
 _FIELD_SPLIT = re.compile(r"\t|\|| {2,}")
 
 
-def _alternation(keys) -> str:
-    return "|".join(map(re.escape, sorted(set(keys), key=len, reverse=True)))
-
-
-def _table_vocabulary() -> list[str]:
-    words: set[str] = set()
-    for version in schema.FORMATS:
-        for table in schema.tables(version).values():
-            words.update(table.header_keys)
-            for row in table.rows:
-                words.update(k for k in row.keys if len(k) >= 2 and k != "总计")
-                words.update(c.label for c in row.columns if len(c.label) >= 3)
-    return sorted(words)
-
-
-TABLE_VOCABULARY = _table_vocabulary()
-_TABLE_WORD = re.compile(_alternation(TABLE_VOCABULARY))
-_SECTION_WORD = re.compile(_alternation(k for s in schema.SECTIONS for k in s.keys))
+_TABLE_WORD = re.compile(alternation(TABLE_VOCABULARY))
+_SECTION_WORD = re.compile(alternation(SECTION_KEYS))
 
 _SECTION_NUMBER = re.compile(rf"^(?:第[{_NUM}]+部分|[{_NUM}]+\s*[、.．]|[{_NUM}]+\s)\s*")
 _SUB_NUMBER = re.compile(rf"^[（(]\s*[{_NUM}]{{1,3}}\s*[)）]\s*")
@@ -61,10 +54,8 @@ _PAGE_NUMBER = re.compile(
 )
 _SEPARATOR = re.compile(r"^[\s|:：\-—=_*~·.+]+$")
 _DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?$")
-_AGENCY_END = re.compile(
-    r"(?:局|委员会|委|人民政府|政府|办公室|办公厅|办|中心|厅|部|院|所|站|处|署|街道办事处|管委会|公司)$"
-)
-_TITLE_WORD = re.compile(r"年度报告|工作报告|年报")
+_AGENCY_END = re.compile(rf"(?:{alternation(AGENCY_SUFFIXES + SIGNATURE_SUFFIXES)})$")
+_TITLE_WORD = re.compile(TITLE_WORDS)
 _MARKUP = re.compile(r"^(?:<[^>]{1,40}>|\[[^\]]{0,40}\]|[#>*]+|```.*)$")
 _HAS_DIGIT = re.compile(r"\d")
 
@@ -110,16 +101,18 @@ def is_section_heading(text: str) -> bool:
     c = compact(text)
     if len(c) > 40 or _SENTENCE_END.search(c[:-1] if c.endswith(("。", "：", ":")) else c):
         return False
-    if c.endswith("。") and len(c) > 30:
-        return False
-    if not section_of(c):
+    if (c.endswith("。") and len(c) > 30) or not section_of(c):
         return False
     number = heading_number(c)
     if number and number[0] != 1:
         return False
     if c.startswith(("无", "没有", "暂无")):
         return False  # "无其他需要报告的事项" answers the section, it does not head it
-    body = _SECTION_NUMBER.sub("", c, count=1)
+    return _heading_body(c, _SECTION_NUMBER.sub("", c, count=1))
+
+
+def _heading_body(c: str, body: str) -> bool:
+    """Whether ``body`` (the compact text ``c`` without its numbering) is a section key and no more."""
     key = _SECTION_WORD.search(body)
     tail = body[key.end() :].rstrip("。:：") if key else body
     head = body[: key.start()] if key else body
@@ -174,6 +167,12 @@ def _label_text(text: str) -> RuleLabel:
     c = compact(text)
     if not c:
         return RuleLabel("other", 0.6, "separator")  # only bars: settled by neighbours
+    return _shape_label(text, c) or _table_label(text, c) or _last_label(text, c)
+
+
+def _shape_label(text: str, c: str) -> RuleLabel | None:
+    """Labels from the line's shape: page numbers, lone values and separators, notes, section
+    headings, table captions, cells cut by bars."""
     if _PAGE_NUMBER.match(c) or _PAGE_NUMBER.match(text):
         return _PAGE_LABEL
     if _VALUES_ONLY.match(text):
@@ -184,20 +183,38 @@ def _label_text(text: str) -> RuleLabel:
         return RuleLabel("prose", 0.6, "parenthetical")  # a note; in a table, a wrapped label
     if is_section_heading(text):
         return RuleLabel("heading", 0.95, "section heading")
-    fields = [f for f in _FIELD_SPLIT.split(text) if f.strip()]
-    has_word = bool(_TABLE_WORD.search(c))
     if "勾稽关系" in c or c.startswith("第二十条第"):
         return RuleLabel("table", 0.97, "table caption")
     if "|" in text and (text.rstrip().endswith("|") or text.lstrip().startswith("|")):
         return RuleLabel("table", 0.95, "cells cut by |")
-    if has_word and (len(c) <= 80 or len(fields) >= 3) and not _prose_like(c) and not _sentence_fragment(c):
-        return RuleLabel("table", 0.9, "table vocabulary")
-    if has_word and not _prose_like(c) and (len(_DIGIT_RUN.findall(text)) >= 6 or len(_TABLE_WORD.findall(c)) >= 4):
-        return RuleLabel("table", 0.85, "table vocabulary with many numbers")
+    return None
+
+
+def _table_label(text: str, c: str) -> RuleLabel | None:
+    """Labels of table text: the tables' words, rows of values."""
+    fields = [f for f in _FIELD_SPLIT.split(text) if f.strip()]
+    if _TABLE_WORD.search(c) and not _prose_like(c):
+        words = _table_words_label(text, c, fields)
+        if words is not None:
+            return words
     if len(fields) >= 3 and sum(bool(_ONE_VALUE.fullmatch(f.strip())) for f in fields) >= 2:
         return RuleLabel("table", 0.85, "row of values")
     if "\t" in text and _label_then_values(fields):
         return RuleLabel("table", 0.8, "label and values")
+    return None
+
+
+def _table_words_label(text: str, c: str, fields: list[str]) -> RuleLabel | None:
+    """A line with the tables' words that is no sentence: short or in cells, or with many numbers."""
+    if (len(c) <= 80 or len(fields) >= 3) and not _sentence_fragment(c):
+        return RuleLabel("table", 0.9, "table vocabulary")
+    if len(_DIGIT_RUN.findall(text)) >= 6 or len(_TABLE_WORD.findall(c)) >= 4:
+        return RuleLabel("table", 0.85, "table vocabulary with many numbers")
+    return None
+
+
+def _last_label(text: str, c: str) -> RuleLabel:
+    """Dates, markup, numbered headings and titles; prose otherwise."""
     if _DATE_LINE.match(c):
         return RuleLabel("other", 0.85, "date line")
     if _MARKUP.match(text):
@@ -245,47 +262,64 @@ def _heading_shaped(c: str, number: str) -> bool:
 def label_units(units: list[Unit]) -> list[RuleLabel]:
     """Rule labels of a document's units, neighbours included."""
     labels = [label_one(u) for u in units]
-    n = len(units)
     _settle_fragment_runs(units, labels)
     _settle_lone_rows(units, labels)
-    # What _neighbour would say, in one pass each way (calling it for every unit of a run of
-    # separators was quadratic: 20,000 lines of "|" took 29 s): the right neighbour from the
-    # labels as they are, the left one from the labels as this loop settles them.
-    skipped = ("values only", "separator", "page number")
+    _settle_values_and_separators(units, labels)
+    _settle_title_block(units, labels)
+    _settle_signature(units, labels)
+    return labels
+
+
+_SKIPPED = ("values only", "separator", "page number")  # what the neighbour passes look past
+
+
+def _settle_values_and_separators(units: list[Unit], labels: list[RuleLabel]) -> None:
+    """Lone values and separators are table text next to a table (values: or when long).
+
+    What _neighbour would say, in one pass each way (calling it for every unit of a run of
+    separators was quadratic: 20,000 lines of "|" took 29 s): the right neighbour from the
+    labels as they are, the left one from the labels as this loop settles them.
+    """
+    n = len(units)
     right: list[str | None] = [None] * n
     for i in range(n - 2, -1, -1):
         nxt = labels[i + 1]
-        right[i] = nxt.label if nxt.why not in skipped else "table" if nxt.why == "values only" else right[i + 1]
+        right[i] = nxt.label if nxt.why not in _SKIPPED else "table" if nxt.why == "values only" else right[i + 1]
     left: str | None = None
     for i, (unit, lab) in enumerate(zip(units, labels, strict=True)):
         if lab.why in ("values only", "separator"):
-            before = left
-            after = right[i]
-            in_table = before == "table" or after == "table"
-            if lab.why == "values only":
-                if in_table or (_VALUES_ONLY.match(unit.text) and len(compact(unit.text)) > 4):
-                    labels[i] = RuleLabel("table", 0.8, "values in a table")
-                else:
-                    labels[i] = RuleLabel("other", 0.6, "stray number")
-            else:
-                labels[i] = RuleLabel("table", 0.8, "separator in a table") if in_table else lab
+            labels[i] = _settled(unit, lab, left == "table" or right[i] == "table")
         settled = labels[i]
-        if settled.why not in skipped:
+        if settled.why not in _SKIPPED:
             left = settled.label
         elif settled.why == "values only":
             left = "table"
-    # Title block: short unpunctuated lines before the first heading are part of the title.
-    first_heading = next((i for i, lab in enumerate(labels) if lab.label == "heading"), n)
+
+
+def _settled(unit: Unit, lab: RuleLabel, in_table: bool) -> RuleLabel:
+    if lab.why != "values only":
+        return RuleLabel("table", 0.8, "separator in a table") if in_table else lab
+    if in_table or (_VALUES_ONLY.match(unit.text) and len(compact(unit.text)) > 4):
+        return RuleLabel("table", 0.8, "values in a table")
+    return RuleLabel("other", 0.6, "stray number")
+
+
+def _settle_title_block(units: list[Unit], labels: list[RuleLabel]) -> None:
+    """Short unpunctuated lines before the first heading are part of the title."""
+    first_heading = next((i for i, lab in enumerate(labels) if lab.label == "heading"), len(units))
     for i in range(min(first_heading, 4)):
         c = compact(units[i].text)
         if labels[i].label == "prose" and len(c) <= 40 and not _SENTENCE_END.search(c) and "," not in c:
             labels[i] = RuleLabel("heading", 0.7, "title block")
-    # Signature and date after the last section's text: short agency names and dates.
+
+
+def _settle_signature(units: list[Unit], labels: list[RuleLabel]) -> None:
+    """The signature after the last section's text: short agency names."""
+    n = len(units)
     for i in range(n - 1, max(n - 4, -1), -1):
         c = compact(units[i].text)
         if labels[i].label == "prose" and len(c) <= 30 and _AGENCY_END.search(c) and not _SENTENCE_END.search(c):
             labels[i] = RuleLabel("other", 0.7, "signature")
-    return labels
 
 
 def _settle_lone_rows(units: list[Unit], labels: list[RuleLabel]) -> None:
@@ -356,3 +390,9 @@ def _neighbour(labels: list[RuleLabel], i: int, step: int) -> str | None:
             return "table"
         j += step
     return None
+
+
+def clear_caches() -> None:
+    """Empty the caches of rule labels and compact texts."""
+    for cached in (compact, _label_text, _grid_row):
+        cached.cache_clear()

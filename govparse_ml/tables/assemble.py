@@ -22,6 +22,7 @@ from functools import cache, lru_cache
 
 from govparse_ml.document import Cell, Reading, Table
 from govparse_ml.format import schema
+from govparse_ml.format.vocabulary import NUMERALS, VALUE_UNIT
 from govparse_ml.tables.readings import (
     Group,
     RawValue,
@@ -50,7 +51,7 @@ _PROTECTED = re.compile(
     r"|(?<!\d)\d+\s*位小数|保留\s*\d+\s*位"  # from the start of a digit run only: linear, not quadratic
 )
 # Units written after a number in a cell ("12件", "3.5万元"): part of the value's text.
-_UNITS = "|".join(schema.VALUE_UNITS)
+_UNITS = VALUE_UNIT
 _NUMBER = r"[-+]?\d+(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?"
 _NULL = r"/|／|-{1,2}|—{1,2}|－|–|无(?!\s*[" + _CJK + r"])"
 _PIECE = re.compile(
@@ -636,7 +637,7 @@ def _segment(
 MIN_LABEL_SIMILARITY = 0.6
 # How many rows past the last one read a damaged label may name (rows may be left out).
 _FUZZY_LOOKAHEAD = 3
-_NUMBERING = re.compile(r"^(?:[(（]?[一二三四五六七八九十]+[)）、.．]|\d{1,2}[.．、])+")
+_NUMBERING = re.compile(rf"^(?:[(（]?[{NUMERALS}]+[)）、.．]|\d{{1,2}}[.．、])+")
 _NOT_CORE = str.maketrans("", "", '0123456789().、“”"')
 
 

@@ -23,10 +23,11 @@ from functools import cache, lru_cache
 from typing import Any
 
 from govparse_ml.format import schema
+from govparse_ml.format.vocabulary import VALUE_UNIT
 
 Cells = tuple[str | None, ...]
 
-_UNITS = "|".join(schema.VALUE_UNITS)
+_UNITS = VALUE_UNIT
 # Digits glued together, a unit written after the last of them ("2832995元": 2 projects, 832995 元).
 _GLUED = re.compile(rf"[-+]?\d{{2,}}(?:\.\d+)?(?:{_UNITS})?")
 _UNIT_SUFFIX = re.compile(rf"(?:{_UNITS})$")

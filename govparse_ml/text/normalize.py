@@ -12,6 +12,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from govparse_ml.document import Doc, Line
+
 # Universal newlines, as Python's text files read them. A lone \r is a line break too.
 _LINE_BREAK = re.compile(r"\r\n|\n|\r")
 # Zero-width characters and the BOM vanish; other control characters (but tab) become spaces.
@@ -53,3 +55,32 @@ def normalize_line(line: str) -> str:
 def is_blank(line: str) -> bool:
     """A line with nothing but white space (and invisible characters) in it."""
     return not normalize_line(line).strip()
+
+
+# Control characters that text never has but binary data does (tab, line breaks and form feed excepted).
+_BINARY_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
+
+
+def looks_binary(text: str) -> bool:
+    """Whether ``text`` looks like binary data decoded as text (many control characters)."""
+    sample = text[:4096]
+    return len(_BINARY_CONTROL.findall(sample)) > max(8, len(sample) // 50)
+
+
+def read_lines(doc: Doc) -> None:
+    """The lines stage: every input line becomes a :class:`Line` of the report (nothing of
+    the input is dropped); an empty text ends the parse, binary-looking text is warned about."""
+    doc.raw_lines = split_lines(doc.text)
+    doc.report.lines = [Line(n, t) for n, t in enumerate(doc.raw_lines, start=1)]
+    if not doc.text.strip():
+        doc.report.warnings.append("empty input: no text to parse")
+        doc.finished = True
+    elif looks_binary(doc.text):
+        doc.report.warnings.append(
+            "the text looks like binary data (many control characters): is it a PDF, image or archive?"
+        )
+
+
+def clear_caches() -> None:
+    """Empty the cache of normalised line texts."""
+    normalize_line.cache_clear()

@@ -120,13 +120,21 @@ def _join_split_rows(out: SourceDocument) -> None:
 
 
 def _continues(blocks: list, previous: tuple[int, Grid], i: int) -> bool:
+    """Whether table ``blocks[i]`` goes on the row broken at the end of the table before it."""
     j, last = previous
     grid = blocks[i]
-    between = blocks[j + 1 : i]
+    return _next_page_table(last, grid, blocks[j + 1 : i]) and _rest_of_last_row(last, grid)
+
+
+def _next_page_table(last: Grid, grid: Grid, between: list) -> bool:
+    """``grid`` is as wide as ``last``, on another page, with only a few short lines between them."""
     if grid.n_cols != last.n_cols or len(between) > 3 or any(len(b.text) > 30 for b in between):
         return False
-    if last.origin.split(" table")[0] == grid.origin.split(" table")[0]:
-        return False  # two tables on one page
+    return last.origin.split(" table")[0] != grid.origin.split(" table")[0]  # not two tables on one page
+
+
+def _rest_of_last_row(last: Grid, grid: Grid) -> bool:
+    """The first row of ``grid`` has text, and none under the numbers of the last row of ``last``."""
     last_row = [c for c in last.cells if c.row + c.rowspan == last.n_rows]
     first_row = [c for c in grid.cells if c.row == 0]
     numbers = {k for c in last_row if _NUMBER.match(c.text) for k in range(c.col, c.col + c.colspan)}
