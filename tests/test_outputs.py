@@ -318,3 +318,29 @@ def test_reports_pickle_compactly_and_round_trip() -> None:
     assert back.lines[3] == report.lines[3] and back.checks[0] == report.checks[0]
     names = [c for check in back.checks for c in check.cells]
     assert len({id(c) for c in names}) == len(set(names))  # each cell name once in the pickle
+
+
+def test_parse_csv_is_one_row_per_cell_and_reads_back_with_pandas(tmp_path: Path, capsys) -> None:
+    """``parse -f csv``: the cells as a spreadsheet or pandas opens them, same values as the report."""
+    import io
+
+    text = seed_text(seed_names()[0])
+    src = tmp_path / "report.txt"
+    src.write_text(text, encoding="utf-8")
+    assert main(["parse", str(src), "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    frame = pd.read_csv(io.StringIO(out), dtype={"raw": str}, keep_default_na=False)
+    report = parse(text)
+    assert list(frame.columns) == ["table", "row", "col", "value", "raw"]
+    assert len(frame) == len(report.cells())
+    for row, cell in zip(frame.itertuples(), report.cells(), strict=True):
+        assert (row.table, row.row, row.col) == (cell.table, cell.row, cell.col)
+        assert row.value == "" if cell.value is None else float(row.value) == cell.value
+    assert "0" in set(frame["raw"])  # numbers stay as written
+    # a raw text a spreadsheet would run as a formula is escaped; a null mark is not
+    from govparse_ml.io import export
+
+    first, second = report.cells()[:2]
+    first.raw, second.raw = '=HYPERLINK("http://x","y")', "-"
+    rows = export.render(report, "csv").splitlines()
+    assert rows[1].endswith('"\'=HYPERLINK(""http://x"",""y"")"') and rows[2].endswith(",-")

@@ -1,14 +1,12 @@
-"""Stage 7: export a Report as JSON, cells (JSON Lines), lines (JSON Lines) or markdown."""
+"""Stage 7: export a Report as JSON, cells (JSON Lines or CSV), lines (JSON Lines) or markdown."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from govparse_ml.document import Report, Table
 from govparse_ml.format import schema
-
-FORMATS = ("json", "cells", "lines", "markdown")
 
 
 def to_json(report: Report) -> str:
@@ -27,16 +25,42 @@ def iter_lines(report: Report) -> Iterator[str]:
         yield json.dumps(line.to_dict(), ensure_ascii=False)
 
 
+def to_csv(report: Report) -> str:
+    """One CSV row per canonical cell (table, row, col, value, raw), with a header, as a
+    spreadsheet opens it: text that a spreadsheet would run as a formula gets a leading ``'``
+    (OWASP's advice; a number or a null mark such as ``-`` is left as it is)."""
+    import csv
+    import io
+
+    from govparse_ml.io.sheets import escape_formula
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("table", "row", "col", "value", "raw"))
+    for cell in report.cells():
+        value = "" if cell.value is None else cell.value
+        writer.writerow((cell.table, cell.row, cell.col, value, escape_formula(cell.raw or "")))
+    return out.getvalue()
+
+
+# The output formats of ``parse --format``, by name: each renders a whole report as text.
+RENDERERS: dict[str, Callable[[Report], str]] = {
+    "json": lambda report: to_json(report) + "\n",
+    "cells": lambda report: "".join(s + "\n" for s in iter_cells(report)),
+    "lines": lambda report: "".join(s + "\n" for s in iter_lines(report)),
+    "markdown": lambda report: to_markdown(report),
+    "csv": to_csv,
+}
+FORMATS = tuple(RENDERERS)
+
+
 def render(report: Report, fmt: str) -> str:
-    if fmt == "json":
-        return to_json(report) + "\n"
-    if fmt == "cells":
-        return "".join(s + "\n" for s in iter_cells(report))
-    if fmt == "lines":
-        return "".join(s + "\n" for s in iter_lines(report))
-    if fmt == "markdown":
-        return to_markdown(report)
-    raise ValueError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
+    """``report`` in the output format ``fmt`` (one of :data:`FORMATS`)."""
+    try:
+        renderer = RENDERERS[fmt]
+    except KeyError:
+        raise ValueError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}") from None
+    return renderer(report)
 
 
 def _value(v) -> str:
