@@ -10,7 +10,7 @@ read several ways: ``-1220`` is -1 | 20 or -12 | 0. This script measures, per fo
 (c) recovered overall, with the parser's prior for the undecided rows;
 (d) the oracle ceiling: the same search, but choosing among the readings that satisfy every
     identity with the generator's own distribution of each row (estimated by Monte Carlo
-    from ``--draws`` fresh draws of ``generate.generate_values``). A parser that knows the
+    from ``--draws`` fresh draws of ``synth.values.generate_values``). A parser that knows the
     generator cannot do better on average, so this is a bound no parser can beat (up to the
     Monte-Carlo error of the estimate, and its treatment of rows as independent);
 
@@ -35,6 +35,7 @@ from concurrent.futures import ProcessPoolExecutor
 from govparse_ml import parse
 from govparse_ml.format import schema
 from govparse_ml.synth import generate
+from govparse_ml.synth.values import generate_values
 from govparse_ml.tables import decision
 
 LAYOUT = "one_line_report"
@@ -73,7 +74,7 @@ def _draw(job: tuple[str, int, int]) -> dict:
     spec = schema.tables(fmt)
     counts: dict[tuple, Counter] = defaultdict(Counter)
     for i in range(start, start + count):
-        values = generate.generate_values(random.Random(DRAW_SEED + i), fmt)
+        values = generate_values(random.Random(DRAW_SEED + i), fmt)
         for table in spec.values():
             for row in table.rows:
                 before = None

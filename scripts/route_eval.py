@@ -37,7 +37,16 @@ from govparse_ml.document import Line
 from govparse_ml.label.labeling import DEFAULT_THRESHOLD, label_lines, label_units
 from govparse_ml.pipeline import parse
 from govparse_ml.training import route_corpus
-from govparse_ml.training import train as training
+from govparse_ml.training.data import (
+    DEFAULT_N_GENERATED,
+    LabeledDocument,
+    generated_documents,
+    read_labeled_dir,
+    read_labeled_file,
+)
+from govparse_ml.training.fit import fit_model
+from govparse_ml.training.report import format_scores
+from govparse_ml.training.scoring import NONE_LABEL, label_scores
 
 N_BINS = 15
 
@@ -45,20 +54,16 @@ N_BINS = 15
 # --------------------------------------------------------------------------- scoring
 
 
-def doc_lines(doc: training.LabeledDocument, model) -> tuple[list[str], list[str], list[float]]:
+def doc_lines(doc: LabeledDocument, model) -> tuple[list[str], list[str], list[float]]:
     """Gold, predicted label and reported confidence of the scored lines, as ``parse`` labels them."""
     units, _, gold = doc.units()
     lines = [Line(n, "") for n in range(1, len(gold) + 1)]
     label_lines(lines, units, label_units(units, model, DEFAULT_THRESHOLD))
-    keep = [
-        (g, ln.label or training.NONE_LABEL, float(ln.confidence or 0.0))
-        for g, ln in zip(gold, lines, strict=True)
-        if g
-    ]
+    keep = [(g, ln.label or NONE_LABEL, float(ln.confidence or 0.0)) for g, ln in zip(gold, lines, strict=True) if g]
     return [k[0] for k in keep], [k[1] for k in keep], [k[2] for k in keep]
 
 
-def unit_scores(doc: training.LabeledDocument, model: LineClassifier) -> tuple[np.ndarray, np.ndarray]:
+def unit_scores(doc: LabeledDocument, model: LineClassifier) -> tuple[np.ndarray, np.ndarray]:
     """Linear scores (units x classes) and gold class index of the labelled whole-line units."""
     units, unit_gold, _ = doc.units()
     if not units:
@@ -121,7 +126,7 @@ def with_temperature(model: LineClassifier, temperature: float) -> LineClassifie
     return out
 
 
-def cells_of(doc: training.LabeledDocument, truth: dict, model) -> tuple[int, int]:
+def cells_of(doc: LabeledDocument, truth: dict, model) -> tuple[int, int]:
     cells = truth[(doc.meta["seed"], doc.meta["format"])]
     report = parse(doc.text, model=model)
     right = 0
@@ -135,7 +140,7 @@ def cells_of(doc: training.LabeledDocument, truth: dict, model) -> tuple[int, in
     return right, len(cells)
 
 
-def route_table(docs: list[training.LabeledDocument], model, truth: dict, title: str) -> dict:
+def route_table(docs: list[LabeledDocument], model, truth: dict, title: str) -> dict:
     """Per route (tool x format): line macro-F1 and cells, model and rules."""
     groups: dict[tuple[str, str], list] = {}
     for d in docs:
@@ -156,7 +161,7 @@ def route_table(docs: list[training.LabeledDocument], model, truth: dict, title:
                 pred += p
                 r, t = cells_of(d, truth, m)
                 right, total, exact = right + r, total + t, exact + (r == t)
-            s = training.label_scores(gold, pred)
+            s = label_scores(gold, pred)
             out[key] = {"macro_f1": s["macro_f1"], "cells": right / total, "exact_docs": exact, "lines": len(gold)}
         rows[f"{route}/{fmt}"] = {"documents": len(group), **out}
         print(
@@ -170,8 +175,8 @@ def route_table(docs: list[training.LabeledDocument], model, truth: dict, title:
 # --------------------------------------------------------------------------- runs
 
 
-def base_documents(n_generated: int) -> list[training.LabeledDocument]:
-    return [*training.read_labeled_dir("training_data"), *training.generated_documents(0, n_generated)]
+def base_documents(n_generated: int) -> list[LabeledDocument]:
+    return [*read_labeled_dir("training_data"), *generated_documents(0, n_generated)]
 
 
 def run_loto(args) -> dict:
@@ -186,7 +191,7 @@ def run_loto(args) -> dict:
     for tool in tools:
         t0 = time.perf_counter()
         others = [doc for t in train_routes if t != tool for doc in train_docs[t]]
-        model = training.fit_model([*base, *others])
+        model = fit_model([*base, *others])
         models[tool] = model
         fit_s = time.perf_counter() - t0
         gold, pm, cm = [], [], []
@@ -197,7 +202,7 @@ def run_loto(args) -> dict:
             pm += p
             cm += c
             pr += doc_lines(doc, None)[1]
-        sm, sr = training.label_scores(gold, pm), training.label_scores(gold, pr)
+        sm, sr = label_scores(gold, pm), label_scores(gold, pr)
         parts = [unit_scores(doc, model) for doc in test[tool]]
         held_scores[tool] = np.vstack([p[0] for p in parts])
         held_gold[tool] = np.concatenate([p[1] for p in parts])
@@ -210,7 +215,7 @@ def run_loto(args) -> dict:
             "unit_ece_model": unit_ece(held_scores[tool], held_gold[tool]),
         }
         print(
-            training.format_scores(
+            format_scores(
                 {"model": sm, "rules": sr}, f"leave {tool} out ({len(test[tool])} test documents, fit {fit_s:.0f} s)"
             )
         )
@@ -231,7 +236,7 @@ def run_loto(args) -> dict:
             g, p, c = doc_lines(doc, calibrated)
             gold, pred, conf = gold + g, pred + p, conf + c
         correct = np.array([a == b for a, b in zip(gold, pred, strict=True)], dtype=float)
-        results["tools"][tool]["model_calibrated_macro_f1"] = training.label_scores(gold, pred)["macro_f1"]
+        results["tools"][tool]["model_calibrated_macro_f1"] = label_scores(gold, pred)["macro_f1"]
         results["tools"][tool]["line_ece_parse_calibrated"] = ece(np.array(conf), correct)
     all_s, all_g = np.vstack(list(held_scores.values())), np.concatenate(list(held_gold.values()))
     results["temperature"] = fit_temperature(all_s, all_g)
@@ -270,7 +275,7 @@ def realdev_table(model, title: str) -> dict:
     files = sorted(Path("training_data/realdev_test").glob("*.jsonl"))
     groups: dict[str, list] = {}
     for f in files:
-        groups.setdefault(f.stem.split("-", 1)[1], []).append(training.read_labeled_file(f))
+        groups.setdefault(f.stem.split("-", 1)[1], []).append(read_labeled_file(f))
     out = {}
     print(f"\n=== {title}: real reports (training_data/realdev_test) ===")
     print(f"{'tool':14} {'docs':>5} {'lines':>6} {'F1 model':>9} {'F1 rules':>9}")
@@ -282,15 +287,15 @@ def realdev_table(model, title: str) -> dict:
             gold += g
             pm += p
             pr += doc_lines(d, None)[1]
-        sm, sr = training.label_scores(gold, pm), training.label_scores(gold, pr)
+        sm, sr = label_scores(gold, pm), label_scores(gold, pr)
         pooled["gold"] += gold
         pooled["model"] += pm
         pooled["rules"] += pr
         out[tool] = {"model": sm["macro_f1"], "rules": sr["macro_f1"], "lines": len(gold)}
         print(f"{tool:14} {len(docs):5d} {len(gold):6d} {100 * sm['macro_f1']:9.2f} {100 * sr['macro_f1']:9.2f}")
-    sm = training.label_scores(pooled["gold"], pooled["model"])
-    sr = training.label_scores(pooled["gold"], pooled["rules"])
-    print(training.format_scores({"model": sm, "rules": sr}, f"{title}: all real test lines"))
+    sm = label_scores(pooled["gold"], pooled["model"])
+    sr = label_scores(pooled["gold"], pooled["rules"])
+    print(format_scores({"model": sm, "rules": sr}, f"{title}: all real test lines"))
     out["all"] = {"model": sm, "rules": sr}
     return out
 
@@ -306,7 +311,7 @@ def run_routes(args, model) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("mode", choices=("shipped", "all", "loto"))
-    ap.add_argument("--n-generated", type=int, default=training.DEFAULT_N_GENERATED)
+    ap.add_argument("--n-generated", type=int, default=DEFAULT_N_GENERATED)
     ap.add_argument("--per-format", type=int, default=None, help="train documents per route and format (default all)")
     ap.add_argument("--exclude", nargs="*", default=[], help="routes to leave out entirely")
     ap.add_argument("--dir", type=Path, default=route_corpus.routes_dir(), help="the route corpus")
@@ -323,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
             split="train",
             per_format=args.per_format,
         )
-        model = training.fit_model([*base_documents(args.n_generated), *train])
+        model = fit_model([*base_documents(args.n_generated), *train])
         out = run_routes(args, model)
     else:
         out = run_loto(args)

@@ -33,7 +33,8 @@ from govparse_ml.label import labeling
 from govparse_ml.pipeline import parse
 from govparse_ml.text.normalize import split_lines
 from govparse_ml.text.units import split_units
-from govparse_ml.training.train import generated_documents, unit_dataset
+from govparse_ml.training.data import generated_documents
+from govparse_ml.training.fit import unit_dataset
 
 SMALL = {"max_ngrams": 3000, "min_df": 2, "max_iter": 200}
 

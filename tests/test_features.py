@@ -250,7 +250,8 @@ def test_the_dense_columns_are_the_blocks_in_order() -> None:
 def test_an_extra_block_adds_its_columns_and_survives_the_arrays_file(monkeypatch) -> None:
     from govparse_ml.classifier import features, inference
     from govparse_ml.classifier.estimator import LineClassifier
-    from govparse_ml.training.train import generated_documents, unit_dataset
+    from govparse_ml.training.data import generated_documents
+    from govparse_ml.training.fit import unit_dataset
 
     monkeypatch.setitem(
         features.EXTRA_BLOCKS,

@@ -12,16 +12,10 @@ from pathlib import Path
 import pytest
 
 from govparse_ml.format import schema
-from govparse_ml.synth.generate import (
-    LABEL_SLIPS,
-    LAYOUTS,
-    SUBTOTAL_LABELS,
-    GeneratedReport,
-    format_value,
-    generate,
-    generate_values,
-    missing_cells,
-)
+from govparse_ml.synth.generate import LAYOUTS, GeneratedReport, format_value, generate
+from govparse_ml.synth.layouts import LABEL_SLIPS, SUBTOTAL_LABELS
+from govparse_ml.synth.missing import missing_cells
+from govparse_ml.synth.values import generate_values
 
 SEEDS = (0, 1, 5, 42)
 CASES = [(layout, fmt, seed) for layout in LAYOUTS for fmt in schema.FORMATS for seed in SEEDS]
@@ -392,6 +386,31 @@ def test_random_layout_and_format_spread() -> None:
     assert matching >= 0.9 * len(reports)
     assert len({r.meta["agency"] for r in reports}) >= 60
     assert min(r.meta["year"] for r in reports) >= 2019 and max(r.meta["year"] for r in reports) <= 2024
+
+
+def test_layouts_keep_their_order() -> None:
+    """A random report draws its layout from LAYOUTS, the order the layouts are registered in:
+    reordering them would change every report of ``generate(seed)``; new layouts go at the end."""
+    first = (
+        "tab_rows",
+        "cell_per_line",
+        "pipe_cells",
+        "one_line_table",
+        "markdown",
+        "pdf_spaces",
+        "vertical_labels",
+        "ocr_noise",
+        "page_breaks",
+        "one_line_report",
+        "column_major",
+        "markdown_shifted",
+        "missing_parts",
+        "blank_cells",
+        "label_typos",
+        "extra_rows",
+        "placeholder_headers",
+    )
+    assert LAYOUTS[: len(first)] == first
 
 
 def test_forced_layout_and_format() -> None:

@@ -232,7 +232,7 @@ def test_training_data_problems_are_messages(tmp_path: Path, capsys) -> None:
     assert main(["train", "--data", str(data), "--out", str(tmp_path / "m"), "--no-generated"]) == 1
     assert "one label only (prose)" in capsys.readouterr().err
     (data / "gold" / "a.cells.jsonl").write_bytes(b'{"table": "\xb1\xed"}\n')
-    from govparse_ml.training.train import TrainingDataError, read_gold
+    from govparse_ml.training.data import TrainingDataError, read_gold
 
     with pytest.raises(TrainingDataError, match="not UTF-8"):
         read_gold(data / "gold" / "a.cells.jsonl")

@@ -17,7 +17,8 @@ from govparse_ml.classifier.inference import ModelIntegrityError, ModelVersionEr
 from govparse_ml.synth.generate import generate
 from govparse_ml.text.normalize import split_lines
 from govparse_ml.text.units import split_units
-from govparse_ml.training.train import generated_documents, unit_dataset
+from govparse_ml.training.data import generated_documents
+from govparse_ml.training.fit import unit_dataset
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from govparse_ml.classifier import estimator as classifier
 from govparse_ml.classifier import resolve
 from govparse_ml.classifier.inference import ARRAYS_FILE, CARD_FILE, MODEL_ENV, load_arrays, models_dir, read_card
 from govparse_ml.cli.commands import main
-from govparse_ml.training.train import read_labeled_file
+from govparse_ml.training.data import read_labeled_file
 
 TINY = """\
 # a small, fast training run

@@ -11,6 +11,7 @@ import pytest
 from conftest import ROOT, seed_names
 from test_training import make_data
 
+from govparse_ml.document import LABELS
 from govparse_ml.format import schema
 from govparse_ml.training.route_corpus import (
     HTML_ROUTES,
@@ -21,7 +22,7 @@ from govparse_ml.training.route_corpus import (
     training_documents,
     truth_cells,
 )
-from govparse_ml.training.train import LABELS, train
+from govparse_ml.training.train import train
 
 ROUTES = ROOT / "training_data" / "routes"
 TRAINED_ROUTES = (*HTML_ROUTES, *PDF_ROUTES)

@@ -9,8 +9,9 @@ from conftest import ROOT
 from govparse_ml.classifier.estimator import load_default
 from govparse_ml.document import Line
 from govparse_ml.label.labeling import label_lines, label_units
+from govparse_ml.training.data import read_labeled_file
 from govparse_ml.training.route_corpus import HTML_ROUTES, PDF_ROUTES, read_routes
-from govparse_ml.training.train import label_scores, read_labeled_file
+from govparse_ml.training.scoring import label_scores
 
 ROUTES = ROOT / "training_data" / "routes"
 REALDEV_TEST = ROOT / "training_data" / "realdev_test"

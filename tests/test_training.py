@@ -13,15 +13,10 @@ import govparse_ml
 from govparse_ml.classifier.estimator import CARD_FILE, MODEL_FILE, load_default
 from govparse_ml.cli.commands import main
 from govparse_ml.io.files import InputError
-from govparse_ml.training import train as training
-from govparse_ml.training.train import (
-    LabeledDocument,
-    TrainingDataError,
-    evaluate,
-    generated_documents,
-    read_labeled_file,
-    train,
-)
+from govparse_ml.training.data import LabeledDocument, TrainingDataError, generated_documents, read_labeled_file
+from govparse_ml.training.fit import unit_dataset
+from govparse_ml.training.scoring import heldout_generated
+from govparse_ml.training.train import evaluate, train
 
 GOOD = '{"text": "一、总体情况", "label": "heading"}\n{"text": "", "label": null}\n'
 
@@ -74,9 +69,9 @@ def test_units_of_composite_lines_are_left_out_of_training() -> None:
     doc = LabeledDocument("one-line", [one_line, "", "六、其他需要报告的事项"], ["prose", None, "heading"])
     units, _, _ = doc.units()
     assert len([u for u in units if u.line == 1]) > 1  # the long line is cut
-    X, y = training.unit_dataset([doc])
+    X, y = unit_dataset([doc])
     assert [u.text for u in X[0]] == ["六、其他需要报告的事项"] and y == [["heading"]]
-    X, y = training.unit_dataset([doc], composite="inherit")
+    X, y = unit_dataset([doc], composite="inherit")
     assert len(X[0]) == len(units) and set(y[0]) == {"prose", "heading"}
 
 
@@ -192,7 +187,7 @@ def test_shipped_model_beats_rules_on_unseen_generated_documents() -> None:
     at least matches the rules' macro-F1 and reaches 0.97, and reads as many table cells; on
     the seeds it matches the rules cell for cell."""
     model = load_default()
-    scores = training.heldout_generated(model, seed=7, n=26, cells=True)
+    scores = heldout_generated(model, seed=7, n=26, cells=True)
     assert scores["model"]["macro_f1"] >= 0.97
     assert scores["model"]["macro_f1"] >= scores["rules"]["macro_f1"]
     # better line labels must not cost table cells (a table on one long line labelled prose would)

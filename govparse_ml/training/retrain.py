@@ -154,46 +154,103 @@ def _describe(path: Path | None) -> str:
     return f"{configured.parent} (GOVPARSE_MODEL)" if configured else f"{models_dir()} (shipped)"
 
 
-def run(args: Any) -> dict[str, Any]:
-    """The ``train`` command: returns the report it prints."""
-    from govparse_ml.classifier.estimator import ARRAYS_FILE, CARD_FILE, MODEL_FILE, write_model_set
-    from govparse_ml.classifier.inference import configured_model_path, models_dir
-    from govparse_ml.training.train import bundled_data_dir, heldout_generated, train
-
-    cfg = load_config(args.config, args.set or [])
+def _training_options(args: Any, cfg: dict[str, Any]) -> dict[str, Any]:
+    """The [training] settings with the explicit flags applied (they beat the file)."""
     t = dict(cfg["training"])
-    for key in ("seed", "n_generated"):  # explicit flags beat the file
+    for key in ("seed", "n_generated"):
         if getattr(args, key, None) is not None:
             t[key] = getattr(args, key)
     if args.no_generated:
         t["use_generated"] = False
     if args.bundled:
         t["bundled"] = True
-    cfg["training"] = t
-    bundled = bundled_data_dir()
+    return t
+
+
+def _training_dirs(args: Any, t: dict[str, Any]) -> list[Path]:
+    """``--data`` directories, and the bundled data when none is given or ``bundled`` is set."""
+    from govparse_ml.training.train import bundled_data_dir
+
     data_dirs = [Path(d) for d in (args.data or [])]
     if not data_dirs or t.get("bundled"):
-        data_dirs.append(bundled)
+        data_dirs.append(bundled_data_dir())
     for d in data_dirs:
         if not d.is_dir():
             raise InputError(f"{d}: no such data directory (give --data DIR holding labeled/*.jsonl)")
+    return data_dirs
 
-    output = Path(args.output)
-    shipped = models_dir()
+
+def _target(output: Path, shipped: Path, force: bool) -> tuple[Path, bool]:
+    """Where this run's model goes, and whether it replaces the shipped model (in ``shipped``)."""
     installing = output.exists() and output.resolve() == shipped.resolve()
-    if installing and not args.force:
+    if installing and not force:
         raise ConfigError(
             f"{output} holds the shipped model: train writes model-last and model-best into an output directory "
             f"(default training-output) and never replaces the shipped model unless asked: add --force to replace it"
         )
-    target = output if installing else output / "model-last"
+    return (output if installing else output / "model-last"), installing
+
+
+def _heldout_summary(model: Any, seed: int, n_heldout: int) -> dict[str, Any] | None:
+    from govparse_ml.training.scoring import heldout_generated
+
+    return _summary(heldout_generated(model, seed, n_heldout, cells=True))
+
+
+def _comparison(old: Any, old_name: str, new_held: dict | None, seed: int, n_heldout: int) -> dict[str, Any]:
+    """The model it would replace, scored on the same held-out documents, and the differences."""
+    old_held = None
+    if old is not None and n_heldout:
+        _log.info(f"scoring the model it would replace, {old_name}, on the same {n_heldout} held-out documents")
+        old_held = _heldout_summary(old, seed, n_heldout)
+    out: dict[str, Any] = {
+        "compared_with": {"model": old_name, "sha256": getattr(old, "sha256", None), "heldout_generated": old_held}
+    }
+    if new_held and old_held:
+        out["difference"] = {
+            k: round(new_held["model"][k] - old_held["model"][k], 4) for k in new_held["model"] if k != "cells"
+        }
+        out["better"] = new_held["model"]["macro_f1"] >= old_held["model"]["macro_f1"]
+    return out
+
+
+def _model_best(output: Path, target: Path, new_held: dict | None, seed: int, n_heldout: int) -> dict[str, Any]:
+    """Copy this run's model to OUTPUT/model-best unless a model there scores better."""
+    from govparse_ml.classifier.estimator import ARRAYS_FILE, CARD_FILE, MODEL_FILE, write_model_set
+
+    best = output / "model-best"
+    best_held = None
+    if (best / ARRAYS_FILE).exists() and n_heldout:
+        previous = _load_for_comparison(best / ARRAYS_FILE)
+        if previous is not None:
+            best_held = _heldout_summary(previous, seed, n_heldout)
+    new_is_best = best_held is None or (
+        new_held is not None and new_held["model"]["macro_f1"] >= best_held["model"]["macro_f1"]
+    )
+    if new_is_best:
+        write_model_set(best, {n: (target / n).read_bytes() for n in (MODEL_FILE, ARRAYS_FILE, CARD_FILE)})
+    return {
+        "model_best": {"dir": str(best), "is_this_run": new_is_best, "previous_heldout": best_held},
+        "use_it": f"GOVPARSE_MODEL={best} govparse-ml parse FILE   (or --model {best / ARRAYS_FILE})",
+    }
+
+
+def run(args: Any) -> dict[str, Any]:
+    """The ``train`` command: returns the report it prints."""
+    from govparse_ml.classifier.estimator import ARRAYS_FILE
+    from govparse_ml.classifier.inference import configured_model_path, models_dir
+    from govparse_ml.training.train import train
+
+    cfg = load_config(args.config, args.set or [])
+    t = cfg["training"] = _training_options(args, cfg)
+    data_dirs = _training_dirs(args, t)
+    output, shipped = Path(args.output), models_dir()
+    target, installing = _target(output, shipped, args.force)
     # The model it would replace: what parse uses now (GOVPARSE_MODEL or the shipped one), loaded before training.
     old_path = (shipped / ARRAYS_FILE) if installing else None
     old = _load_for_comparison(old_path)
     old_name = _describe(old_path)
-
-    seed = t.get("seed", 0)
-    n_heldout = t.get("n_heldout", 104)
+    seed, n_heldout = t.get("seed", 0), t.get("n_heldout", 104)
     model = train(
         data_dirs,
         target,
@@ -206,44 +263,18 @@ def run(args: Any) -> dict[str, Any]:
         config=cfg,
         **cfg["model"],
     )
-    new_report = model.training_report_
-    new_held = _summary(new_report["heldout_generated"])
+    new_held = _summary(model.training_report_["heldout_generated"])
     report: dict[str, Any] = {
         "model_dir": str(target),
         "config": cfg,
         "data": [str(d) for d in data_dirs],
-        "leave_one_document_out": _summary(new_report["leave_one_document_out"]),
+        "leave_one_document_out": _summary(model.training_report_["leave_one_document_out"]),
         "heldout_generated": new_held,
         "heldout": {"seed": seed, "documents": n_heldout},
     }
-    old_held = None
-    if old is not None and n_heldout:
-        _log.info(f"scoring the model it would replace, {old_name}, on the same {n_heldout} held-out documents")
-        old_held = _summary(heldout_generated(old, seed, n_heldout, cells=True))
-    report["compared_with"] = {
-        "model": old_name,
-        "sha256": getattr(old, "sha256", None),
-        "heldout_generated": old_held,
-    }
-    if new_held and old_held:
-        report["difference"] = {
-            k: round(new_held["model"][k] - old_held["model"][k], 4) for k in new_held["model"] if k != "cells"
-        }
-        report["better"] = new_held["model"]["macro_f1"] >= old_held["model"]["macro_f1"]
+    report.update(_comparison(old, old_name, new_held, seed, n_heldout))
     if not installing:
-        best = output / "model-best"
-        best_held = None
-        if (best / ARRAYS_FILE).exists() and n_heldout:
-            previous = _load_for_comparison(best / ARRAYS_FILE)
-            if previous is not None:
-                best_held = _summary(heldout_generated(previous, seed, n_heldout, cells=True))
-        new_is_best = best_held is None or (
-            new_held is not None and new_held["model"]["macro_f1"] >= best_held["model"]["macro_f1"]
-        )
-        if new_is_best:
-            write_model_set(best, {n: (target / n).read_bytes() for n in (MODEL_FILE, ARRAYS_FILE, CARD_FILE)})
-        report["model_best"] = {"dir": str(best), "is_this_run": new_is_best, "previous_heldout": best_held}
-        report["use_it"] = f"GOVPARSE_MODEL={best} govparse-ml parse FILE   (or --model {best / ARRAYS_FILE})"
+        report.update(_model_best(output, target, new_held, seed, n_heldout))
     if configured_model_path() is None and installing:
         report["installed"] = str(shipped)
     return report

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from govparse_ml.training.train import LabeledDocument, TrainingDataError
+from govparse_ml.training.data import LabeledDocument, TrainingDataError
 
 HTML_ROUTES = ("inscriptis", "html2text", "bs4", "markdownify")
 PDF_ROUTES = ("pdfminer", "pymupdf", "pdftotext", "pdfplumber")

@@ -15,18 +15,84 @@ import os
 from dataclasses import dataclass
 
 from govparse_ml.io.readers import GridCell
-from govparse_ml.synth import generate as gen
+from govparse_ml.synth.context import HEADING, TABLE, Chunks, Context
+from govparse_ml.synth.generate import GeneratedReport, format_value, generate_with
+from govparse_ml.synth.tables import Table
 
 
 @dataclass
 class RenderedReport:
     """A generated report as document blocks, with its truth."""
 
-    truth: gen.GeneratedReport
+    truth: GeneratedReport
     blocks: list[tuple[str, str | None, list[GridCell] | None, int]]  # (kind, text, cells, n_cols)
 
 
-def template_cells(table: gen._Table, raw: dict) -> tuple[list[GridCell], int, int]:
+def _grid(table: Table, raw: dict) -> tuple[list[list[str | None]], list[str]]:
+    """The table's cells row by row (labels, then values; ``None`` where merged left) and row kinds."""
+    grid: list[list[str | None]] = []
+    for row in table.rows:
+        if row.kind == "data":
+            grid.append(list(row.cells) + [raw[v] if v is not None else None for v in row.values])
+        else:
+            grid.append(list(row.cells))
+    return grid, [row.kind for row in table.rows]
+
+
+class _Spans:
+    """The merged cells of a grid so far: each a span [row0, col0, row1, col1, text, kind of row0],
+    and which span owns each grid position."""
+
+    def __init__(self, kinds: list[str]):
+        self.kinds = kinds
+        self.spans: list[list] = []
+        self.owner: dict[tuple[int, int], int] = {}
+
+    def new(self, r: int, c: int, text: str) -> None:
+        self.owner[(r, c)] = len(self.spans)
+        self.spans.append([r, c, r, c, text, self.kinds[r]])
+
+    def extend_right(self, index: int, r: int, c: int) -> None:
+        s = self.spans[index]
+        s[3] = max(s[3], c)
+        self.owner[(r, c)] = index
+
+    def extend_down(self, r: int, c: int, cells: list) -> bool:
+        """Merge an empty cell with the span above, if that span starts in this column, covers only
+        empty cells of this row and is of a kind that merges down; True if merged."""
+        up = self.owner.get((r - 1, c))
+        if up is None:
+            return False
+        _r0, c0, _r1, c1, _text, kind0 = self.spans[up]
+        kind = self.kinds[r]
+        if c0 != c or kind == "caption" or (kind in ("header", "data") and kind0 != kind):
+            return False
+        if not all(k < len(cells) and cells[k] == "" and (r, k) not in self.owner for k in range(c0, c1 + 1)):
+            return False
+        self.spans[up][2] = r
+        for k in range(c0, c1 + 1):
+            self.owner[(r, k)] = up
+        return True
+
+    def place(self, r: int, c: int, text: str | None, cells: list, n_labels: int) -> None:
+        """Put grid cell (r, c) in a span: merged left (``None``), down or left (an empty label
+        or header cell), else a span of its own."""
+        if (r, c) in self.owner:
+            return
+        if text is None and c > 0:
+            self.extend_right(self.owner[(r, c - 1)], r, c)
+            return
+        if text == "" and c < n_labels:
+            if self.extend_down(r, c, cells):
+                return
+            left = self.owner.get((r, c - 1))
+            if left is not None and self.spans[left][0] == r and self.kinds[r] != "data":
+                self.extend_right(left, r, c)
+                return
+        self.new(r, c, text or "")
+
+
+def template_cells(table: Table, raw: dict) -> tuple[list[GridCell], int, int]:
     """The cells of a generated table as the official template merges them, and the grid size.
 
     In the generator's rows a ``None`` cell is merged with the cell on its left; an empty label or
@@ -34,62 +100,16 @@ def template_cells(table: gen._Table, raw: dict) -> tuple[list[GridCell], int, i
     header (or a group label over data rows), else with the cell on its left; value slots that
     are ``None`` widen the value on their left.
     """
-    grid: list[list[str | None]] = []
-    kinds: list[str] = []
-    for row in table.rows:
-        if row.kind == "data":
-            cells = list(row.cells) + [raw[v] if v is not None else None for v in row.values]
-        else:
-            cells = list(row.cells)
-        grid.append(cells)
-        kinds.append(row.kind)
+    grid, kinds = _grid(table, raw)
     width = max(len(r) for r in grid)
-    spans: list[list] = []  # [row0, col0, row1, col1, text, kind of row0]
-    owner: dict[tuple[int, int], int] = {}
+    spans = _Spans(kinds)
     for r, cells in enumerate(grid):
         cells = cells + [""] * (width - len(cells))
         n_labels = table.n_labels if kinds[r] == "data" else width
         for c, text in enumerate(cells):
-            if (r, c) in owner:
-                continue
-            if text is None and c > 0:
-                _extend_right(spans, owner, owner[(r, c - 1)], r, c)
-                continue
-            if text == "" and c < n_labels:
-                up = owner.get((r - 1, c))
-                if up is not None and _can_extend_down(spans[up], kinds[r], cells, c, owner, r):
-                    s = spans[up]
-                    s[2] = r
-                    for k in range(s[1], s[3] + 1):
-                        owner[(r, k)] = up
-                    continue
-                left = owner.get((r, c - 1))
-                if left is not None and spans[left][0] == r and kinds[r] != "data":
-                    _extend_right(spans, owner, left, r, c)
-                    continue
-            owner[(r, c)] = len(spans)
-            spans.append([r, c, r, c, text or "", kinds[r]])
-    cells_out = [GridCell(s[4], s[0], s[1], s[2] - s[0] + 1, s[3] - s[1] + 1) for s in spans]
+            spans.place(r, c, text, cells, n_labels)
+    cells_out = [GridCell(s[4], s[0], s[1], s[2] - s[0] + 1, s[3] - s[1] + 1) for s in spans.spans]
     return cells_out, len(grid), width
-
-
-def _extend_right(spans: list[list], owner: dict, index: int, r: int, c: int) -> None:
-    s = spans[index]
-    s[3] = max(s[3], c)
-    owner[(r, c)] = index
-
-
-def _can_extend_down(span: list, kind: str, cells: list, c: int, owner: dict, r: int) -> bool:
-    _r0, c0, _r1, c1, _text, kind0 = span
-    if c0 != c:
-        return False
-    if kind == "header" and kind0 != "header":
-        return False
-    if kind == "data" and kind0 != "data":
-        return False
-    if kind == "caption":
-        return False
-    return all(k < len(cells) and cells[k] == "" and (r, k) not in owner for k in range(c0, c1 + 1))
 
 
 _TABLE_MARK = "\x00table:"
@@ -97,26 +117,21 @@ _TABLE_MARK = "\x00table:"
 
 def render_blocks(seed: int, format_version: str | None = None) -> RenderedReport:
     """A generated report (``tab_rows`` prose) with its tables as template grids."""
-    captured: list[gen._Table] = []
+    captured: list[Table] = []
 
-    def capture(table: gen._Table, ctx: gen._Ctx) -> list[list[gen.Line]]:
+    def capture(table: Table, ctx: Context) -> Chunks:
         captured.append(table)
-        return [[(f"{_TABLE_MARK}{len(captured) - 1}", gen.TABLE)]]
+        return [[(f"{_TABLE_MARK}{len(captured) - 1}", TABLE)]]
 
-    saved = gen._RENDERERS["tab_rows"]
-    gen._RENDERERS["tab_rows"] = capture
-    try:
-        truth = gen.generate(seed, format_version=format_version, layout="tab_rows")
-    finally:
-        gen._RENDERERS["tab_rows"] = saved
-    raw = {cell: gen.format_value(v) for cell, v in truth.cells.items()}
+    truth = generate_with(seed, format_version=format_version, layout="tab_rows", render_table=capture)
+    raw = {cell: format_value(v) for cell, v in truth.cells.items()}
     blocks: list[tuple[str, str | None, list[GridCell] | None, int]] = []
     for text, label in zip(truth.text.split("\n"), truth.labels, strict=True):
         if text.startswith(_TABLE_MARK):
             cells, _n_rows, n_cols = template_cells(captured[int(text[len(_TABLE_MARK) :])], raw)
             blocks.append(("table", None, cells, n_cols))
         elif text.strip():
-            blocks.append(("heading" if label == gen.HEADING else "paragraph", text.strip(), None, 0))
+            blocks.append(("heading" if label == HEADING else "paragraph", text.strip(), None, 0))
     return RenderedReport(truth, blocks)
 
 
@@ -167,7 +182,7 @@ def render_docx(
     *,
     borders: bool = True,
     split_rows: bool = False,
-) -> gen.GeneratedReport:
+) -> GeneratedReport:
     """Write generated report ``seed`` as a Word file at ``path``; return its truth."""
     rendered = render_blocks(seed, format_version)
     write_docx(rendered, path, borders=borders, split_rows=split_rows)

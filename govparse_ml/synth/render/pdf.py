@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from govparse_ml.synth import generate as gen
+from govparse_ml.synth.generate import GeneratedReport
 from govparse_ml.synth.render.docx import render_docx
 
 
@@ -51,13 +51,13 @@ def docx_to_pdf(paths: list[Path], out_dir: Path, *, timeout: float = 600) -> li
 
 def render_pdfs(
     seeds: list[int], out_dir: str | os.PathLike[str], format_version: str | None = None, *, split_rows: bool = False
-) -> list[tuple[Path, gen.GeneratedReport]]:
+) -> list[tuple[Path, GeneratedReport]]:
     """Write generated reports ``seeds`` as PDFs (``NAME.pdf`` beside ``NAME.docx``) in ``out_dir``;
     ``split_rows``: table rows may break across pages."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     docs: list[Path] = []
-    truths: list[gen.GeneratedReport] = []
+    truths: list[GeneratedReport] = []
     for seed in seeds:
         path = out / f"{format_version or 'any'}_{seed:05d}.docx"
         truths.append(render_docx(seed, path, format_version, split_rows=split_rows))
