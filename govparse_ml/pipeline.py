@@ -51,7 +51,7 @@ def parse(
 
     ``model`` is ``"default"`` (the shipped line classifier, loaded once), ``None`` (rules
     only) or a loaded model (see :func:`govparse_ml.classifier.estimator.load_model` and
-    :func:`govparse_ml.classifier.inference.load_arrays`).
+    :func:`govparse_ml.classifier.store.load_arrays`).
     """
     if not isinstance(text, str):
         hint = (

@@ -32,7 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from govparse_ml.classifier.estimator import LineClassifier, load_default
+from govparse_ml.classifier.estimator import LineClassifier, load_shipped
 from govparse_ml.document import Line
 from govparse_ml.label.labeling import DEFAULT_THRESHOLD, label_lines, label_units
 from govparse_ml.pipeline import parse
@@ -319,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
     if args.mode == "shipped":
-        out = run_routes(args, load_default())
+        out = run_routes(args, load_shipped())
     elif args.mode == "all":
         d = args.dir
         train = route_corpus.read_routes(

@@ -13,20 +13,22 @@ import pytest
 from conftest import seed_names, seed_text
 
 from govparse_ml.classifier import estimator as classifier
-from govparse_ml.classifier import inference, resolve
+from govparse_ml.classifier import resolve, store
 from govparse_ml.classifier.estimator import (
+    LineClassifier,
+    UntrustedModelError,
+    load_model,
+    load_shipped,
+    save_model,
+    viterbi,
+)
+from govparse_ml.classifier.store import (
     ARRAYS_FILE,
     CARD_FILE,
     MODEL_FILE,
-    LineClassifier,
     ModelIntegrityError,
     ModelNotFoundError,
     ModelVersionError,
-    UntrustedModelError,
-    load_default,
-    load_model,
-    save_model,
-    viterbi,
 )
 from govparse_ml.cli.commands import main
 from govparse_ml.label import labeling
@@ -154,7 +156,7 @@ def test_transition_matrix_is_learned(small_model: LineClassifier) -> None:
 
 def test_save_load_round_trip(small_model: LineClassifier, saved: Path) -> None:
     card = json.loads((saved / CARD_FILE).read_text(encoding="utf-8"))
-    assert card["model_sha256"] == classifier.sha256_file(saved / MODEL_FILE)
+    assert card["model_sha256"] == store.sha256_file(saved / MODEL_FILE)
     assert card["labels"] == list(small_model.classes_)
     assert card["feature_version"] == classifier.FEATURE_VERSION
     assert {"python", "scikit-learn", "numpy", "jieba"} <= card["library_versions"].keys()
@@ -214,14 +216,14 @@ def test_tampered_model_is_refused_before_unpickling(saved: Path, tmp_path: Path
     monkeypatch.setattr(joblib, "load", lambda *a, **k: calls.append(a))
     with pytest.raises(ModelIntegrityError, match="does not match its card"):
         load_model(d / MODEL_FILE, trust=True)
-    monkeypatch.setattr(classifier, "models_dir", lambda: d)
+    monkeypatch.setattr(store, "models_dir", lambda: d)
     with pytest.raises(ModelIntegrityError, match="SHA-256"):
-        load_default()
+        load_shipped()
     assert calls == []  # never unpickled
 
 
 def reset_default(monkeypatch, models: Path) -> None:
-    monkeypatch.setattr(inference, "models_dir", lambda: models)
+    monkeypatch.setattr(store, "models_dir", lambda: models)
     monkeypatch.setattr(resolve, "_default_loaded", False)
     monkeypatch.setattr(resolve, "_default_model", None)
 
@@ -241,7 +243,7 @@ def test_parse_falls_back_to_rules_on_a_tampered_model(saved: Path, tmp_path: Pa
 def test_parse_falls_back_to_rules_without_a_model(tmp_path: Path, monkeypatch) -> None:
     reset_default(monkeypatch, tmp_path / "nothing-here")
     with pytest.raises(ModelNotFoundError):
-        load_default()
+        load_shipped()
     report = parse(seed_text(seed_names()[3]))
     assert any("line classifier not used" in w for w in report.warnings)
     assert {ln.source for ln in report.lines if ln.label} == {"rule"}
@@ -251,7 +253,7 @@ def test_corrupt_model_with_matching_card(saved: Path, tmp_path: Path) -> None:
     d = copy_model(saved, tmp_path / "m")
     (d / MODEL_FILE).write_bytes(b"this is not a joblib file")
     card = json.loads((d / CARD_FILE).read_text(encoding="utf-8"))
-    card["model_sha256"] = classifier.sha256_file(d / MODEL_FILE)
+    card["model_sha256"] = store.sha256_file(d / MODEL_FILE)
     (d / CARD_FILE).write_text(json.dumps(card), encoding="utf-8")
     with pytest.raises(ModelIntegrityError, match="corrupt"):
         load_model(d / MODEL_FILE, trust=True)
@@ -260,12 +262,12 @@ def test_corrupt_model_with_matching_card(saved: Path, tmp_path: Path) -> None:
 def test_missing_or_broken_card(saved: Path, tmp_path: Path, monkeypatch) -> None:
     d = copy_model(saved, tmp_path / "m")
     (d / CARD_FILE).unlink()
-    monkeypatch.setattr(classifier, "models_dir", lambda: d)
+    monkeypatch.setattr(store, "models_dir", lambda: d)
     with pytest.raises(ModelNotFoundError, match="card"):
-        load_default()
+        load_shipped()
     (d / CARD_FILE).write_text("{not json", encoding="utf-8")
     with pytest.raises(ModelIntegrityError, match="card"):
-        load_default()
+        load_shipped()
 
 
 def test_feature_version_mismatch_is_refused(saved: Path, tmp_path: Path, monkeypatch) -> None:
@@ -273,9 +275,9 @@ def test_feature_version_mismatch_is_refused(saved: Path, tmp_path: Path, monkey
     card = json.loads((d / CARD_FILE).read_text(encoding="utf-8"))
     card["feature_version"] = classifier.FEATURE_VERSION + 1
     (d / CARD_FILE).write_text(json.dumps(card), encoding="utf-8")
-    monkeypatch.setattr(classifier, "models_dir", lambda: d)
+    monkeypatch.setattr(store, "models_dir", lambda: d)
     with pytest.raises(ModelVersionError, match="retrain"):
-        load_default()
+        load_shipped()
 
 
 def test_save_is_atomic(small_model: LineClassifier, saved: Path, tmp_path: Path, monkeypatch) -> None:
@@ -286,8 +288,8 @@ def test_save_is_atomic(small_model: LineClassifier, saved: Path, tmp_path: Path
         raise OSError("disk full")
 
     # the new set is swapped in by renames (or one renameat2 exchange): make them fail
-    monkeypatch.setattr(classifier, "_exchange", lambda a, b: False)
-    monkeypatch.setattr(classifier.os, "rename", fail)
+    monkeypatch.setattr(store, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(store.os, "rename", fail)
     with pytest.raises(OSError, match="disk full"):
         save_model(small_model, d)
     assert {p.name: p.read_bytes() for p in d.iterdir()} == before  # nothing changed
@@ -301,10 +303,10 @@ def test_shipped_model_loads_and_is_small() -> None:
     path = classifier.default_model_path()
     assert path.exists(), "models/line_classifier.joblib is missing: run `govparse-ml train`"
     card = json.loads(path.with_name(CARD_FILE).read_text(encoding="utf-8"))
-    assert card["model_sha256"] == classifier.sha256_file(path)
+    assert card["model_sha256"] == store.sha256_file(path)
     assert card["feature_version"] == classifier.FEATURE_VERSION
     assert path.stat().st_size < 5_000_000
-    model = load_default()  # load time is measured by scripts/bench.py, not asserted here
+    model = load_shipped()  # load time is measured by scripts/bench.py, not asserted here
     assert load_model(path) is not None  # the shipped path needs no trust
     units = split_units(split_lines(seed_text(seed_names()[0])))
     assert len(model.predict_units(units)[0]) == len(units)
@@ -327,7 +329,7 @@ def test_pieces_of_a_cut_line_are_labelled_by_the_rules() -> None:
     units = split_units(split_lines(doc.text))
     composite = {u.line for u in units if u.part > 0}
     assert composite, "a one-line report is cut into pieces"
-    labels = labeling.label_units(units, inference.load_default())
+    labels = labeling.label_units(units, store.load_default())
     assert {lab.source for u, lab in zip(units, labels, strict=True) if u.line in composite} == {"rule"}
     report = parse(doc.text)
     assert report.tables["active_disclosure"].found

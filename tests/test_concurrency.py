@@ -14,7 +14,7 @@ import pytest
 
 from govparse_ml import parse, pipeline
 from govparse_ml.batch.reader import read_frame
-from govparse_ml.classifier import inference, resolve
+from govparse_ml.classifier import resolve, store
 from govparse_ml.cli.commands import main
 from govparse_ml.synth.generate import LAYOUTS, generate
 
@@ -44,13 +44,13 @@ def test_threads_give_the_cells_of_sequential_calls() -> None:
 def test_threads_that_parse_while_the_model_loads_wait_for_it(monkeypatch) -> None:
     monkeypatch.setattr(resolve, "_default_loaded", False)
     monkeypatch.setattr(resolve, "_default_model", None)
-    real_load = inference.load_default
+    real_load = store.load_default
 
     def slow_load():
         time.sleep(0.3)
         return real_load()
 
-    monkeypatch.setattr(inference, "load_default", slow_load)
+    monkeypatch.setattr(store, "load_default", slow_load)
     start = threading.Barrier(8)
 
     def parse_at_once(text: str):
@@ -66,7 +66,7 @@ def test_threads_that_parse_while_the_model_loads_wait_for_it(monkeypatch) -> No
 def test_a_scorer_pickles_without_its_lock() -> None:
     import pickle
 
-    scorer = inference.load_default()
+    scorer = store.load_default()
     copy = pickle.loads(pickle.dumps(scorer))
     doc = texts()[0].split("\n")
     assert (copy.doc_scores(doc) == scorer.doc_scores(doc)).all()

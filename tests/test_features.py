@@ -248,7 +248,7 @@ def test_the_dense_columns_are_the_blocks_in_order() -> None:
 
 
 def test_an_extra_block_adds_its_columns_and_survives_the_arrays_file(monkeypatch) -> None:
-    from govparse_ml.classifier import features, inference
+    from govparse_ml.classifier import features, scorer
     from govparse_ml.classifier.estimator import LineClassifier
     from govparse_ml.training.data import generated_documents
     from govparse_ml.training.fit import unit_dataset
@@ -274,9 +274,9 @@ def test_an_extra_block_adds_its_columns_and_survives_the_arrays_file(monkeypatc
     matrix = space.transform([docs[0]]).toarray()
     assert (matrix[:, long_col] == [len(u.text) > 20 for u in docs[0]]).all()
     # the arrays file (what parse loads) records the blocks and scores the same
-    arrays = inference.export_arrays(model._scorer)
+    arrays = scorer.export_arrays(model._scorer)
     assert list(arrays["blocks"]) == ["long_unit"]
-    scorer = inference.scorer_from_arrays(arrays)
+    scorer = scorer.scorer_from_arrays(arrays)
     assert scorer.space.blocks == ("long_unit",)
     assert scorer.predict_units(docs[1]) == model.predict_units(docs[1])
 

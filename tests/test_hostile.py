@@ -337,9 +337,9 @@ def test_batch_workers_exit_when_the_batch_is_killed(tmp_path: Path) -> None:
 def test_a_foreign_arrays_file_is_checked_before_it_is_unpacked(tmp_path: Path, capsys, monkeypatch) -> None:
     import numpy as np
 
-    from govparse_ml.classifier import inference
+    from govparse_ml.classifier import store
 
-    with np.load(inference.models_dir() / inference.ARRAYS_FILE) as shipped:
+    with np.load(store.models_dir() / store.ARRAYS_FILE) as shipped:
         arrays = {name: shipped[name] for name in shipped.files}
     bomb = tmp_path / "bomb.npz"
     np.savez_compressed(bomb, **{**arrays, "weights": np.zeros((20_000, 1_000))})  # 160 MB of zeros
@@ -347,13 +347,13 @@ def test_a_foreign_arrays_file_is_checked_before_it_is_unpacked(tmp_path: Path, 
     odd = tmp_path / "odd.npz"
     np.savez_compressed(odd, **{**arrays, "intercept": np.zeros(7)})
     real_load = np.load
-    monkeypatch.setattr(inference.np, "load", lambda *a, **k: pytest.fail("np.load called on a refused file"))
+    monkeypatch.setattr(store.np, "load", lambda *a, **k: pytest.fail("np.load called on a refused file"))
     for path, why in ((bomb, "declare more than"), (odd, "do not fit together")):
-        with pytest.raises(inference.ModelIntegrityError, match=why):
-            inference.load_arrays(path)
+        with pytest.raises(store.ModelIntegrityError, match=why):
+            store.load_arrays(path)
         assert main(["parse", "--example", "--model", str(path)]) == 1
         assert why in capsys.readouterr().err
-    monkeypatch.setattr(inference.np, "load", real_load)
+    monkeypatch.setattr(store.np, "load", real_load)
     good = tmp_path / "good.npz"
     np.savez_compressed(good, **arrays)
-    assert inference.load_arrays(good).weights.shape == arrays["weights"].shape
+    assert store.load_arrays(good).weights.shape == arrays["weights"].shape

@@ -11,9 +11,16 @@ import numpy as np
 import pytest
 from conftest import seed_names, seed_text
 
-from govparse_ml.classifier import inference
-from govparse_ml.classifier.estimator import ARRAYS_FILE, CARD_FILE, LineClassifier, save_model
-from govparse_ml.classifier.inference import ModelIntegrityError, ModelVersionError, load_arrays, read_card
+from govparse_ml.classifier import scorer, store
+from govparse_ml.classifier.estimator import LineClassifier, save_model
+from govparse_ml.classifier.store import (
+    ARRAYS_FILE,
+    CARD_FILE,
+    ModelIntegrityError,
+    ModelVersionError,
+    load_arrays,
+    read_card,
+)
 from govparse_ml.synth.generate import generate
 from govparse_ml.text.normalize import split_lines
 from govparse_ml.text.units import split_units
@@ -76,7 +83,7 @@ def test_text_cache_changes_nothing_and_stays_bounded(trained) -> None:
 def test_arrays_file_cannot_hold_code_and_is_checked(trained, tmp_path: Path) -> None:
     _, out = trained
     card = json.loads((out / CARD_FILE).read_text(encoding="utf-8"))
-    assert card["arrays_sha256"] == inference.hashlib.sha256((out / ARRAYS_FILE).read_bytes()).hexdigest()
+    assert card["arrays_sha256"] == store.hashlib.sha256((out / ARRAYS_FILE).read_bytes()).hexdigest()
     with np.load(out / ARRAYS_FILE, allow_pickle=False) as arrays:  # loads with pickling off
         assert {a.dtype.kind for a in arrays.values()} <= {"i", "f", "U", "b"}
     bad = tmp_path / ARRAYS_FILE
@@ -108,6 +115,6 @@ def test_public_product_gives_the_same_scores(trained, monkeypatch) -> None:
     """Where scipy's private COO loop is missing or changed, the public product stands in."""
     _, out = trained
     fast = load_arrays(out / ARRAYS_FILE).doc_scores(docs()[1])
-    monkeypatch.setattr(inference, "_coo_matmat_dense", None)
+    monkeypatch.setattr(scorer, "_coo_matmat_dense", None)
     slow = load_arrays(out / ARRAYS_FILE).doc_scores(docs()[1])
     assert np.allclose(fast, slow, atol=1e-12)

@@ -20,7 +20,7 @@ from govparse_ml.batch.columns import cell_columns, columns
 from govparse_ml.batch.formats import codebook_path, manifest_path
 from govparse_ml.batch.reader import read_frame
 from govparse_ml.batch.rows import report_row
-from govparse_ml.classifier.inference import models_dir, read_card
+from govparse_ml.classifier.store import models_dir, read_card
 from govparse_ml.cli.commands import main
 from govparse_ml.format import schema
 from govparse_ml.io import export, sheets

@@ -16,9 +16,8 @@ import pytest
 from conftest import LABELED, seed_names, seed_text
 
 from govparse_ml import pipeline
-from govparse_ml.classifier import estimator as classifier
-from govparse_ml.classifier import resolve
-from govparse_ml.classifier.inference import ARRAYS_FILE, CARD_FILE, MODEL_ENV, load_arrays, models_dir, read_card
+from govparse_ml.classifier import resolve, store
+from govparse_ml.classifier.store import ARRAYS_FILE, CARD_FILE, MODEL_ENV, load_arrays, models_dir, read_card
 from govparse_ml.cli.commands import main
 from govparse_ml.training.data import read_labeled_file
 
@@ -169,7 +168,7 @@ def test_train_on_the_users_files_plus_the_bundled_set(tmp_path) -> None:
 def _model_dir(tmp_path: Path) -> Path:
     d = tmp_path / "models"
     d.mkdir()
-    for name in (classifier.MODEL_FILE, ARRAYS_FILE, CARD_FILE, "README.md"):
+    for name in (store.MODEL_FILE, ARRAYS_FILE, CARD_FILE, "README.md"):
         shutil.copy(models_dir() / name, d / name)
     return d
 
@@ -178,7 +177,7 @@ def _state(d: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(d.iterdir())}
 
 
-NEW = {classifier.MODEL_FILE: b"new joblib", ARRAYS_FILE: b"new arrays", CARD_FILE: b'{"new": true}'}
+NEW = {store.MODEL_FILE: b"new joblib", ARRAYS_FILE: b"new arrays", CARD_FILE: b'{"new": true}'}
 
 
 @pytest.mark.parametrize("fail_at", [1, 2, 3])
@@ -186,7 +185,7 @@ def test_a_failure_while_writing_the_model_set_leaves_the_old_set(tmp_path, monk
     d = _model_dir(tmp_path)
     before = _state(d)
     calls = {"n": 0}
-    real_fsync = classifier.os.fsync
+    real_fsync = store.os.fsync
 
     def failing_fsync(fd):
         calls["n"] += 1
@@ -194,9 +193,9 @@ def test_a_failure_while_writing_the_model_set_leaves_the_old_set(tmp_path, monk
             raise OSError(28, "No space left on device")
         real_fsync(fd)
 
-    monkeypatch.setattr(classifier.os, "fsync", failing_fsync)
+    monkeypatch.setattr(store.os, "fsync", failing_fsync)
     with pytest.raises(OSError, match="No space left"):
-        classifier.write_model_set(d, NEW)
+        store.write_model_set(d, NEW)
     assert _state(d) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["models"]  # no temporary directory left behind
     load_arrays(d / ARRAYS_FILE, read_card(d / ARRAYS_FILE))  # still a consistent model
@@ -207,8 +206,8 @@ def test_the_model_set_is_swapped_in_whole(tmp_path, monkeypatch, exchange) -> N
     d = _model_dir(tmp_path)
     readme = (d / "README.md").read_bytes()
     if not exchange:
-        monkeypatch.setattr(classifier, "_exchange", lambda a, b: False)
-    classifier.write_model_set(d, NEW)
+        monkeypatch.setattr(store, "_exchange", lambda a, b: False)
+    store.write_model_set(d, NEW)
     assert _state(d) == {**NEW, "README.md": readme}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["models"]
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-from govparse_ml.classifier.estimator import load_default
+from govparse_ml.classifier.estimator import load_shipped
 from govparse_ml.document import Line
 from govparse_ml.label.labeling import label_lines, label_units
 from govparse_ml.training.data import read_labeled_file
@@ -19,7 +19,7 @@ REALDEV_TEST = ROOT / "training_data" / "realdev_test"
 
 @pytest.fixture(scope="module")
 def model():
-    return load_default()
+    return load_shipped()
 
 
 def scored_lines(doc, model) -> tuple[list[str], list[str], list[float]]:

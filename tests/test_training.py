@@ -10,7 +10,8 @@ import pytest
 from conftest import GOLD, LABELED, gold_cells, seed_names
 
 import govparse_ml
-from govparse_ml.classifier.estimator import CARD_FILE, MODEL_FILE, load_default
+from govparse_ml.classifier.estimator import load_shipped
+from govparse_ml.classifier.store import CARD_FILE, MODEL_FILE
 from govparse_ml.cli.commands import main
 from govparse_ml.io.files import InputError
 from govparse_ml.training.data import LabeledDocument, TrainingDataError, generated_documents, read_labeled_file
@@ -186,7 +187,7 @@ def test_shipped_model_beats_rules_on_unseen_generated_documents() -> None:
     """Held-out generated documents (seeds never trained on, every layout): the shipped model
     at least matches the rules' macro-F1 and reaches 0.97, and reads as many table cells; on
     the seeds it matches the rules cell for cell."""
-    model = load_default()
+    model = load_shipped()
     scores = heldout_generated(model, seed=7, n=26, cells=True)
     assert scores["model"]["macro_f1"] >= 0.97
     assert scores["model"]["macro_f1"] >= scores["rules"]["macro_f1"]
@@ -201,7 +202,7 @@ def test_shipped_model_beats_rules_on_unseen_generated_documents() -> None:
 def test_eval_reads_the_arrays_file_parse_uses(capsys, tmp_path: Path) -> None:
     """`eval --model models/line_classifier.npz` scores the file `parse` loads, without
     --trust-model (it is read without pickle), and gives the joblib estimator's scores."""
-    from govparse_ml.classifier.inference import ARRAYS_FILE, models_dir
+    from govparse_ml.classifier.store import ARRAYS_FILE, models_dir
 
     data = make_data(tmp_path, seed_names()[3:4])
     npz = models_dir() / ARRAYS_FILE

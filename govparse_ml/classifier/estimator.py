@@ -16,7 +16,7 @@ summed, which gives the same numbers in a fraction of the time.
 Persistence: :func:`save_model` writes ``line_classifier.joblib`` atomically and its card
 ``line_classifier.json`` (labels, feature version, hashes of the training data and of the
 model file, library versions, scores). A joblib file runs code when it is loaded, so
-:func:`load_default` checks the shipped file's SHA-256 against the card *before* unpickling,
+:func:`load_shipped` checks the shipped file's SHA-256 against the card *before* unpickling,
 and :func:`load_model` refuses any other path unless the caller says ``trust=True``.
 """
 
@@ -28,7 +28,6 @@ import itertools
 import json
 import os
 import platform
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -39,20 +38,20 @@ from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
-from govparse_ml.classifier import inference
+from govparse_ml.classifier import store
 from govparse_ml.classifier.features import FEATURE_PARAMS, FEATURE_VERSION, FeatureSpace
-from govparse_ml.classifier.inference import (
+from govparse_ml.classifier.scorer import UnitScorer, export_arrays
+from govparse_ml.classifier.store import (
     ARRAYS_FILE,
     CARD_FILE,
     MODEL_FILE,
     ModelError,
     ModelIntegrityError,
     ModelNotFoundError,
-    ModelVersionError,
-    UnitScorer,
     check_feature_version,
     read_card,
     read_verified,
+    write_model_set,
 )
 from govparse_ml.document import LABELS
 from govparse_ml.text.units import Unit
@@ -211,7 +210,7 @@ class LineClassifier(BaseEstimator, ClassifierMixin):
 
     def _doc_log_proba(self, doc) -> np.ndarray:
         """Log-probabilities (n_units × classes) of one document, from the split weights
-        (:class:`~govparse_ml.classifier.inference.UnitScorer`), not the Pipeline's sparse matrices."""
+        (:class:`~govparse_ml.classifier.scorer.UnitScorer`), not the Pipeline's sparse matrices."""
         return self._scorer.doc_log_proba(doc)
 
     def predict_proba(self, X: Sequence) -> list[np.ndarray]:
@@ -274,21 +273,9 @@ def viterbi(log_emit: np.ndarray, log_trans: np.ndarray, log_start: np.ndarray) 
 # --------------------------------------------------------------------------- persistence
 
 
-def models_dir() -> Path:
-    """Where the shipped model lives: ``models/`` beside the package (an installed checkout)."""
-    return inference.models_dir()
-
-
 def default_model_path() -> Path:
-    return models_dir() / MODEL_FILE
-
-
-def sha256_file(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    """The shipped estimator's file (the arrays beside it are what ``parse`` loads)."""
+    return store.models_dir() / MODEL_FILE
 
 
 def library_versions() -> dict[str, str]:
@@ -323,7 +310,7 @@ def save_model(model: LineClassifier, out_dir: str | os.PathLike, card: dict[str
     joblib.dump(model, buf, compress=3)
     data = buf.getvalue()
     buf = io.BytesIO()
-    np.savez_compressed(buf, **inference.export_arrays(model._scorer))
+    np.savez_compressed(buf, **export_arrays(model._scorer))
     arrays = buf.getvalue()
     fz: Featurizer = model.pipeline_.named_steps["features"]
     full_card: dict[str, Any] = {
@@ -350,70 +337,6 @@ def save_model(model: LineClassifier, out_dir: str | os.PathLike, card: dict[str
     return out / MODEL_FILE
 
 
-MODEL_FILES = (MODEL_FILE, ARRAYS_FILE, CARD_FILE)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two directories in one step (Linux ``renameat2(RENAME_EXCHANGE)``); False where
-    the system or file system cannot."""
-    import ctypes
-    import sys
-
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
-
-
-def write_model_set(out: Path, files: dict[str, bytes]) -> None:
-    """Write the files of a model (estimator, arrays, card) into ``out`` as one set.
-
-    They are written into a new directory beside ``out`` (with copies of whatever else
-    ``out`` holds, e.g. a README), which then takes ``out``'s place in one step: on Linux the
-    two directories are exchanged atomically, elsewhere (or on a file system that cannot)
-    ``out`` is renamed away and the new one renamed in. At no moment does ``out`` hold a model
-    file and a card that disagree; a failure before the swap leaves ``out`` as it was.
-    """
-    import shutil
-
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".new", dir=out.parent))
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; a model directory is an ordinary one
-        if out.is_dir():
-            for item in out.iterdir():
-                if item.name in files:
-                    continue
-                if item.is_dir():
-                    shutil.copytree(item, tmp / item.name, symlinks=True)
-                else:
-                    shutil.copy2(item, tmp / item.name, follow_symlinks=False)
-        for name, data in files.items():
-            path = tmp / name
-            with open(path, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.chmod(path, 0o666 & ~umask)
-        if not out.exists():
-            os.rename(tmp, out)
-            return
-        if not _exchange(tmp, out):
-            old = out.with_name(f".{out.name}.{os.getpid()}.old")
-            os.rename(out, old)
-            os.rename(tmp, out)
-            tmp = old
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
 def _load_verified(path: Path, card: dict[str, Any] | None) -> LineClassifier:
     """Read the file, check it against the card (hash, feature version) and only then unpickle it."""
     import joblib
@@ -433,7 +356,7 @@ def _load_verified(path: Path, card: dict[str, Any] | None) -> LineClassifier:
     return model
 
 
-def load_default() -> LineClassifier:
+def load_shipped() -> LineClassifier:
     """The shipped model (``models/line_classifier.joblib`` beside the package), checked
     against its card's SHA-256 and feature version before it is unpickled.
 
@@ -466,10 +389,10 @@ def load_model(path: str | os.PathLike, *, trust: bool = False) -> LineClassifie
         if not p.exists():
             raise ModelNotFoundError(f"model file {p} not found")
         card = read_card(p) if p.with_name(CARD_FILE).exists() else None
-        return inference.load_arrays(p, card)
+        return store.load_arrays(p, card)
     shipped = default_model_path()
     if p.exists() and shipped.exists() and p.resolve() == shipped.resolve():
-        return load_default()
+        return load_shipped()
     if not trust:
         raise UntrustedModelError(
             f"refusing to load model {p}: a joblib file runs code when it is loaded, and only the shipped model "
@@ -484,24 +407,3 @@ def load_model(path: str | os.PathLike, *, trust: bool = False) -> LineClassifie
 
 def model_size(path: str | os.PathLike | None = None) -> int:
     return (Path(path) if path else default_model_path()).stat().st_size
-
-
-__all__ = [
-    "ARRAYS_FILE",
-    "CARD_FILE",
-    "MODEL_FILE",
-    "Featurizer",
-    "LineClassifier",
-    "ModelError",
-    "ModelIntegrityError",
-    "ModelNotFoundError",
-    "ModelVersionError",
-    "UntrustedModelError",
-    "default_model_path",
-    "load_default",
-    "load_model",
-    "read_card",
-    "save_model",
-    "sha256_file",
-    "viterbi",
-]

@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from govparse_ml.classifier import inference
+from govparse_ml.classifier import store
 
 # "default": the shipped model if it loads and checks out; None: rules only; or a loaded model.
 ModelArg = Any
@@ -26,7 +26,7 @@ def default_model() -> Any:
         with _default_lock:
             if not _default_loaded:
                 try:
-                    _default_model = inference.load_default()
+                    _default_model = store.load_default()
                 except Exception as exc:  # missing, corrupt or tampered: rules, and say so
                     _default_model = exc
                 _default_loaded = True
@@ -55,8 +55,8 @@ def model_from_path(path: str | Path | None, *, rules_only: bool = False, trust:
     if str(path).endswith(".npz"):
         # An arrays file holds numbers and strings only (read without pickle): no trust needed,
         # but its card, if it has one beside it, must match.
-        card = inference.read_card(path) if Path(path).with_name(inference.CARD_FILE).exists() else None
-        return inference.load_arrays(path, card)
+        card = store.read_card(path) if Path(path).with_name(store.CARD_FILE).exists() else None
+        return store.load_arrays(path, card)
     from govparse_ml.classifier.estimator import load_model  # scikit-learn: only for a joblib file
 
     return load_model(path, trust=trust)

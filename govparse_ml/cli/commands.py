@@ -89,7 +89,7 @@ def _eval_model_path(args: argparse.Namespace) -> str | None:
     """--model, else the GOVPARSE_MODEL setting, else None (the shipped model)."""
     if args.model:
         return args.model
-    from govparse_ml.classifier.inference import configured_model_path
+    from govparse_ml.classifier.store import configured_model_path
 
     configured = configured_model_path()
     return str(configured) if configured is not None else None

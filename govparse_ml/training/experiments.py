@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from govparse_ml.classifier.estimator import load_default
+from govparse_ml.classifier.estimator import load_shipped
 from govparse_ml.synth.generate import LAYOUTS
 from govparse_ml.text.normalize import split_lines
 from govparse_ml.text.units import split_units
@@ -26,7 +26,7 @@ def benchmark(data_dir: str | os.PathLike = "training_data", repeats: int = 200)
     thread (milliseconds; CPU time leaves out the waits of a busy machine)."""
     from govparse_ml.pipeline import parse
 
-    model = load_default()
+    model = load_shipped()
     steps = {
         "predict_units": lambda doc, units: model.predict_units(units),
         "parse_model": lambda doc, units: parse(doc.text, model=model),
@@ -89,7 +89,7 @@ def _main(argv: list[str] | None = None) -> int:
         for r in rows:
             print(" ".join(f"{r[k]!s:>20}" for k in keys))
     elif args.what == "heldout":
-        scores = heldout_generated(load_default(), 1, args.n, cells=True)
+        scores = heldout_generated(load_shipped(), 1, args.n, cells=True)
         title = f"shipped model on {args.n} generated documents of unseen seeds (cells: values against the generator's)"
         print(format_scores({**scores, "documents": []}, title))
     else:

@@ -133,7 +133,7 @@ def _summary(scores: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def _load_for_comparison(path: Path | None):
     """The model that ``parse`` uses now (or the one at ``path``), loaded without pickle; None if none loads."""
-    from govparse_ml.classifier.inference import CARD_FILE, load_arrays, load_default, read_card
+    from govparse_ml.classifier.store import CARD_FILE, load_arrays, load_default, read_card
 
     try:
         if path is None:
@@ -146,7 +146,7 @@ def _load_for_comparison(path: Path | None):
 
 
 def _describe(path: Path | None) -> str:
-    from govparse_ml.classifier.inference import configured_model_path, models_dir
+    from govparse_ml.classifier.store import configured_model_path, models_dir
 
     if path is not None:
         return str(path.parent)
@@ -216,7 +216,7 @@ def _comparison(old: Any, old_name: str, new_held: dict | None, seed: int, n_hel
 
 def _model_best(output: Path, target: Path, new_held: dict | None, seed: int, n_heldout: int) -> dict[str, Any]:
     """Copy this run's model to OUTPUT/model-best unless a model there scores better."""
-    from govparse_ml.classifier.estimator import ARRAYS_FILE, CARD_FILE, MODEL_FILE, write_model_set
+    from govparse_ml.classifier.store import ARRAYS_FILE, CARD_FILE, MODEL_FILE, write_model_set
 
     best = output / "model-best"
     best_held = None
@@ -237,8 +237,7 @@ def _model_best(output: Path, target: Path, new_held: dict | None, seed: int, n_
 
 def run(args: Any) -> dict[str, Any]:
     """The ``train`` command: returns the report it prints."""
-    from govparse_ml.classifier.estimator import ARRAYS_FILE
-    from govparse_ml.classifier.inference import configured_model_path, models_dir
+    from govparse_ml.classifier.store import ARRAYS_FILE, configured_model_path, models_dir
     from govparse_ml.training.train import train
 
     cfg = load_config(args.config, args.set or [])

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from govparse_ml.classifier.estimator import LineClassifier, load_default, load_model, save_model
+from govparse_ml.classifier.estimator import LineClassifier, load_model, load_shipped, save_model
 from govparse_ml.io.files import InputError
 from govparse_ml.training import route_corpus
 from govparse_ml.training.data import (
@@ -211,7 +211,8 @@ def train(
 
 def _trained_on(model_path: str | os.PathLike | None, docs: Sequence[LabeledDocument]) -> list[str]:
     """Names of ``docs`` whose file is, byte for byte, one the model's card says it trained on."""
-    from govparse_ml.classifier.estimator import default_model_path, read_card
+    from govparse_ml.classifier.estimator import default_model_path
+    from govparse_ml.classifier.store import read_card
 
     path = Path(model_path) if model_path else default_model_path()
     if path.is_dir():
@@ -228,7 +229,7 @@ def _score_model(
     docs: list[LabeledDocument], data: Path, model_path: str | os.PathLike | None, trust_model: bool
 ) -> tuple[dict[str, Any], str, str | None]:
     """The scores of a model on ``docs``, the title of the report, and the model's SHA-256."""
-    model = load_model(model_path, trust=trust_model) if model_path else load_default()
+    model = load_model(model_path, trust=trust_model) if model_path else load_shipped()
     scores = score_docs(docs, lambda d: model, data)
     title = f"model {model_path or 'shipped'} on {data}"
     seen = _trained_on(model_path, docs)
