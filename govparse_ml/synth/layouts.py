@@ -452,30 +452,30 @@ def pdf_boxes(table: Table, ctx: Context) -> Chunks:
     the outcome rows' labels a few at a time, each few followed by their first column, then the
     outcome rows' other columns downward (the last two, as often, in pairs row by row). The
     review table's headers, then its numbers."""
-    boxes: list[str] = []
     data = [row for row in table.rows if row.kind == "data"]
-    for row in table.rows:
-        if row.kind != "data" and (table.id != "active_disclosure" or row.block == data[0].block):
-            boxes += _header_boxes(row, ctx)
     if table.id == "active_disclosure":
-        blocks = [[r for r in data if r.block == b] for b in dict.fromkeys(r.block for r in data)]
-        for k, block in enumerate(blocks):
-            if k:
-                boxes += [
-                    b
-                    for row in table.rows
-                    if row.kind != "data" and row.block == block[0].block
-                    for b in _header_boxes(row, ctx)
-                ]
-            boxes += _block_boxes(block, ctx)
-    elif table.id == "applications":
-        boxes += _application_boxes(data, ctx)
+        boxes = [b for block in _blocks_of(table, ctx) for b in block]
     else:
-        boxes += [ctx.raw[slot] for row in data for slot in row.values if slot is not None]
+        boxes = [b for row in table.rows if row.kind != "data" for b in _header_boxes(row, ctx)]
+        if table.id == "applications":
+            boxes += _application_boxes(data, ctx)
+        else:
+            boxes += [ctx.raw[slot] for row in data for slot in row.values if slot is not None]
     lines: list[Line] = []
     for box in boxes:
         lines += [*((part, TABLE) for part in box.split("\n")), ("", None)]
     return [lines]
+
+
+def _blocks_of(table: Table, ctx: Context) -> list[list[str]]:
+    """The boxes of each block of the active-disclosure table: its caption and header, then
+    its rows as one block (:func:`_block_boxes`)."""
+    out = []
+    for block in dict.fromkeys(r.block for r in table.rows):
+        rows = [r for r in table.rows if r.block == block]
+        heads = [b for r in rows if r.kind != "data" for b in _header_boxes(r, ctx)]
+        out.append(heads + _block_boxes([r for r in rows if r.kind == "data"], ctx))
+    return out
 
 
 def _header_boxes(row: Row, ctx: Context) -> list[str]:
