@@ -64,7 +64,9 @@ class Transposed:
     """Tables written column by column, written again as rows, and what was done to each."""
 
     original: list[Segment]
-    rows: list[tuple[Span, list[Segment]]]  # each span and the segments that replace it
+    # (table, start, end, segments): the segments that replace original[start:end] when the
+    # table's transposed reading is kept (its span, and the span after it it took values from).
+    rows: list[tuple[str, int, int, list[Segment]]]
     readings: dict[str, Reading]  # by table
     layout_only: set[str]  # tables whose every run was a whole block: their shape says how to read them
     complete: set[str]  # tables whose every cell got a value and all values but one a cell
@@ -72,9 +74,9 @@ class Transposed:
     def segments(self, tables: set[str] | None = None) -> list[Segment]:
         """The segments with the spans of ``tables`` (default all) replaced by their rows."""
         out = list(self.original)
-        for span, rows in reversed(self.rows):  # from the end: the indexes of the spans before stay valid
-            if tables is None or span.table in tables:
-                out[span.start : span.end] = rows
+        for table, start, end, rows in sorted(self.rows, key=lambda r: -r[1]):  # from the end: indexes stay valid
+            if tables is None or table in tables:
+                out[start:end] = rows
         return out
 
 
@@ -82,25 +84,58 @@ def transpose(segments: list[Segment], version: schema.FormatVersion, read: dict
     """The tables written column by column in the segments, written again as rows (None if no
     table is written so). Only tables whose reading as written (``read``) leaves cells of the
     rows it names blank, or breaks an identity, are tried."""
+    if all(_read_well(table, version) for table in read.values()):
+        return None  # (most texts: spares looking for spans)
     specs = schema.tables(version)
+    chosen = _chosen_spans(table_spans(segments, version), specs, read, version)
+    if not chosen or len(chosen) > MAX_SPANS:
+        return None  # (more: table words all over the text, no report's tables)
     out = Transposed(segments, [], {}, set(), set())
-    spans, end = [], 0
-    for span in table_spans(segments, version):
-        if span.start >= end and _column_shaped(span, specs) and not _read_well(read[span.table], version):
-            spans.append(span)  # (a span that overlaps the one before: never two rewritings of a segment)
-            end = span.end
-    if len(spans) > MAX_SPANS:
-        return None  # table words all over the text: no report's tables
-    for span in spans:
+    for span, after, moved in chosen:
         rows, reading, complete = _read_span(span, specs[span.table], version)
         kept = [_without_rows(seg, span.table) for seg in segments[span.start : span.end]]
-        out.rows.append((span, kept + rows))
+        out.rows.append((span.table, span.start, span.end, kept + rows))
+        if after is not None:
+            stripped = [_without_values(seg, moved) for seg in segments[after.start : after.end]]
+            out.rows.append((span.table, after.start, after.end, stripped))
         out.readings[span.table] = reading
         if complete:
             out.complete.add(span.table)
         if _whole_blocks(span, specs[span.table]):
             out.layout_only.add(span.table)
-    return out if out.rows else None
+    return out
+
+
+def _chosen_spans(
+    spans: list[Span], specs: dict[str, schema.TableSpec], read: dict[str, Table], version: schema.FormatVersion
+) -> list[tuple[Span, Span | None, set[int]]]:
+    """The spans to transpose, each with the span after it whose first values it takes (those
+    the table after cannot hold: an extractor writes a page's boxes out of order, and the rest
+    of a table's numbers may come after the next table's heading) and the ids of those values."""
+    out: list[tuple[Span, Span | None, set[int]]] = []
+    end = 0
+    for k, span in enumerate(spans):
+        if span.table == _REVIEW or span.start < end or _read_well(read[span.table], version):
+            continue  # (a span that overlaps the one before: never two rewritings of a segment)
+        after = spans[k + 1] if k + 1 < len(spans) and spans[k + 1].table != span.table else None
+        surplus = _surplus(after, specs) if after is not None else []
+        if surplus:
+            span.runs.append(([], surplus))
+        if _column_shaped(span, specs):
+            out.append((span, after if surplus else None, {id(v) for v in surplus}))
+            end = after.end if surplus and after is not None else span.end
+        elif surplus:
+            span.runs.pop()
+    return out
+
+
+def _surplus(span: Span, specs: dict[str, schema.TableSpec]) -> list[RawValue]:
+    """The first values of a span that names no rows (the review table's rows are its headers)
+    beyond its table's cells."""
+    if span.labels:
+        return []
+    values = [v for _, run in span.runs for v in run]
+    return values[: max(0, len(values) - sum(len(r.columns) for r in specs[span.table].rows))]
 
 
 def table_spans(segments: list[Segment], version: schema.FormatVersion) -> list[Span]:
@@ -115,7 +150,7 @@ def table_spans(segments: list[Segment], version: schema.FormatVersion) -> list[
             walk.span.end = k + 1
             if seg.values:
                 walk.span.add_values(seg.values)
-    return [s for s in walk.spans if s.table != _REVIEW]
+    return walk.spans
 
 
 class _SpanWalk:
@@ -157,8 +192,8 @@ def _switch(hit: Hit, current: str | None, named: set[str], specs: dict[str, sch
 
 def _column_shaped(span: Span, specs: dict[str, schema.TableSpec]) -> bool:
     """Whether the span's text looks written column by column: most of its values come after
-    two rows named one after the other, or after a row label more of them than the row has
-    cells; most are alone on their lines (boxes, not rows); and there are no more values and
+    two rows named one after the other, after a row label more of them than the row has cells,
+    or after other values with no row label between; most are alone on their lines (boxes, not rows); and there are no more values and
     runs than a table of its rows has (text with table words scattered in it is no table to
     transpose, and would only cost time)."""
     spec = specs[span.table]
@@ -172,7 +207,7 @@ def _column_shaped(span: Span, specs: dict[str, schema.TableSpec]) -> bool:
     unlike_rows = sum(
         len(run)
         for named, run in span.runs
-        if named and (len(set(named)) >= 2 or len(run) > len(spec.row(named[-1]).columns))
+        if not named or len(set(named)) >= 2 or len(run) > len(spec.row(named[-1]).columns)
     )
     return unlike_rows >= UNLIKE_SHARE * len(values)
 
@@ -244,6 +279,14 @@ def _row_segment(span: Span, grid: Grid, i: int, cells: tuple[int, ...], values:
             out.append(RawValue(raw.raw, raw.lines, False, raw.numbered_tail, False, raw.whole, -1))
     lines = sorted({*label_lines, *(n for v in out if not v.blank for n in v.lines)})
     return Segment(labels, 0, out, (Hit(span.table, "row", row),), lines)
+
+
+def _without_values(seg: Segment, moved: set[int]) -> Segment:
+    """A segment of the span after a transposed one, without the values that span took."""
+    values = [v for v in seg.values if id(v) not in moved]
+    if len(values) == len(seg.values):
+        return seg
+    return Segment(seg.labels, seg.lead, values, seg.hits, seg.lines, seg.trail, seg.slots)
 
 
 def _without_rows(seg: Segment, table: str) -> Segment:
