@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from govparse_ml.format import schema
 from govparse_ml.format.vocabulary import VALUE_UNIT
-from govparse_ml.tables.layouts import ends_in_layout_tab, read_row, row_edges
+from govparse_ml.tables.layouts import ends_in_layout_tab, row_cells
 from govparse_ml.text.units import Unit
 
 _CJK = "\u4e00-\u9fff"
@@ -64,7 +64,7 @@ def tokenize(units: list[Unit]) -> list[Token]:
             continue  # markdown separators and filler bars
         if unit.text.endswith("\t") and layout_tab is None:
             layout_tab = ends_in_layout_tab(units)
-        cells, grid = read_row(row_edges(unit.text, layout_tab is not None and layout_tab[index]))
+        cells, grid = row_cells(unit.text, layout_tab is not None and layout_tab[index])
         if grid:
             _grid_tokens(out, cells, unit.line, index)
         else:
@@ -81,7 +81,7 @@ def _line_tokens(out: list[Token], text: str, line: int, index: int) -> None:
         _cell_tokens(out, text, line, index, 0, whole_line=True)
 
 
-def _grid_tokens(out: list[Token], cells: list[str], line: int, index: int) -> None:
+def _grid_tokens(out: list[Token], cells: tuple[str, ...], line: int, index: int) -> None:
     """The tokens of a row of cells, its empty cells placed (:func:`_trim_empties`)."""
     row: list[Token] = []
     empties = False
