@@ -82,21 +82,23 @@ def _line_tokens(out: list[Token], text: str, line: int, index: int) -> None:
 
 
 def _grid_tokens(out: list[Token], cells: tuple[str, ...], line: int, index: int) -> None:
-    """The tokens of a row of cells, its empty cells placed (:func:`_trim_empties`)."""
+    """The tokens of a row of cells, its empty cells placed (:func:`_place_empties`)."""
     row: list[Token] = []
-    empties = False
+    empties: list[tuple[int, int]] = []  # (index in ``row`` it stands before, position) of each empty cell
     for position, cell in enumerate(cells):
         stripped = cell.strip()
         if not stripped:
-            row.append(Token("empty", "", line, index, False, position, False, True))
-            empties = True
+            empties.append((len(row), position))
         elif stripped.isdigit() and stripped.isascii():  # inlined, as above
             row.append(Token("value", stripped, line, index, False, position, True, True))
         elif stripped[-1].isdigit() and _PLACEHOLDER.fullmatch(stripped):  # (placeholders end in their number)
             continue  # a converter's header over a table that had none: no label, no cell
         else:
             _cell_tokens(row, cell, line, index, position, whole_cell=True)
-    out.extend(_trim_empties(row) if empties else row)
+    if empties:
+        _place_empties(out, row, empties, line, index)
+    else:
+        out.extend(row)
 
 
 def _vertical_wu(tokens: list[Token]) -> None:
@@ -180,35 +182,33 @@ def cell_pieces(cell: str) -> tuple[tuple[str, str, bool], ...]:
     return tuple(merged)
 
 
-def _trim_empties(row: list[Token]) -> list[Token]:
-    """Keep an empty cell between two values of the same row; count those between the label and
-    the first value (``lead``) and after the last value (``trail``), which place a row's values
-    when some of its cells are blank; drop the others (layout before the label)."""
-    first, last, label = _bounds(row)
-    if first < 0:
-        return [t for t in row if t.kind != "empty"]
+def _place_empties(out: list[Token], row: list[Token], empties: list[tuple[int, int]], line: int, index: int) -> None:
+    """Append ``row`` to ``out`` with its empty cells placed: an empty cell between two values is
+    kept; those between the label and the first value (``lead``) and after the last value
+    (``trail``) are counted, as they place a row's values when some of its cells are blank; the
+    others (layout before the label, or in a row with no value) are dropped.
+
+    ``empties`` holds where each empty cell stands: before ``row[k]``. Only the empty cells
+    kept become tokens (a quarter of a tab table's cells are empty, most of them layout)."""
+    kinds = [t.kind for t in row]
+    if "value" not in kinds:
+        out.extend(row)
+        return
+    first = kinds.index("value")
+    last = len(kinds) - 1 - kinds[::-1].index("value")
+    label = kinds.index("label") if "label" in kinds else -1
     # Empties after the first label count, and in a row of values only, its leading empties too.
-    lead_from = -1 if label < 0 else label if label < first else first
-    out = []
-    for i, t in enumerate(row):
-        if t.kind == "empty" and not (first < i < last):
-            if i < first and i > lead_from:
-                out.append(Token("lead", "", t.line, t.unit))
-            elif i > last:
-                out.append(Token("trail", "", t.line, t.unit))
+    lead_after = -1 if label < 0 else min(label, first)
+    done = 0
+    for k, position in empties:
+        if k <= lead_after:
             continue
-        out.append(t)
-    return out
-
-
-def _bounds(row: list[Token]) -> tuple[int, int, int]:
-    """Indexes of the first value, the last value and the first label of a row (-1: none)."""
-    first = last = label = -1
-    for i, t in enumerate(row):
-        if t.kind == "value":
-            last = i
-            if first < 0:
-                first = i
-        elif t.kind == "label" and label < 0:
-            label = i
-    return first, last, label
+        out.extend(row[done:k])
+        done = k
+        if k <= first:
+            out.append(Token("lead", "", line, index))
+        elif k <= last:
+            out.append(Token("empty", "", line, index, False, position, False, True))
+        else:
+            out.append(Token("trail", "", line, index))
+    out.extend(row[done:])
