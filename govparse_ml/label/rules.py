@@ -329,14 +329,16 @@ def _settle_lone_rows(units: list[Unit], labels: list[RuleLabel]) -> None:
     sentence ("…信息公开行政复议3件"); a line of several short cells with wide gaps next to a
     table is a header row whose words were wrapped ("信息    本年制    本年废").
     """
+    # The neighbours are asked first: they are a look at the labels next door, the fields a split
+    # of the text (most prose is next to prose, most table words next to table text).
     for i, lab in enumerate(labels):
-        if lab.why == "table vocabulary" and len(_fields(units[i].text)) < 2:
-            if _neighbour(labels, i, -1) == _neighbour(labels, i, +1) == "prose":
+        if lab.why == "table vocabulary":
+            if _neighbour(labels, i, -1) == _neighbour(labels, i, +1) == "prose" and len(_fields(units[i].text)) < 2:
                 labels[i] = RuleLabel("prose", 0.6, "table words inside prose")
         elif (
             lab.label == "prose"
-            and _header_row(units[i].text)
             and "table" in (_neighbour(labels, i, -1), _neighbour(labels, i, +1))
+            and _header_row(units[i].text)
         ):
             labels[i] = RuleLabel("table", 0.7, "wrapped header row")
 
