@@ -24,7 +24,6 @@ from govparse_ml.format.vocabulary import (
 from govparse_ml.text.units import Unit
 
 _NUM = NUMERALS
-_SPACES_AND_BARS = re.compile(r"[\s|]+")
 _DIGIT = re.compile(r"\d")
 _DIGIT_RUN = re.compile(r"\d+")
 _FIELD_SPLIT = re.compile(r"\t|\|| {2,}")
@@ -73,7 +72,8 @@ _PAGE_LABEL = RuleLabel("other", 0.9, "page number")
 @lru_cache(maxsize=8192)
 def compact(text: str) -> str:
     """Text without white space, table bars and fullwidth brackets: what vocabulary matches on."""
-    return _SPACES_AND_BARS.sub("", text)
+    # str.split drops the white space a regex \s matches, several times as fast as a sub.
+    return "".join(text.split()).replace("|", "")
 
 
 def section_of(text: str) -> schema.SectionSpec | None:
@@ -192,8 +192,9 @@ def _shape_label(text: str, c: str) -> RuleLabel | None:
 
 def _table_label(text: str, c: str) -> RuleLabel | None:
     """Labels of table text: the tables' words, rows of values."""
-    fields = [f for f in _FIELD_SPLIT.split(text) if f.strip()]
-    if _TABLE_WORD.search(c) and not _prose_like(c):
+    # (a line with no separator is one field; a sentence is told before the long search for table words)
+    fields = [f for f in _FIELD_SPLIT.split(text) if f.strip()] if _has_separator(text) else [text]
+    if not _prose_like(c) and _TABLE_WORD.search(c):
         words = _table_words_label(text, c, fields)
         if words is not None:
             return words
@@ -202,6 +203,11 @@ def _table_label(text: str, c: str) -> RuleLabel | None:
     if "\t" in text and _label_then_values(fields):
         return RuleLabel("table", 0.8, "label and values")
     return None
+
+
+def _has_separator(text: str) -> bool:
+    """Whether _FIELD_SPLIT may cut ``text``: a tab, a bar or two spaces."""
+    return "\t" in text or "|" in text or "  " in text
 
 
 def _table_words_label(text: str, c: str, fields: list[str]) -> RuleLabel | None:
