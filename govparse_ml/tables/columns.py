@@ -72,15 +72,20 @@ class HeaderColumns:
         self.cached[columns] = found
         return found
 
+    def _placing(self, row: schema.RowSpec, values: list[RawValue]) -> tuple[int, ...] | None:
+        """The positions of the row's columns, if the header gives them and the row is on a grid."""
+        if not self.position or not values or values[-1].cell < 0:
+            return None  # no header cell named a column, or a row with no cell separators
+        positions = self._positions(row)
+        return positions if positions is not None and _in_grid(values) else None
+
     def place(self, row: schema.RowSpec, values: list[RawValue], labels: list[Token]) -> list[RawValue]:
         """The row's values, one per cell, blanks filled in, if the header places them.
 
         Rows are checked against the header by the column their label ends in: where a label
         spanning columns is written once (not padded), such rows are not on the header's grid."""
-        if not self.position or not values or values[-1].cell < 0:
-            return values  # no header cell named a column, or a row with no cell separators
-        positions = self._positions(row)
-        if positions is None or not _in_grid(values):
+        positions = self._placing(row, values)
+        if positions is None:
             return values
         cells = tuple(v.cell for v in values if not v.blank)
         key = self._grid_key(row, values, labels)

@@ -25,6 +25,8 @@ CELL_SPLIT = re.compile(r"\t|\||\s{2,}")
 # A space (not a tab) with white space after it: where CELL_SPLIT may cut other than at a tab.
 _WIDE_GAP = re.compile(r"[^\S\t]\s")
 _HAS_DIGIT = re.compile(r"\d")
+# A row of markdown separators and filler bars: no cells.
+FILLER = re.compile(r"[\s|:\-—=+_]*")
 
 CellReader = Callable[[str], list[str] | None]
 
@@ -65,10 +67,13 @@ def read_row(text: str) -> tuple[list[str], bool]:
 
 @lru_cache(maxsize=16384)
 def row_cells(text: str, layout_tab: bool) -> tuple[tuple[str, ...], bool]:
-    """:func:`read_row` of a row's text without its edges (:func:`row_edges`), the cells a tuple.
+    """:func:`read_row` of a row's text without its edges (:func:`row_edges`), the cells a tuple;
+    none for a row of filler (:data:`FILLER`).
 
     Cached: header rows, label rows and rows of zeros recur from report to report (registering
     a reader empties the cache)."""
+    if FILLER.fullmatch(text):
+        return (), False
     cells, grid = read_row(row_edges(text, layout_tab))
     return tuple(cells), grid
 

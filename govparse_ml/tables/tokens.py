@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from govparse_ml.format import schema
 from govparse_ml.format.vocabulary import VALUE_UNIT
-from govparse_ml.tables.layouts import ends_in_layout_tab, row_cells
+from govparse_ml.tables.layouts import FILLER, ends_in_layout_tab, row_cells
 from govparse_ml.text.units import Unit
 
 _CJK = "\u4e00-\u9fff"
@@ -33,7 +33,6 @@ _PIECE = re.compile(
     rf"(?P<num>{_NUMBER})(?P<unit>{_UNITS})?|(?P<null>(?<!\S)(?:{_NULL})(?!\S))|(?P<text>[^\s\d+\-/／—－–无]+|\S)"
 )
 _ITEM_AFTER = re.compile(rf"[.．、]\s*[{_CJK}]")
-_FILLER = re.compile(r"[\s|:\-—=+_]*")
 _PLACEHOLDER = re.compile(schema.PLACEHOLDER_HEADER)
 _WHOLE_VALUE = re.compile(rf"^\s*(?:(?P<num>{_NUMBER})(?:{_UNITS})?|(?P<null>{_NULL}))\s*$")
 
@@ -57,28 +56,23 @@ def tokenize(units: list[Unit]) -> list[Token]:
     out: list[Token] = []
     layout_tab: list[bool] | None = None  # worked out when a row ends with a tab (most texts: none)
     for index, unit in enumerate(units):
+        text = unit.text
         if unit.cut == "blank":  # an empty line between table lines (pipeline._table_units)
             out.append(Token("slot", "", unit.line, index))
             continue
-        if _FILLER.fullmatch(unit.text):
-            continue  # markdown separators and filler bars
-        if unit.text.endswith("\t") and layout_tab is None:
+        if layout_tab is None and text.endswith("\t") and not FILLER.fullmatch(text):
             layout_tab = ends_in_layout_tab(units)
-        cells, grid = row_cells(unit.text, layout_tab is not None and layout_tab[index])
+        cells, grid = row_cells(text, layout_tab is not None and layout_tab[index])
         if grid:
             _grid_tokens(out, cells, unit.line, index)
-        else:
-            _line_tokens(out, cells[0], unit.line, index)
+        elif not cells:
+            continue  # markdown separators and filler bars
+        elif (cell := cells[0]).isdigit() and cell.isascii():  # the commonest row of one cell: a plain count
+            out.append(Token("value", cell, unit.line, index, False, 0, True))
+        else:  # a row that is one cell: no empties to place
+            _cell_tokens(out, cell, unit.line, index, 0, whole_line=True)
     _vertical_wu(out)
     return out
-
-
-def _line_tokens(out: list[Token], text: str, line: int, index: int) -> None:
-    """The tokens of a row that is one cell: no empties to place."""
-    if text.isdigit() and text.isascii():  # inlined: the commonest cell, a plain count
-        out.append(Token("value", text, line, index, False, 0, True))
-    else:
-        _cell_tokens(out, text, line, index, 0, whole_line=True)
 
 
 def _grid_tokens(out: list[Token], cells: tuple[str, ...], line: int, index: int) -> None:
