@@ -129,7 +129,6 @@ _NUMERIC_CELL = re.compile(r"(?<=[|\t])\s*[-+]?\d+(?:\.\d+)?\s*(?=[|\t]|$)")
 _GRID_ROW_LABEL = RuleLabel("table", 0.99, "row of cells with numbers")
 
 
-@lru_cache(maxsize=16384)
 def _grid_row(text: str) -> bool:
     """A row of cells with three numbers, or with one and a word of the tables' vocabulary."""
     numbers = len(_NUMERIC_CELL.findall(text))
@@ -146,6 +145,14 @@ def decisive_label(unit: Unit) -> RuleLabel | None:
     a digit and is under 40 characters).
     """
     text = unit.text
+    if len(text) > 40 and "|" not in text and "\t" not in text:
+        return None  # a line of running text: the commonest unit
+    return _decisive_label(text)
+
+
+@lru_cache(maxsize=16384)
+def _decisive_label(text: str) -> RuleLabel | None:
+    # Cached: table rows and cells ("0", "| 规章 | 0 |") recur within and across reports.
     if ("|" in text or "\t" in text) and _grid_row(text):
         return _GRID_ROW_LABEL  # a row of cells, three of them numbers: no heading or sentence is that
     if len(text) > 40 or not _HAS_DIGIT.search(text):
@@ -402,5 +409,5 @@ def _neighbour(labels: list[RuleLabel], i: int, step: int) -> str | None:
 
 def clear_caches() -> None:
     """Empty the caches of rule labels and compact texts."""
-    for cached in (compact, _label_text, _grid_row):
+    for cached in (compact, _label_text, _decisive_label):
         cached.cache_clear()

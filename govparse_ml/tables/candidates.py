@@ -68,11 +68,14 @@ def candidates(
     and the checks will say so. ``budget`` is the document's inputs limit, shared by its rows
     (a fresh one if not given).
     """
-    if any(v.raw.startswith("00") and _ZEROS.fullmatch(v.raw) for v in group.values):
+    # (the joined text first: most rows have no "00" in them at all)
+    if "00" in " ".join([v.raw for v in group.values]) and any(
+        v.raw.startswith("00") and _ZEROS.fullmatch(v.raw) for v in group.values
+    ):
         group = _zeros_apart(group)
     raws: list[str | None] = [None if v.blank else v.raw for v in group.values]
     n = group.size
-    if len(raws) == n and not any(v.numbered_tail for v in group.values):
+    if len(raws) == n and not any([v.numbered_tail for v in group.values]):
         return [tuple(raws)], ""  # most rows: one value a cell
     checked = checked_rows(group, version)
     if len(raws) > n:
