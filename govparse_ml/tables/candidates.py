@@ -68,10 +68,7 @@ def candidates(
     and the checks will say so. ``budget`` is the document's inputs limit, shared by its rows
     (a fresh one if not given).
     """
-    # (the joined text first: most rows have no "00" in them at all)
-    if "00" in " ".join([v.raw for v in group.values]) and any(
-        v.raw.startswith("00") and _ZEROS.fullmatch(v.raw) for v in group.values
-    ):
+    if _has_zero_run(group.values):
         group = _zeros_apart(group)
     raws: list[str | None] = [None if v.blank else v.raw for v in group.values]
     n = group.size
@@ -131,6 +128,14 @@ def _placed(group: Group, raws: list[str | None], n: int) -> Cells | None:
         # between label and first value included
         return tuple([None] * lead + raws + [None] * (missing - lead))
     return None
+
+
+def _has_zero_run(values: list[RawValue]) -> bool:
+    """Whether a value is a run of zeros (``00``, ``000``…); the joined text is looked at first:
+    most rows have no ``00`` at all."""
+    return "00" in " ".join([v.raw for v in values]) and any(
+        v.raw.startswith("00") and _ZEROS.fullmatch(v.raw) for v in values
+    )
 
 
 def _zeros_apart(group: Group) -> Group:

@@ -72,24 +72,16 @@ class HeaderColumns:
         self.cached[columns] = found
         return found
 
-    def _placing(self, row: schema.RowSpec, values: list[RawValue]) -> tuple[int, ...] | None:
-        """The positions of the row's columns, if the header gives them and the row is on a grid."""
-        if not self.position or not values or values[-1].cell < 0:
-            return None  # no header cell named a column, or a row with no cell separators
-        positions = self._positions(row)
-        return positions if positions is not None and _in_grid(values) else None
-
     def place(self, row: schema.RowSpec, values: list[RawValue], labels: list[Token]) -> list[RawValue]:
         """The row's values, one per cell, blanks filled in, if the header places them.
 
         Rows are checked against the header by the column their label ends in: where a label
         spanning columns is written once (not padded), such rows are not on the header's grid."""
-        positions = self._placing(row, values)
-        if positions is None:
+        cells = _grid_cells(values) if self.position else None  # (no header cell named a column: none)
+        if cells is None or (positions := self._positions(row)) is None:
             return values
-        cells = tuple(v.cell for v in values if not v.blank)
         key = self._grid_key(row, values, labels)
-        if len(values) == len(positions) and all(not v.blank for v in values):
+        if len(cells) == len(values) == len(positions):  # a full row: does it stand where the header says?
             self.verdict[key] = self.verdict.get(key, True) and cells == positions
             return values
         if not self.verdict.get(key) or not set(cells) <= set(positions):
@@ -104,6 +96,9 @@ class HeaderColumns:
         return self.column_table[row.columns[0].id], own[-1] if own else -1
 
 
-def _in_grid(values: list[RawValue]) -> bool:
-    """Whether every value of a row (but its blanks) has its column in the row."""
-    return bool(values) and values[-1].cell >= 0 and all(v.cell >= 0 or v.blank for v in values)
+def _grid_cells(values: list[RawValue]) -> tuple[int, ...] | None:
+    """The columns of a row's values but its blanks, if every one has its column in the row."""
+    if not values or values[-1].cell < 0:
+        return None
+    cells = tuple([v.cell for v in values if not v.blank])
+    return None if cells and min(cells) < 0 else cells
