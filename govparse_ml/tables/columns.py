@@ -81,8 +81,9 @@ class HeaderColumns:
 
         Rows are checked against the header by the column their label ends in: where a label
         spanning columns is written once (not padded), such rows are not on the header's grid."""
-        cells = _grid_cells(values) if self.position else None  # (no header cell named a column: none)
-        if cells is None or (positions := self._positions(row)) is None:
+        if not self.position or (positions := self._positions(row)) is None:
+            return values  # no header cell named a column, or not all of this row's
+        if (cells := _grid_cells(values)) is None:
             return values
         if len(cells) == len(values) == len(positions):  # a full row: does it stand where the header says?
             self.unjudged.append((row, values[-1].lines[0], labels, cells == positions))
