@@ -188,6 +188,10 @@ def _place_empties(out: list[Token], row: list[Token], empties: list[tuple[int, 
     if "value" not in kinds:
         out.extend(row)
         return
+    if empties[0][0] == len(row):  # all after the row's last token (a row's trailing cells): counted
+        out.extend(row)
+        out.extend([Token("trail", "", line, index) for _ in empties])
+        return
     first = kinds.index("value")
     last = len(kinds) - 1 - kinds[::-1].index("value")
     label = kinds.index("label") if "label" in kinds else -1
