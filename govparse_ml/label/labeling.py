@@ -55,7 +55,7 @@ def label_units(
             out[i] = UnitLabel(rule.label, rule.confidence, "rule")
     # The model learned whole lines: the pieces of a line cut into several (a whole report on
     # one line) are left out of its training data, so it is no judge of them: the rules are.
-    pieces = Counter(u.line for u in units)
+    pieces = Counter([u.line for u in units])
     unsure = [
         i for i, (u, conf) in enumerate(zip(units, confidences, strict=True)) if conf < threshold or pieces[u.line] > 1
     ]

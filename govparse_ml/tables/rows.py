@@ -155,10 +155,11 @@ class _Walk:
                 self.out.readings.append(reading)
         else:
             row = pending[-1]
-            width = len(spec.row(row).columns)
+            row_spec = spec.row(row)
+            width = len(row_spec.columns)
             if seg.slots:
                 values = fit_slots(values, width, frozenset(t.line for t in seg.labels))
-            values = self.header.place(spec.row(row), values, seg.labels)
+            values = self.header.place(row_spec, values, seg.labels)
             self.out.groups.append(Group(current, (row,), (width,), values, seg.lead, seg.lines, seg.trail))
         self.last_row[current] = max(self.last_row.get(current, -1), spec.row_index(pending[-1]))
         self.pending = []
