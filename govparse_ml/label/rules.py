@@ -442,5 +442,5 @@ def _neighbour(labels: list[RuleLabel], i: int, step: int) -> str | None:
 
 def clear_caches() -> None:
     """Empty the caches of rule labels and compact texts."""
-    for cached in (compact, _label_text, _grid_row, _csv_row, _decisive_label):
+    for cached in (compact, _label_text, _csv_row, _decisive_label):
         cached.cache_clear()
