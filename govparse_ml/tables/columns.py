@@ -51,6 +51,10 @@ class HeaderColumns:
         self.cached: dict[tuple[str, ...], tuple[int, ...] | None] = {}
         # (table, column its rows' labels end in) -> its full rows stood where the header says (or not)
         self.verdict: dict[tuple[str, int], bool] = {}
+        # The full rows not yet in the verdicts: (row, line of its values, its labels, whether it
+        # stood where the header says). They are judged when a row with blank cells asks, if one
+        # does: most tables have none.
+        self.unjudged: list[tuple[schema.RowSpec, int, list[Token], bool]] = []
 
     def observe(self, seg: Segment) -> None:
         if not seg.hits:
@@ -77,22 +81,30 @@ class HeaderColumns:
 
         Rows are checked against the header by the column their label ends in: where a label
         spanning columns is written once (not padded), such rows are not on the header's grid."""
-        cells = _grid_cells(values) if self.position else None  # (no header cell named a column: none)
-        if cells is None or (positions := self._positions(row)) is None:
+        if not self.position or (positions := self._positions(row)) is None:
+            return values  # no header cell named a column, or not all of this row's
+        if (cells := _grid_cells(values)) is None:
             return values
-        key = self._grid_key(row, values, labels)
         if len(cells) == len(values) == len(positions):  # a full row: does it stand where the header says?
-            self.verdict[key] = self.verdict.get(key, True) and cells == positions
+            self.unjudged.append((row, values[-1].lines[0], labels, cells == positions))
             return values
-        if not self.verdict.get(key) or not set(cells) <= set(positions):
+        if not self._verdict(self._grid_key(row, values[-1].lines[0], labels)) or not set(cells) <= set(positions):
             return values
         by_cell = {v.cell: v for v in values if not v.blank}
         line = values[0].lines
         return [by_cell.get(p, RawValue("", line, True)) for p in positions]
 
-    def _grid_key(self, row: schema.RowSpec, values: list[RawValue], labels: list[Token]) -> tuple[str, int]:
-        """The row's table and the column its label ends in (-1: no label cell on its line)."""
-        own = [t.cell for t in labels if t.grid and t.line == values[-1].lines[0]]
+    def _verdict(self, key: tuple[str, int]) -> bool | None:
+        """Whether the full rows of ``key`` so far all stood where the header says (None: no such row)."""
+        for row, line, labels, stood in self.unjudged:
+            judged = self._grid_key(row, line, labels)
+            self.verdict[judged] = self.verdict.get(judged, True) and stood
+        self.unjudged.clear()
+        return self.verdict.get(key)
+
+    def _grid_key(self, row: schema.RowSpec, line: int, labels: list[Token]) -> tuple[str, int]:
+        """The row's table and the column its label ends in (-1: no label cell on ``line``, its values')."""
+        own = [t.cell for t in labels if t.grid and t.line == line]
         return self.column_table[row.columns[0].id], own[-1] if own else -1
 
 

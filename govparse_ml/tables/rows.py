@@ -55,9 +55,10 @@ class _Walk:
 
     def run(self) -> RowsRead:
         for k, seg in enumerate(self.segments):
-            self.header.observe(seg)
-            for hit in seg.hits:
-                self._name(k, hit)
+            if seg.hits:  # (a label run that names no key holds no header cell either)
+                self.header.observe(seg)
+                for hit in seg.hits:
+                    self._name(k, hit)
             if seg.values:
                 self._values(k, seg)
         if self.review:

@@ -87,8 +87,8 @@ def _grid_tokens(out: list[Token], cells: tuple[str, ...], line: int, index: int
             row.append(Token("value", stripped, line, index, False, position, True, True))
         elif stripped[-1].isdigit() and _PLACEHOLDER.fullmatch(stripped):  # (placeholders end in their number)
             continue  # a converter's header over a table that had none: no label, no cell
-        else:
-            _cell_tokens(row, cell, line, index, position, whole_cell=True)
+        else:  # (not a plain count: its pieces)
+            _piece_tokens(row, cell, line, index, position, True, True)
     if empties:
         _place_empties(out, row, empties, line, index)
     else:
@@ -134,12 +134,17 @@ def _cell_tokens(
     if stripped.isdigit() and stripped.isascii():  # the commonest cell: a plain count
         out.append(Token("value", stripped, line, index, False, position, whole_cell or whole_line, whole_cell))
         return
+    _piece_tokens(out, cell, line, index, position, whole_cell or whole_line, whole_cell)
+
+
+def _piece_tokens(out: list[Token], cell: str, line: int, index: int, position: int, whole: bool, grid: bool) -> None:
+    """Append the tokens of a cell's pieces (:func:`cell_pieces`); a value alone in the cell is ``whole``."""
     pieces = cell_pieces(cell)
     if len(pieces) == 1:  # most cells (a comprehension for one item is a function call more)
         kind, text, tail = pieces[0]
-        out.append(Token(kind, text, line, index, tail, position, whole_cell or whole_line, whole_cell))
+        out.append(Token(kind, text, line, index, tail, position, whole, grid))
     else:
-        out.extend([Token(kind, text, line, index, tail, position, False, whole_cell) for kind, text, tail in pieces])
+        out.extend([Token(kind, text, line, index, tail, position, False, grid) for kind, text, tail in pieces])
 
 
 @lru_cache(maxsize=16384)
@@ -187,6 +192,10 @@ def _place_empties(out: list[Token], row: list[Token], empties: list[tuple[int, 
     kinds = [t.kind for t in row]
     if "value" not in kinds:
         out.extend(row)
+        return
+    if empties[0][0] == len(row):  # all after the row's last token (a row's trailing cells): counted
+        out.extend(row)
+        out.extend([Token("trail", "", line, index) for _ in empties])
         return
     first = kinds.index("value")
     last = len(kinds) - 1 - kinds[::-1].index("value")
