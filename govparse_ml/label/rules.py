@@ -7,6 +7,7 @@ vertical header, a markdown separator).
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -137,6 +138,34 @@ def _grid_row(text: str) -> bool:
     return numbers >= 1 and bool(_TABLE_WORD.search(compact(text)))  # "行政处罚\t7", "| 规章 | 0 |"
 
 
+# A field of a row saved as CSV that is a number alone: quoted with thousands separators
+# ("1,234", as csv.writer and spreadsheets write it) or bare, between commas.
+_CSV_NUMBER = re.compile(r'(?:^|(?<=,))\s*(?:"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?"|[-+]?\d+(?:\.\d+)?)\s*(?=,|$)')
+_CSV_ROW_LABEL = RuleLabel("table", 0.95, "row of comma-separated cells")
+_CSV_MAX = 200  # longer lines are paragraphs, not rows
+
+
+@lru_cache(maxsize=16384)
+def _csv_row(text: str) -> bool:
+    """A row of a table saved as CSV: three numbers between commas, or a short label and one; a
+    header row of short fields of which two name columns. No field of it ends a sentence."""
+    if text.count(",") < 2 or len(text) > _CSV_MAX or "\t" in text or "|" in text:
+        return False
+    fields = _split_csv(text)
+    if any(_SENTENCE_END.search(f) or len(f) > 40 for f in fields):
+        return False
+    numbers = len(_CSV_NUMBER.findall(text))
+    if numbers >= 3 or (numbers >= 1 and bool(_TABLE_WORD.search(compact(fields[0])))):
+        return True
+    if numbers or _DIGIT.search(text) or len(fields) < 3:
+        return False  # a header row has no numbers (a sentence that counts things has)
+    return sum(bool(_TABLE_WORD.search(compact(f))) for f in fields) >= 2
+
+
+def _split_csv(text: str) -> list[str]:
+    return next(csv.reader([text]), [])
+
+
 def decisive_label(unit: Unit) -> RuleLabel | None:
     """The label of a rule surer than the model (a page number, a row of cells with numbers), if it fires.
 
@@ -145,8 +174,8 @@ def decisive_label(unit: Unit) -> RuleLabel | None:
     a digit and is under 40 characters).
     """
     text = unit.text
-    if len(text) > 40 and "|" not in text and "\t" not in text:
-        return None  # a line of running text: the commonest unit
+    if len(text) > 40 and "|" not in text and "\t" not in text and ("," not in text or "。" in text):
+        return None  # a line of running text: the commonest unit (a CSV row has commas and no full stop)
     return _decisive_label(text)
 
 
@@ -155,6 +184,8 @@ def _decisive_label(text: str) -> RuleLabel | None:
     # Cached: table rows and cells ("0", "| 规章 | 0 |") recur within and across reports.
     if ("|" in text or "\t" in text) and _grid_row(text):
         return _GRID_ROW_LABEL  # a row of cells, three of them numbers: no heading or sentence is that
+    if "," in text and _csv_row(text):
+        return _CSV_ROW_LABEL
     if len(text) > 40 or not _HAS_DIGIT.search(text):
         return None
     if _PAGE_NUMBER.match(text.strip()) or _PAGE_NUMBER.match(compact(text)):
@@ -198,7 +229,9 @@ def _shape_label(text: str, c: str) -> RuleLabel | None:
 
 
 def _table_label(text: str, c: str) -> RuleLabel | None:
-    """Labels of table text: the tables' words, rows of values."""
+    """Labels of table text: rows saved as CSV, the tables' words, rows of values."""
+    if "," in text and _csv_row(text):
+        return _CSV_ROW_LABEL
     # (a line with no separator is one field; a sentence is told before the long search for table words)
     fields = [f for f in _FIELD_SPLIT.split(text) if f.strip()] if _has_separator(text) else [text]
     if not _prose_like(c) and _TABLE_WORD.search(c):
@@ -409,5 +442,5 @@ def _neighbour(labels: list[RuleLabel], i: int, step: int) -> str | None:
 
 def clear_caches() -> None:
     """Empty the caches of rule labels and compact texts."""
-    for cached in (compact, _label_text, _decisive_label):
+    for cached in (compact, _label_text, _csv_row, _decisive_label):
         cached.cache_clear()

@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 
 from govparse_ml.document import Reading, Table
 from govparse_ml.format import schema
+from govparse_ml.tables import column_major
 from govparse_ml.tables.fill import fill, new_tables
 from govparse_ml.tables.rows import read_rows
-from govparse_ml.tables.segments import cut_segments
+from govparse_ml.tables.segments import Segment, cut_segments
 from govparse_ml.tables.tokens import tokenize
 from govparse_ml.text.units import Unit
 
@@ -46,8 +47,26 @@ class TableResult:
 
 
 def assemble_tables(units: list[Unit], version: schema.FormatVersion) -> TableResult:
-    """Read the three tables of ``version`` from the units labelled table."""
-    found = read_rows(cut_segments(tokenize(units), version), version)
+    """Read the three tables of ``version`` from the units labelled table; a table written
+    column by column is read transposed where more identities hold so (:mod:`column_major`)."""
+    segments = cut_segments(tokenize(units), version)
+    result = _read(segments, version)
+    transposed = column_major.transpose(segments, version, result.tables)
+    if transposed is None:
+        return result
+    alt = _read(transposed.segments(), version)
+    kept = column_major.choose(result.tables, alt.tables, transposed, version)
+    if not kept:
+        return result
+    if kept.keys() != transposed.readings.keys():
+        alt = _read(transposed.segments(set(kept)), version)
+    alt.readings.extend(kept.values())
+    return alt
+
+
+def _read(segments: list[Segment], version: schema.FormatVersion) -> TableResult:
+    """The tables read from the segments of their text."""
+    found = read_rows(segments, version)
     result = TableResult(
         new_tables(version, found.seen),
         readings=found.readings,
