@@ -13,9 +13,7 @@ Whether the transposed reading is kept is the caller's choice: the identities de
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
-from functools import cache
 
 from govparse_ml.document import Reading, Table
 from govparse_ml.format import schema
@@ -75,8 +73,6 @@ def transpose(segments: list[Segment], version: schema.FormatVersion, read: dict
     """The tables written column by column in the segments, written again as rows (None if no
     table is written so). Only tables whose reading as written (``read``) leaves cells of the
     rows it names blank, or breaks an identity, are tried."""
-    if all(_read_well(table, version) for table in read.values()):
-        return None  # every table read as written fills its rows and holds (most reports): nothing to try
     specs = schema.tables(version)
     out = Transposed(segments, [], {}, set(), set())
     end = 0
@@ -162,16 +158,11 @@ def _column_shaped(span: Span, specs: dict[str, schema.TableSpec]) -> bool:
 def _read_well(table: Table, version: schema.FormatVersion) -> bool:
     """Whether a table's reading as written fills every cell of the rows it names and breaks
     no identity: nothing for a transposed reading to do better."""
-    if "" in [c.raw for c in table.cells.values()]:
+    if any(c.raw == "" for c in table.cells.values()):
         return False
-    n = _identity_counts(version).get(table.id, 0)
-    return n == 0 or holding(table, version) == n
-
-
-@cache
-def _identity_counts(version: schema.FormatVersion) -> dict[str, int]:
-    """The number of identities of each table of the format."""
-    return dict(Counter(i.table for i in schema.identities(version)))
+    return holding(table, version) == sum(i.table == table.id for i in schema.identities(version)) or not any(
+        i.table == table.id for i in schema.identities(version)
+    )
 
 
 def _whole_blocks(span: Span, spec: schema.TableSpec) -> bool:
