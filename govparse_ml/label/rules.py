@@ -401,7 +401,9 @@ def _header_row(text: str) -> bool:
 def _settle_fragment_runs(units: list[Unit], labels: list[RuleLabel]) -> None:
     """Runs of short prose-looking fragments between table units are table text.
 
-    They are header cells wrapped over lines (商业 / 企业) or vertical labels (三 / 、 / 本).
+    They are header cells wrapped over lines (商业 / 企业), vertical labels (三 / 、 / 本), or
+    a long row label wrapped inside its cell, as a PDF extractor writes a box's lines
+    (2.申请人逾期未按收费通知要求缴纳费用、 / 行政机关不再处理其政府信息公开申请).
     """
     i, n = 0, len(units)
     while i < n:
@@ -424,8 +426,9 @@ def _fragment(text: str, label: RuleLabel) -> bool:
 
 
 def _short_fragment(text: str) -> bool:
+    """No sentence: at most a wrapped row label's line (20 characters), no sentence end."""
     c = compact(text)
-    return 0 < len(c) <= 8 and not _SENTENCE_END.search(c)
+    return 0 < len(c) <= 20 and not _SENTENCE_END.search(c)
 
 
 def _neighbour(labels: list[RuleLabel], i: int, step: int) -> str | None:

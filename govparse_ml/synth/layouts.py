@@ -13,11 +13,12 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from govparse_ml.format import schema
 from govparse_ml.synth.context import OTHER, TABLE, Chunks, Context, Line, TableRenderer
 from govparse_ml.synth.missing import apply_missing, drop_rows
 from govparse_ml.synth.style import styled
 from govparse_ml.synth.tables import APP_NOTE, Row, Table, printed_cells
-from govparse_ml.synth.values import CellId, Value
+from govparse_ml.synth.values import CellId, Value, application_shape
 
 # What a layout's damage left out of the truth: the ``missing`` entries, and cells printed blank.
 Damage = tuple[list[str], set[CellId]]
@@ -420,10 +421,13 @@ def _number_lines(numbers: list[str], one_per_line: bool, gap: bool) -> list[Lin
     return [*lines, (" ".join(numbers), TABLE)]
 
 
-@layout("column_major", variants=("lines", "rows"))
+@layout("column_major", variants=("lines", "rows", "boxes"))
 def _column_major(table: Table, ctx: Context) -> Chunks:
     """The applications table written column by column: every label, then each column's numbers
-    (one per line, or a column per line); the other tables as tab rows."""
+    (one per line, or a column per line); the other tables as tab rows. ``boxes``: every table
+    as pdfminer.six writes a PDF's (:func:`pdf_boxes`)."""
+    if ctx.variant == "boxes":
+        return pdf_boxes(table, ctx)
     if table.id != "applications":
         return _tab_chunks(table, ctx)
     data = [row for row in table.rows if row.kind == "data"]
@@ -438,6 +442,104 @@ def _column_major(table: Table, ctx: Context) -> Chunks:
         numbers = [ctx.raw[slot] for row in data if (slot := row.values[j]) is not None]
         lines += _number_lines(numbers, ctx.variant == "lines", gap)
     return [lines]
+
+
+def pdf_boxes(table: Table, ctx: Context) -> Chunks:
+    """A table as pdfminer.six writes a PDF's: each cell a text box of its own, a blank line
+    after each, in the order its grouping of boxes gives. A small table column by column: its
+    headers, its row labels, then each column's numbers downward. The applications table in
+    regions: the rows above the outcomes and those below them (总计, 结转) each as such a block;
+    the outcome rows' labels a few at a time, each few followed by their first column, then the
+    outcome rows' other columns downward (the last two, as often, in pairs row by row). The
+    review table's headers, then its numbers."""
+    data = [row for row in table.rows if row.kind == "data"]
+    if table.id == "active_disclosure":
+        boxes = [b for block in _blocks_of(table, ctx) for b in block]
+    else:
+        boxes = [b for row in table.rows if row.kind != "data" for b in _header_boxes(row, ctx)]
+        if table.id == "applications":
+            boxes += _application_boxes(data, ctx)
+        else:
+            boxes += [ctx.raw[slot] for row in data for slot in row.values if slot is not None]
+    lines: list[Line] = []
+    for box in boxes:
+        lines += [*((part, TABLE) for part in box.split("\n")), ("", None)]
+    return [lines]
+
+
+def _blocks_of(table: Table, ctx: Context) -> list[list[str]]:
+    """The boxes of each block of the active-disclosure table: its caption and header, then
+    its rows as one block (:func:`_block_boxes`)."""
+    out = []
+    for block in dict.fromkeys(r.block for r in table.rows):
+        rows = [r for r in table.rows if r.block == block]
+        heads = [b for r in rows if r.kind != "data" for b in _header_boxes(r, ctx)]
+        out.append(heads + _block_boxes([r for r in rows if r.kind == "data"], ctx))
+    return out
+
+
+def _header_boxes(row: Row, ctx: Context) -> list[str]:
+    """A header row's cells as boxes; pdfminer joins the column labels of a row on one line."""
+    cells = [c for c in printed_cells(row, ctx.raw, "trim")[0] if c]
+    if len(cells) > 2 and ctx.rng.random() < 0.5:
+        return [cells[0], " ".join(cells[1:])]
+    return cells
+
+
+def _label_boxes(row: Row, ctx: Context) -> list[str]:
+    """A data row's label cells as boxes, a long label wrapped inside its box."""
+    out = []
+    for cell in printed_cells(row, ctx.raw, "trim")[0][: len([c for c in row.cells if c])]:
+        top, bottom = _label_wrap(cell) if len(cell) > 12 and ctx.rng.random() < 0.7 else (cell, "")
+        out.append(f"{top}\n{bottom}" if bottom else top)
+    return out
+
+
+def _values(row: Row, ctx: Context) -> list[str]:
+    return [ctx.raw[slot] for slot in row.values if slot is not None]
+
+
+def _block_boxes(rows: list[Row], ctx: Context) -> list[str]:
+    """Rows as one block: their labels, then their values column by column (or, as pdfminer
+    sometimes groups them, the first two and the last two columns row by row in pairs)."""
+    boxes = [b for row in rows for b in _label_boxes(row, ctx)]
+    values = [_values(row, ctx) for row in rows]
+    width = min(len(v) for v in values)
+    pairs = len(rows) > 1 and width >= 5 and ctx.rng.random() < 0.5
+    groups = (
+        [[0, 1], *([j] for j in range(2, width - 2)), [width - 2, width - 1]] if pairs else [[j] for j in range(width)]
+    )
+    for group in groups:
+        if len(group) == 1:
+            boxes += [v[group[0]] for v in values]
+        else:
+            boxes += [v[j] for v in values for j in group]
+    return boxes
+
+
+_OUTCOME_ROWS = frozenset(r for fmt in schema.FORMATS for r in application_shape(fmt).outcome_rows)
+
+
+def _application_boxes(rows: list[Row], ctx: Context) -> list[str]:
+    """The applications table's data rows as pdfminer groups them (:func:`pdf_boxes`)."""
+    rng = ctx.rng
+    outcome = [i for i, row in enumerate(rows) if row.row_id in _OUTCOME_ROWS]
+    first, last = outcome[0], outcome[-1]
+    boxes = _block_boxes(rows[:first], ctx)
+    middle = rows[first : last + 1]
+    k = 0
+    while k < len(middle):
+        few = middle[k : k + rng.randint(1, 5)]
+        boxes += [b for row in few for b in _label_boxes(row, ctx)] + [_values(row, ctx)[0] for row in few]
+        k += len(few)
+    values = [_values(row, ctx) for row in middle]
+    width = len(values[0])
+    pairs = rng.random() < 0.5
+    for j in range(1, width - 2 if pairs else width):
+        boxes += [v[j] for v in values]
+    if pairs:
+        boxes += [v[j] for v in values for j in (width - 2, width - 1)]
+    return boxes + _block_boxes(rows[last + 1 :], ctx)
 
 
 # --------------------------------------------------------------------------- markdown_shifted

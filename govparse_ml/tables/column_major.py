@@ -13,6 +13,7 @@ Whether the transposed reading is kept is the caller's choice: the identities de
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from govparse_ml.document import Reading, Table
@@ -24,6 +25,14 @@ from govparse_ml.tables.tokens import Token
 from govparse_ml.tables.values import RawValue, parse_value
 
 _REVIEW = "review_litigation"  # read as one run of fifteen numbers by the walk: never transposed
+MAX_EXTRA = 10  # values (and runs) a table's text may have beyond its cells (and twice its rows)
+MAX_SPANS = 6  # tables written column by column in one text, at most (a report has three)
+# The share of a table's values alone on their line, at least: an extractor that writes a table
+# column by column writes each cell's box on lines of its own.
+LONE_SHARE = 0.6
+# The share of its values a table's runs must hold that no row reads (after two row labels, or
+# more than the row's cells): a few are a row-by-row text's slips, not a column-by-column text.
+UNLIKE_SHARE = 0.5
 
 
 @dataclass
@@ -75,11 +84,14 @@ def transpose(segments: list[Segment], version: schema.FormatVersion, read: dict
     rows it names blank, or breaks an identity, are tried."""
     specs = schema.tables(version)
     out = Transposed(segments, [], {}, set(), set())
-    end = 0
+    spans, end = [], 0
     for span in table_spans(segments, version):
-        if span.start < end or not _column_shaped(span, specs) or _read_well(read[span.table], version):
-            continue  # (a span that overlaps the one before: never two rewritings of a segment)
-        end = span.end
+        if span.start >= end and _column_shaped(span, specs) and not _read_well(read[span.table], version):
+            spans.append(span)  # (a span that overlaps the one before: never two rewritings of a segment)
+            end = span.end
+    if len(spans) > MAX_SPANS:
+        return None  # table words all over the text: no report's tables
+    for span in spans:
         rows, reading, complete = _read_span(span, specs[span.table], version)
         kept = [_without_rows(seg, span.table) for seg in segments[span.start : span.end]]
         out.rows.append((span, kept + rows))
@@ -119,6 +131,8 @@ class _SpanWalk:
     def follow(self, k: int, hit: Hit, labels: list[Token]) -> None:
         """Follow a key named in the labels of segment ``k``."""
         table = _switch(hit, self.span.table if self.span else None, self.named, self.specs)
+        if table is None:  # a late row (总计) before any table: a column's name
+            return
         if self.span is None or table != self.span.table:
             # Back to a table within the segment its span reached: the same span goes on.
             last = self.last.get(table)
@@ -142,17 +156,25 @@ def _switch(hit: Hit, current: str | None, named: set[str], specs: dict[str, sch
 
 
 def _column_shaped(span: Span, specs: dict[str, schema.TableSpec]) -> bool:
-    """Whether the span's text looks written column by column: two rows named one after the
-    other and then values, or more values after a row label than the row has cells."""
+    """Whether the span's text looks written column by column: most of its values come after
+    two rows named one after the other, or after a row label more of them than the row has
+    cells; most are alone on their lines (boxes, not rows); and there are no more values and
+    runs than a table of its rows has (text with table words scattered in it is no table to
+    transpose, and would only cost time)."""
     spec = specs[span.table]
-    for named, values in span.runs:
-        if not named or not values:
-            continue
-        if len(set(named)) >= 2 and len(values) >= 2:
-            return True
-        if len(values) > len(spec.row(named[-1]).columns):
-            return True
-    return False
+    cells = sum(len(spec.row(r).columns) for r in span.labels)
+    values = [v for _, run in span.runs for v in run]
+    if not values or len(values) > cells + MAX_EXTRA or len(span.runs) > 2 * len(span.labels) + MAX_EXTRA:
+        return False
+    per_line = Counter(v.lines[0] for v in values)
+    if sum(per_line[v.lines[0]] == 1 for v in values) < LONE_SHARE * len(values):
+        return False  # values side by side on their lines: rows, not columns of boxes
+    unlike_rows = sum(
+        len(run)
+        for named, run in span.runs
+        if named and (len(set(named)) >= 2 or len(run) > len(spec.row(named[-1]).columns))
+    )
+    return unlike_rows >= UNLIKE_SHARE * len(values)
 
 
 def _read_well(table: Table, version: schema.FormatVersion) -> bool:
