@@ -6,6 +6,9 @@
     python scripts/bench.py --batch-10k          # … and a 10,000-report batch end to end (parquet)
     python scripts/bench.py --json bench.json    # also write every figure as JSON
     python scripts/bench.py --no-batch           # parse times, the locks' cost and start-up only
+    python scripts/bench.py --save-texts T.json  # write the corpora of the parse times to T.json (and stop)
+    python scripts/bench.py --texts T.json       # time parse on the corpora of T.json, not made here
+    python scripts/bench.py --parse-only         # the parse times only, with every sample in --json
 
 Parse times are measured warm, in this process, pinned to one CPU (where the OS allows), per report:
 p50 / p95 of the wall time (and p50 of the CPU time, which other load on the machine barely moves).
@@ -16,6 +19,8 @@ line in the caches); "generated" times 200 generated reports in one pass, each p
 a corpus run meets them (their phrases repeat more than real reports' do).
 Corpora: the seed reports (../shared/seeds/*.txt, else the bundled example and the labeled training
 texts) and reports from ``govparse_ml.synth.generate`` (skipped, with a message, if that module is absent).
+``--texts`` times another version of the code on the same texts (its generator may make other
+reports): scripts/bench_against.py does so for two source trees, in alternating runs.
 Batch figures run the installed command, ``govparse-ml batch``, in a fresh process: start-up included.
 The machine's load average is printed beside the figures: on a shared machine they are upper bounds.
 """
@@ -64,6 +69,29 @@ def generated_corpus(n: int, start: int = 0) -> list[str] | None:
         print(f"(generated reports skipped: govparse_ml.synth.generate is not available: {exc})", file=sys.stderr)
         return None
     return [generate(seed).text for seed in range(start, start + n)]
+
+
+# The corpora of the parse times: the seeds (timed unseen and again), the reports that warm the
+# caches before each unseen seed, the generated stream and the reports parsed before it.
+CORPORA = ("seeds", "others", "generated", "stream_warm")
+
+
+def parse_corpora(n_generated: int, texts_file: str | None = None) -> dict:
+    """The corpora of the parse times, made here or read from ``texts_file`` (see --save-texts)."""
+    if texts_file:
+        data = json.loads(Path(texts_file).read_text(encoding="utf-8"))
+        return {name: data.get(name) for name in CORPORA} | {"seed_name": data.get("seed_name", texts_file)}
+    seed_name, seeds = seed_corpus()
+    generated = generated_corpus(n_generated, start=100_000) if n_generated else None
+    return {
+        "seed_name": seed_name,
+        "seeds": seeds,
+        # The seeds are timed unseen (caches warmed on 20 generated reports, never on the seed
+        # itself) and again; the generated reports in a stream after 200 others.
+        "others": generated_corpus(20, start=200_000),
+        "generated": generated,
+        "stream_warm": generated_corpus(200, start=300_000) if generated else None,
+    }
 
 
 # --------------------------------------------------------------------------- helpers
@@ -127,13 +155,16 @@ def govparse_cmd() -> list[str]:
 # --------------------------------------------------------------------------- measures
 
 
-def parse_times(texts: list[str], model, repeats: int, others: list[str] | None = None, mode: str = "again") -> dict:
+def parse_times(
+    texts: list[str], model, repeats: int, others: list[str] | None = None, mode: str = "again", samples: bool = False
+) -> dict:
     """Wall and CPU time of each parse of ``texts``, the process warm (model loaded, code run).
 
     ``mode``: "unseen" starts every timed parse from caches that hold the lines of ``others``
     but none of the timed report's own (caches cleared, then ``others`` parsed): a new report
     meeting a corpus run. "stream" parses ``others``, then times ``texts`` once each in turn,
     caches kept: a corpus run. "again" parses ``texts`` once untimed, then times them again.
+    ``samples``: every time measured is in the result too (``wall_ms``, ``cpu_ms``).
     """
     from govparse_ml import parse
     from govparse_ml.pipeline import clear_caches
@@ -154,7 +185,7 @@ def parse_times(texts: list[str], model, repeats: int, others: list[str] | None 
                 parse(t, model=model)
                 wall.append((time.perf_counter_ns() - w0) / 1e6)
                 cpu_t.append((time.thread_time_ns() - c0) / 1e6)
-    return {
+    out = {
         "reports": len(texts),
         "mode": mode,
         "repeats": repeats,
@@ -167,6 +198,9 @@ def parse_times(texts: list[str], model, repeats: int, others: list[str] | None 
         "cpu_p50_ms": pct(cpu_t, 0.5),
         "cpu_p95_ms": pct(cpu_t, 0.95),
     }
+    if samples:
+        out["wall_ms"], out["cpu_ms"] = wall, cpu_t
+    return out
 
 
 def lock_cost(texts: list[str], rounds: int = 10) -> dict | None:
@@ -384,7 +418,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n-10k", type=int, default=10_000, help="reports in that batch (default 10000)")
     ap.add_argument("--jobs-10k", type=int, default=os.cpu_count() or 1, help="workers for that batch (default: all)")
     ap.add_argument("--json", metavar="OUT", help="write every figure as JSON")
+    ap.add_argument("--texts", metavar="FILE", help="time parse on the corpora of FILE (see --save-texts)")
+    ap.add_argument("--save-texts", metavar="FILE", help="write the corpora of the parse times to FILE and stop")
+    ap.add_argument("--parse-only", action="store_true", help="the parse times only, each sample kept in --json")
     args = ap.parse_args(argv)
+    if args.save_texts:
+        corpora = parse_corpora(args.n_generated, args.texts)
+        Path(args.save_texts).write_text(json.dumps(corpora, ensure_ascii=False), encoding="utf-8")
+        sizes = ", ".join(f"{k} {len(v)}" for k, v in corpora.items() if isinstance(v, list))
+        print(f"wrote {args.save_texts}: {sizes}")
+        return 0
 
     results: dict = {"machine": machine()}
     print(
@@ -396,25 +439,23 @@ def main(argv: list[str] | None = None) -> int:
     if not model_on:
         print("note: the shipped line classifier is not available: model='default' falls back to the rules")
 
-    seed_name, seeds = seed_corpus()
-    generated = generated_corpus(args.n_generated, start=100_000) if args.n_generated else None
+    corpora = parse_corpora(args.n_generated, args.texts)
+    seeds, generated = corpora["seeds"], corpora["generated"]
     results["parse"] = {}
-    # The seeds are timed unseen (caches warmed on 20 generated reports, never on the seed itself)
-    # and again; the generated reports in a stream after 200 others.
-    others = generated_corpus(20, start=200_000)
-    stream_warm = generated_corpus(200, start=300_000) if generated else None
     runs = (
-        ("seeds", seeds, args.repeats, others, "unseen"),
+        ("seeds", seeds, args.repeats, corpora["others"], "unseen"),
         ("seeds again", seeds, args.repeats, None, "again"),
-        ("generated", generated, 1, stream_warm, "stream"),
+        ("generated", generated, 1, corpora["stream_warm"], "stream"),
     )
     for corpus, texts, repeats, warm_on, mode in runs:
         if not texts:
             continue
         for label, model in (("model", "default"), ("rules", None)):
             key = f"{corpus}/{label}"
-            results["parse"][key] = parse_times(texts, model, repeats, warm_on, mode)
-    results["parse_corpus_seeds"] = seed_name
+            results["parse"][key] = parse_times(texts, model, repeats, warm_on, mode, samples=args.parse_only)
+    results["parse_corpus_seeds"] = corpora["seed_name"]
+    if args.parse_only:
+        return finish(results, args.json)
     results["lock_cost"] = lock_cost(seeds)
 
     with tempfile.TemporaryDirectory(prefix="govparse-bench-") as tmpdir:
@@ -429,15 +470,31 @@ def main(argv: list[str] | None = None) -> int:
             results["train"] = training_time(tmp)
         if args.batch_10k:
             results["batch_10k"] = batch_10k(tmp, args.n_10k, args.jobs_10k)
-    results["machine"]["load_average_at_end"] = os.getloadavg() if hasattr(os, "getloadavg") else None
+    return finish(results, args.json)
 
+
+def finish(results: dict, json_out: str | None) -> int:
+    """Print the figures (and write them as JSON)."""
+    results["machine"]["load_average_at_end"] = os.getloadavg() if hasattr(os, "getloadavg") else None
     print_table(results)
-    if args.json:
-        Path(args.json).write_text(
+    if json_out:
+        Path(json_out).write_text(
             json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
         )
-        print(f"wrote {args.json}")
+        print(f"wrote {json_out}")
     return 0
+
+
+def startup_rows(s: dict) -> list[tuple[str, str]]:
+    return [
+        ("import govparse_ml (fresh process)", f"{s['import_s'] * 1e3:.0f} ms"),
+        (
+            "first parse incl. model load",
+            f"{s['first_parse_s'] * 1e3:.0f} ms (model load ≈ {s['model_load_s'] * 1e3:.0f} ms"
+            f"{'' if s['model_used'] else ', no model: rules'})",
+        ),
+        ("python -c 'import + 2 parses' total", f"{s['process_total_s']:.2f} s"),
+    ]
 
 
 def print_table(r: dict) -> None:
@@ -477,16 +534,8 @@ def print_table(r: dict) -> None:
                 f"to parent {o['to_parent_ms']:.3f}, frame {o['frame_ms']:.3f}, parquet {o['parquet_ms']:.3f})",
             )
         )
-    s = r["startup"]
-    rows.append(("import govparse_ml (fresh process)", f"{s['import_s'] * 1e3:.0f} ms"))
-    rows.append(
-        (
-            "first parse incl. model load",
-            f"{s['first_parse_s'] * 1e3:.0f} ms (model load ≈ {s['model_load_s'] * 1e3:.0f} ms"
-            f"{'' if s['model_used'] else ', no model: rules'})",
-        )
-    )
-    rows.append(("python -c 'import + 2 parses' total", f"{s['process_total_s']:.2f} s"))
+    if "startup" in r:
+        rows.extend(startup_rows(r["startup"]))
     if "train" in r:
         t = r["train"]
         rows.append(

@@ -1,6 +1,6 @@
 """Line labels and cells by extraction route (tool x format), leave-one-tool-out, calibration.
 
-Reads the committed route corpus (``training_data/routes``, see ``govparse_ml/route_corpus.py``).
+Reads the committed route corpus (``training_data/routes``, see ``govparse_ml/training/route_corpus.py``).
 Every figure is on the *test* split of the source reports (30 % of each format's seeds), so a
 report's content is never trained on through another tool either.
 

@@ -155,3 +155,17 @@ def test_csv_row_cells(row: str, cells: list[str]) -> None:
 )
 def test_not_csv_rows(text: str) -> None:
     assert csv_row(text) is None
+
+
+def test_parse_reads_a_report_whose_tables_were_saved_as_csv() -> None:
+    """End to end: the line labeller calls comma rows table lines (label/rules.py, a decisive
+    rule), and every cell comes back."""
+    from govparse_ml import parse
+
+    for seed in range(12):
+        doc = generate.generate(seed, format_version=FORMATS[seed % 2], layout="tab_rows")
+        text = csv_text(doc)
+        report = parse(text)
+        assert {k: report.cell(*k).value for k in doc.cells} == doc.cells, seed
+        table_lines = [ln for ln, label in zip(report.lines, doc.labels, strict=True) if label == "table"]
+        assert all(ln.label == "table" for ln in table_lines if "," in ln.text)

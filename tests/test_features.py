@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import seed_names, seed_text
 
-from govparse_ml.classifier import features
+from govparse_ml.classifier import features, ngrams, words
 from govparse_ml.classifier.estimator import Featurizer
 from govparse_ml.classifier.features import FEATURE_VERSION
 from govparse_ml.text.normalize import split_lines
@@ -136,8 +136,8 @@ def test_jieba_tokens_of_short_units(fitted: Featurizer) -> None:
     long_prose = names_on(fitted, DOC, 2)
     assert not any(n.startswith("tok=") for n in long_prose) and "jieba_tokenized" not in long_prose
     # the tokenizer is built once per dictionary and cached
-    assert features._tokenizer(fitted.dictionary_) is features._tokenizer(fitted.dictionary_)
-    assert "信息内容" in features.dictionary_words() and "总体情况" in features.dictionary_words()
+    assert words.tokenizer(fitted.dictionary_) is words.tokenizer(fitted.dictionary_)
+    assert "信息内容" in words.dictionary_words() and "总体情况" in words.dictionary_words()
 
 
 def test_units_and_strings_agree_on_text_features(fitted: Featurizer) -> None:
@@ -207,12 +207,12 @@ def test_odd_documents(fitted: Featurizer, doc) -> None:
 def test_code_table_lookup() -> None:
     rng = np.random.default_rng(0)
     vocab = np.unique(rng.integers(0, 2**62, 5000))
-    table = features.CodeTable(vocab)
+    table = ngrams.CodeTable(vocab)
     queries = np.concatenate([vocab[::7], rng.integers(0, 2**62, 300)])
     got = table.lookup(queries)
     expected = np.array([np.searchsorted(vocab, q) if q in set(vocab.tolist()) else -1 for q in queries])
     assert np.array_equal(got, expected)
-    assert features.CodeTable(np.zeros(0, dtype=np.int64)).lookup(queries[:3]).tolist() == [-1, -1, -1]
+    assert ngrams.CodeTable(np.zeros(0, dtype=np.int64)).lookup(queries[:3]).tolist() == [-1, -1, -1]
 
 
 # --------------------------------------------------------------------------- feature blocks

@@ -253,7 +253,16 @@ def test_extra_numbers_come_between_the_values_in_row_order(layout: str, fmt: st
 @pytest.mark.parametrize(("fmt", "seed"), [(f, s) for f in schema.FORMATS for s in SEEDS])
 def test_column_major_holds_the_application_values_by_column(fmt: str, seed: int) -> None:
     rep = report("column_major", fmt, seed)
+    if _written_as_boxes(rep):
+        pytest.skip("the boxes variant writes the applications table in blocks (tests/test_column_major.py)")
     assert table_numbers(rep) == expected_numbers(rep, column_major_applications=True)
+
+
+def _written_as_boxes(rep: GeneratedReport) -> bool:
+    """The column_major layout's boxes variant: most table lines followed by a blank line."""
+    lines = rep.text.split("\n")
+    table = [i for i, label in enumerate(rep.labels) if label == "table" and i + 1 < len(lines)]
+    return sum(not lines[i + 1].strip() for i in table) > len(table) / 2
 
 
 def test_format_value() -> None:

@@ -19,345 +19,59 @@ is refused when loaded.
 
 from __future__ import annotations
 
-import io
-import logging
 import re
-import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from inspect import signature
 from itertools import repeat
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from govparse_ml.format import schema
-from govparse_ml.format.vocabulary import NUMERALS, TABLE_VOCABULARY
+from govparse_ml.classifier.chars import (
+    AHEAD_STEPS,
+    ASCII_PUNCT,
+    BAR,
+    CJK,
+    CJK_PUNCT,
+    CLASS_NAMES,
+    CLASS_OF,
+    DIGIT,
+    ENDS_BLANKS,
+    FOLD_OF,
+    LATIN,
+    LUT_SIZE,
+    N_CLASSES,
+    N_PUNCT,
+    PUNCT_GROUP_OF,
+    PUNCT_GROUPS,
+    PUNCT_OF,
+    SEP,
+    SPACE,
+    START_FIRST,
+    START_MASKS,
+    START_NAMES,
+    START_PATTERNS,
+    START_ROW,
+    START_TABLE,
+    TAB,
+)
+from govparse_ml.classifier.ngrams import (
+    TAIL_SALT,
+    CodeTable,
+    decode_ngram,
+    ngram_slots,
+    top_vocabulary,
+    unit_frequency,
+)
+from govparse_ml.classifier.words import NON_CJK, cached_tokens, dictionary_words, tokenizer, word_pattern
 from govparse_ml.text.units import Unit
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
 
 FEATURE_VERSION = 1
-
-# --------------------------------------------------------------------------- characters
-
-# Character classes (exclusive), one per code point.
-OTHER, CJK, DIGIT, LATIN, SPACE, TAB, BAR, CJK_PUNCT, ASCII_PUNCT, SEP = range(10)
-N_CLASSES = 10
-CLASS_NAMES = ("other", "cjk", "digit", "latin", "space", "tab", "bar", "cjk_punct", "ascii_punct", "sep")
-_LUT_SIZE = 0x10000
-_ASTRAL = 0x3400  # code points beyond the BMP are read as this (rare) CJK character
-_SEP = ord("\n")
-# The per-code-point tables have _LUT_SIZE + 1 entries: code points are clipped to _LUT_SIZE
-# (one operation), and that last entry is _ASTRAL's.
-
-
-def _with_astral(lut: np.ndarray) -> np.ndarray:
-    return np.concatenate((lut, lut[_ASTRAL : _ASTRAL + 1]))
-
-
-def _class_table() -> np.ndarray:
-    lut = np.zeros(_LUT_SIZE, dtype=np.uint8)
-    for lo, hi in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF)):
-        lut[lo : hi + 1] = CJK
-    for lo, hi in ((0x3000, 0x303F), (0xFF00, 0xFF0F), (0xFF1A, 0xFF20), (0x2010, 0x206F), (0xFE30, 0xFE4F)):
-        lut[lo : hi + 1] = CJK_PUNCT
-    for cp in range(0x21, 0x7F):
-        lut[cp] = ASCII_PUNCT
-    lut[ord("0") : ord("9") + 1] = DIGIT
-    lut[ord("A") : ord("Z") + 1] = LATIN
-    lut[ord("a") : ord("z") + 1] = LATIN
-    for ch in " \u00a0\u3000":
-        lut[ord(ch)] = SPACE
-    lut[ord("\t")] = TAB
-    lut[ord("|")] = BAR
-    lut[_SEP] = SEP
-    return _with_astral(lut)
-
-
-# Punctuation profile: groups of characters counted per unit.
-PUNCT_GROUPS: tuple[str, ...] = (
-    "。",
-    "，,",
-    "、",
-    "；;",
-    "：:",
-    "？?！!",
-    "（([【〔",
-    "）)]】〕",
-    "《》",
-    "“”\"‘’「」'",
-    "%",
-    "/",
-    "-—–－―~",
-    "…",
-    ".·",
-    "#*>=_`",
-    "+",
-    NUMERALS,
-    "年月日",
-    "第",
-    "件条项个次",
-    "无",
-    "页共",
-    "是",
-)
-N_PUNCT = len(PUNCT_GROUPS) + 1  # group 0: none of them
-_GROUP = {chars: g for g, chars in enumerate(PUNCT_GROUPS, start=1)}
-
-
-def _punct_table() -> np.ndarray:
-    lut = np.zeros(_LUT_SIZE, dtype=np.uint8)
-    for g, chars in enumerate(PUNCT_GROUPS, start=1):
-        for ch in chars:
-            lut[ord(ch)] = g
-    return _with_astral(lut)
-
-
-def _fold_table() -> np.ndarray:
-    """Code points as the n-grams see them: every digit is 0, every kind of space one space."""
-    lut = np.arange(_LUT_SIZE, dtype=np.uint16)
-    lut[ord("1") : ord("9") + 1] = ord("0")
-    lut[0] = 1  # a NUL must not look like "no character"
-    lut[0x3000] = lut[0xA0] = ord(" ")
-    return _with_astral(lut)
-
-
-_CLASS = _class_table()
-_PUNCT = _punct_table()
-_FOLD = _fold_table()
-_ENDS_BLANKS = ~np.isin(np.arange(N_CLASSES), (SPACE, TAB, BAR))  # classes that end leading blanks
-_NUMERALS = NUMERALS
-
-# Flags about the start of a unit (after leading spaces, tabs and bars) and its make-up.
-START_NAMES = (
-    "num_section",  # 一、 十一、
-    "num_part",  # 第一部分
-    "num_sub",  # （一）
-    "num_item",  # 1. 1、 12)
-    "num_paren_digit",  # (1)
-    "num_circled",  # ①
-    "num_shi",  # 一是
-    "art20",  # 第二十条
-    "note",  # （本列数据…
-    "attachment",  # 附件 附表
-    "none_answer",  # 无… 没有… 暂无…
-    "markup",  # < [ # > * `
-    "leading_blank",  # starts with a space, tab or bar
-    "date_line",  # only a date: 2021年12月31日
-    "page_like",  # only a page number: 3, - 3 -, 第3页 共9页
-    "values_only",  # numbers (or / - 无) and separators only
-    "separator_only",  # punctuation and separators only
-    "no_cjk",
-)
-
-# The numbering patterns, the first start flags: each a choice of alternatives, each saying
-# what the 1st, 2nd… character after the leading blanks must be (one of a string's
-# characters; "^…": none of them; "": anything). Past the unit's end, a character is "\n".
-_DIGITS, _OPEN, _CLOSE = "0123456789", "(（[【〔", ")）]】〕"
-_START_PATTERNS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "num_section": ((_NUMERALS, "、.．"), (_NUMERALS, _NUMERALS, "、.．")),
-    "num_part": (("第", _NUMERALS, "部章节"), ("第", _NUMERALS, "", "部")),
-    "num_sub": ((_OPEN, _NUMERALS, _CLOSE), (_OPEN, _NUMERALS, _NUMERALS, _CLOSE)),
-    "num_item": ((_DIGITS, ".．、)）", "^" + _DIGITS), (_DIGITS, _DIGITS, ".．、)）", "^" + _DIGITS)),
-    "num_paren_digit": ((_OPEN, _DIGITS, _CLOSE), (_OPEN, _DIGITS, _DIGITS, _CLOSE)),
-    "num_circled": (("①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳",),),
-    "num_shi": ((_NUMERALS, "是"),),
-    "art20": (("第", "二", "十", "条"),),
-    "note": ((_OPEN, "本", "列"), ("本", "列")),
-    "attachment": (("附", "件表"),),
-    "none_answer": (("无",), ("没", "有"), ("暂", "无")),
-    "markup": (("<[#>*`",),),
-}
-_AHEAD = 4  # characters the patterns look at
-_AHEAD_STEPS = np.arange(_AHEAD)
-
-
-def _start_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The patterns as bit masks, so that all of them are matched with a few operations.
-
-    Returns ``table`` (``_AHEAD × code points``, uint16: at position k, one bit for each
-    character set of :data:`_START_PATTERNS` that needs it at position k), ``masks`` (one
-    uint64 per alternative: the four 16-bit fields of the positions' required bits) and the
-    index of the first alternative of every pattern. A unit's four characters read in the
-    table give four uint16, one uint64 word: an alternative matches when ``word & mask ==
-    mask`` (the same memory layout on both sides, so the byte order does not matter).
-    """
-    table = np.zeros((_AHEAD, _LUT_SIZE), dtype=np.uint16)
-    bits: dict[tuple[int, str], int] = {}
-    masks, first = [], []
-    for alternatives in _START_PATTERNS.values():
-        first.append(len(masks))
-        for alternative in alternatives:
-            mask = np.zeros(_AHEAD, dtype=np.uint16)
-            for k, chars in enumerate(alternative):
-                if not chars:
-                    continue
-                if (k, chars) not in bits:
-                    bit = 1 << sum(pos == k for pos, _ in bits)
-                    assert bit < 1 << 16, "more than 16 character sets at one position"
-                    bits[k, chars] = bit
-                    if chars.startswith("^"):
-                        table[k] |= bit
-                        table[k, [ord(c) for c in chars[1:]]] &= np.uint16(~bit & 0xFFFF)
-                    else:
-                        table[k, [ord(c) for c in chars]] |= bit
-                mask[k] |= bits[k, chars]
-            masks.append(mask)
-    table = np.concatenate((table, table[:, _ASTRAL : _ASTRAL + 1]), axis=1)
-    return table, np.array(masks).view(np.uint64)[:, 0], np.array(first)
-
-
-_START_TABLE, _START_MASKS, _START_FIRST = _start_tables()
-# Flat index of code point c at position k: c + _START_ROW[k].
-_START_ROW = np.arange(_AHEAD) * (_LUT_SIZE + 1)
-assert tuple(_START_PATTERNS) == START_NAMES[: len(_START_PATTERNS)]
-
-_NONZERO_DIGIT = re.compile("[1-9]")
-
-
-def text_key(text: str) -> str:
-    """``text`` with its digits 1-9 read as 0, as every text feature reads them: texts with the
-    same key have the same :meth:`FeatureSpace.text_parts`, so a scorer may cache them by key.
-    (Table rows differ from report to report in their numbers: about half the texts of a new
-    report share their key with a text seen before.)"""
-    return _NONZERO_DIGIT.sub("0", text)
-
-
-# What text_key relies on: no per-code-point table tells a digit 1-9 from 0.
-assert all(
-    _CLASS[c] == _CLASS[ord("0")]
-    and _PUNCT[c] == _PUNCT[ord("0")]
-    and _FOLD[c] == ord("0")
-    and (_START_TABLE[:, c] == _START_TABLE[:, ord("0")]).all()
-    for c in range(ord("1"), ord("9") + 1)
-), "text_key: a feature tells the digits apart"
-
-# --------------------------------------------------------------------------- jieba
-
-
-def dictionary_words() -> list[str]:
-    """The tokenizer's dictionary: the vocabulary of the tables and of the section titles."""
-    words: set[str] = {w for w in TABLE_VOCABULARY if len(w) >= 2}
-    numbering = re.compile(rf"^(?:[(（][{_NUMERALS}]{{1,2}}[)）]|\d{{1,2}}[.、]|[{_NUMERALS}]{{1,2}}、)\s*")
-    for version in schema.FORMATS:
-        for table in schema.tables(version).values():
-            words.update(table.header_keys)
-            for row in table.rows:
-                words.update(re.split(r"[\s,，、()（）/]+", numbering.sub("", row.label)))
-                words.update(row.keys)
-                words.update(c.label for c in row.columns)
-    for s in schema.SECTIONS:
-        words.update(s.keys)
-        words.add(s.title)
-    return sorted(w for w in words if re.fullmatch(r"[\u4e00-\u9fff]{2,16}", w))
-
-
-_tokenizers: dict[tuple[str, ...], object] = {}
-_tokenizer_lock = threading.Lock()
-
-
-def _tokenizer(words: tuple[str, ...]):
-    """A jieba tokenizer whose dictionary is ``words``: built once per process."""
-    tk = _tokenizers.get(words)
-    if tk is None:
-        with _tokenizer_lock:
-            tk = _tokenizers.get(words)
-            if tk is None:
-                import jieba
-
-                jieba.setLogLevel(logging.WARNING)
-                tk = jieba.Tokenizer()
-                # A small dictionary loads in a millisecond: jieba's own 20 MB one (0.7 s) is
-                # never read, and no cache file is written.
-                data = "\n".join(f"{w} {1000 * len(w)}" for w in words).encode("utf-8")
-                tk.FREQ, tk.total = tk.gen_pfdict(io.BytesIO(data))
-                tk.initialized = True
-                _tokenizers[words] = tk
-    return tk
-
-
-@lru_cache(maxsize=1 << 15)
-def _tokens(tk, core: str) -> tuple[str, ...]:
-    """The words of 2+ characters the jieba tokenizer ``tk`` (see :func:`_tokenizer`) finds
-    in ``core``, the CJK characters of a text (cached by core: table labels repeat from
-    report to report, and texts that differ in their numbers only share it; the tokenizer,
-    not its dictionary, is in the key: hashing a tuple of words on every call cost more than
-    a cache hit)."""
-    if len(core) < 2:
-        return ()
-    # jieba's own segmentation (prefix DAG, then the likeliest route), called directly: the
-    # text is one run of CJK characters already, so cut()'s splitting and generators add
-    # nothing but time (a third of the featurizer's on new text).
-    route: dict[int, tuple[float, int]] = {}
-    tk.calc(core, tk.get_DAG(core), route)
-    out = []
-    x = 0
-    while x < len(core):
-        y = route[x][1] + 1
-        if y - x >= 2:
-            out.append(core[x:y])
-        x = y
-    return tuple(out)
-
-
-_NON_CJK = re.compile(r"[^\u4e00-\u9fff]+")
-
-
-@lru_cache(maxsize=8)
-def _any_word(words: tuple[str, ...]) -> re.Pattern[str]:
-    """A pattern that finds any of ``words``. Where none occurs in a text, jieba's route is
-    all single characters and it finds no token: a quarter of the short texts of a report,
-    each a jieba call saved for one regex search."""
-    return re.compile("|".join(map(re.escape, words)) or r"(?!)")
-
-
-# --------------------------------------------------------------------------- n-gram table
-
-_MULT = np.uint64(0x9E3779B97F4A7C15)
-_TAIL_SALT = np.int64(0x2545F4914F6CDD1D)  # tail n-gram codes are xor-ed with this in the shared table
-
-
-class CodeTable:
-    """A read-only hash table from n-gram codes to their index in a vocabulary, looked up in
-    numpy: linear probing, a few vectorised probes for all the n-grams of a document."""
-
-    def __init__(self, vocab: np.ndarray) -> None:
-        bits = max(int(np.ceil(np.log2(max(vocab.size, 1) * 8))), 4)  # load factor <= 1/8
-        self.shift = np.uint64(64 - bits)
-        home = self._home(vocab)
-        # Insert in order of home slot: each key goes to the first free slot at or after its
-        # home, i.e. pos_i = max(home_i, pos_(i-1) + 1), a running maximum. No wrap-around:
-        # the table has room past the last home slot.
-        order = np.argsort(home, kind="stable")
-        h = home[order]
-        steps = np.arange(h.size)
-        pos = np.maximum.accumulate(h - steps) + steps if h.size else h
-        self.max_probe = int((pos - h).max()) if h.size else 0
-        size = (1 << bits) + self.max_probe + 1
-        self.keys = np.full(size, -1, dtype=np.int64)
-        self.values = np.full(size, -1, dtype=np.int64)
-        self.keys[pos] = vocab[order]
-        self.values[pos] = order
-
-    def _home(self, codes: np.ndarray) -> np.ndarray:
-        return ((codes.astype(np.uint64) * _MULT) >> self.shift).astype(np.int64)
-
-    def lookup(self, codes: np.ndarray) -> np.ndarray:
-        """Index of each code in the vocabulary, -1 where it is not in it."""
-        out = np.full(codes.size, -1, dtype=np.int64)
-        if not codes.size:
-            return out
-        slot = self._home(codes)
-        for _ in range(self.max_probe + 1):
-            hit = self.keys[slot] == codes
-            out[hit] = self.values[slot[hit]]
-            slot += 1
-        return out
-
 
 # --------------------------------------------------------------------------- featurizer
 
@@ -380,19 +94,19 @@ class _Doc:
         self.n = n
         # "\n" + units joined by "\n" + "\n": cp[starts[i]] is the separator before unit i,
         # cp[starts[i] + 1 : ends[i] + 1] its characters. Code points beyond the BMP are
-        # clipped to _LUT_SIZE: an index into the per-code-point tables, never compared.
+        # clipped to LUT_SIZE: an index into the per-code-point tables, never compared.
         cp = np.frombuffer(("\n" + joined + "\n").encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        self.cp = cp = np.minimum(cp, _LUT_SIZE)
+        self.cp = cp = np.minimum(cp, LUT_SIZE)
         self.lengths = lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
         spans = lengths + 1  # a unit and the separator after it
         self.ends = spans.cumsum() - 1
         self.starts = self.ends - lengths
         # unit of every character of cp[1:] (the separator after a unit goes with it)
         self.unit_of = unit_of = np.arange(n).repeat(spans)
-        self.cls = cls = _CLASS[cp]
+        self.cls = cls = CLASS_OF[cp]
         self.counts = np.bincount(unit_of * N_CLASSES + cls[1:], minlength=n * N_CLASSES).reshape(n, N_CLASSES)
         self.counts[:, SEP] = 0
-        pun = _PUNCT[cp[1:]]
+        pun = PUNCT_OF[cp[1:]]
         self.pcounts = np.bincount(unit_of * N_PUNCT + pun, minlength=n * N_PUNCT).reshape(n, N_PUNCT)
 
 
@@ -466,19 +180,19 @@ class FeatureSpace:
             d = _Doc(doc)
             if self.use_ngrams:
                 head, tail = self._ngram_codes(d)
-                head_counts.update(_unit_frequency(*head))
-                tail_counts.update(_unit_frequency(*tail))
+                head_counts.update(unit_frequency(*head))
+                tail_counts.update(unit_frequency(*tail))
             if self.use_jieba:
                 for tokens in self._doc_tokens(d):
                     if tokens:
                         token_counts.update(set(tokens))
-        head_vocab = _vocab(head_counts, self.min_df, self.max_ngrams)
-        tail = _vocab(tail_counts, self.min_df, max(self.max_ngrams // 4, 1))
+        head_vocab = top_vocabulary(head_counts, self.min_df, self.max_ngrams)
+        tail = top_vocabulary(tail_counts, self.min_df, max(self.max_ngrams // 4, 1))
         # one hash table holds both: drop a (never seen) tail code whose salted form is a head code
         return self.set_vocabulary(
             dictionary=self.dictionary_,
             head_vocab=head_vocab,
-            tail_vocab=tail[~np.isin(tail ^ _TAIL_SALT, head_vocab)],
+            tail_vocab=tail[~np.isin(tail ^ TAIL_SALT, head_vocab)],
             tokens=tuple(sorted(t for t, c in token_counts.items() if c >= self.min_df)),
         )
 
@@ -514,7 +228,7 @@ class FeatureSpace:
         try:
             return self._code_table, self._token_index
         except AttributeError:
-            self._code_table = CodeTable(np.concatenate((self.head_vocab_, self.tail_vocab_ ^ _TAIL_SALT)))
+            self._code_table = CodeTable(np.concatenate((self.head_vocab_, self.tail_vocab_ ^ TAIL_SALT)))
             self._token_index = {t: i for i, t in enumerate(self.tokens_)}
             return self._code_table, self._token_index
 
@@ -522,7 +236,7 @@ class FeatureSpace:
         """Build the look-up tables now rather than on the first document (for timing)."""
         self._tables()
         if self.use_jieba:
-            _tokenizer(self.dictionary_)
+            tokenizer(self.dictionary_)
 
     # ----------------------------------------------------------------- transform
 
@@ -575,7 +289,7 @@ class FeatureSpace:
         offset = self.n_dense_
         if self.use_ngrams:
             codes, valid = self._ngram_windows(d)
-            codes[:, self.ngram_max * self.head_chars :] ^= _TAIL_SALT
+            codes[:, self.ngram_max * self.head_chars :] ^= TAIL_SALT
             idx = table.lookup(codes[valid])
             hit = idx >= 0
             rows_parts.append(valid.nonzero()[0][hit])
@@ -651,8 +365,8 @@ class FeatureSpace:
 
     def feature_names(self) -> list[str]:
         base = list(self.dense_names())
-        base += [f"head={_decode(c)}" for c in self.head_vocab_]
-        base += [f"tail={_decode(c)}" for c in self.tail_vocab_]
+        base += [f"head={decode_ngram(c)}" for c in self.head_vocab_]
+        base += [f"tail={decode_ngram(c)}" for c in self.tail_vocab_]
         base += [f"tok={t}" for t in self.tokens_]
         names = list(base)
         for k in range(1, self.window + 1):
@@ -699,7 +413,7 @@ class FeatureSpace:
         groups[:, 7] = _COUNT_BINS.searchsorted(counts[:, SPACE])
         groups[:, 8] = cls[first]
         groups[:, 9] = cls[last]
-        groups[:, 10] = _PUNCT[last_cp]
+        groups[:, 10] = PUNCT_OF[last_cp]
         groups += _GROUP_STARTS[:_POS_GROUP]
 
         # flags, in the order of _TEXT_FLAG_COLS
@@ -710,7 +424,7 @@ class FeatureSpace:
         flags[:, 2 * k] = groups[:, 8] == _GROUP_STARTS[8] + BAR  # starts with "|", the only BAR
         flags[:, 2 * k + 1] = groups[:, 9] == _GROUP_STARTS[9] + BAR
         flags[:, 2 * k + 2] = last_cp == ord("。")
-        flags[:, 2 * k + 3] = groups[:, 10] == _GROUP_STARTS[10] + _GROUP["：:"]
+        flags[:, 2 * k + 3] = groups[:, 10] == _GROUP_STARTS[10] + PUNCT_GROUP_OF["：:"]
         k = 2 * k + 4
         _start_flags(d, numbers, compact_len, out=flags[:, k : k + len(START_NAMES)])
         k += len(START_NAMES)
@@ -740,17 +454,17 @@ class FeatureSpace:
         ``c1 << 42 | c2 << 21 | c3`` (code points fit in 21 bits).
 
         The slots of a unit are a fixed window at its start and one at its end (see
-        :func:`_ngram_slots`): a unit's n-grams are gathered in one go from the codes of
+        :func:`ngram_slots`): a unit's n-grams are gathered in one go from the codes of
         every n-gram of the document, and the unit's length says which of them it has.
         Slots are in the order of lengths, then positions, head first: entries in that order
         keep the products' sums as they were.
         """
         k_max = self.ngram_max
-        head_at, tail_at, need = _ngram_slots(k_max, self.head_chars, self.tail_chars)
+        head_at, tail_at, need = ngram_slots(k_max, self.head_chars, self.tail_chars)
         m = d.cp.size
         size = m + self.head_chars + k_max  # room for the slots past the end of the document
         folded = np.zeros(size + k_max, dtype=np.int64)
-        folded[:m] = _FOLD[d.cp]
+        folded[:m] = FOLD_OF[d.cp]
         # grams[p, k - 1]: the k-gram starting at position p
         grams = np.empty((size, k_max), dtype=np.int64)
         grams[:, 0] = folded[:size]
@@ -766,12 +480,12 @@ class FeatureSpace:
 
     def _doc_tokens(self, d: _Doc) -> list[tuple[str, ...] | None]:
         """jieba tokens (2+ characters) of the units with 2..jieba_max_len CJK characters; None elsewhere."""
-        tk, any_word = _tokenizer(self.dictionary_), _any_word(self.dictionary_).search
+        tk, any_word = tokenizer(self.dictionary_), word_pattern(self.dictionary_).search
         texts = d.texts
         out: list[tuple[str, ...] | None] = [None] * d.n
         for i in self._jieba_eligible(d).nonzero()[0].tolist():
-            core = _NON_CJK.sub("", texts[i])
-            out[i] = _tokens(tk, core) if any_word(core) else ()
+            core = NON_CJK.sub("", texts[i])
+            out[i] = cached_tokens(tk, core) if any_word(core) else ()
         return out
 
     def _jieba_eligible(self, d: _Doc) -> np.ndarray:
@@ -888,55 +602,30 @@ def _start_flags(d: _Doc, numbers: np.ndarray, compact_len: np.ndarray, out: np.
     and its counts."""
     cp, starts, ends, counts, pcounts = d.cp, d.starts, d.ends, d.counts, d.pcounts
     # first character of each unit that is not blank (the separator after it stops too)
-    stops = _ENDS_BLANKS[d.cls].nonzero()[0]
+    stops = ENDS_BLANKS[d.cls].nonzero()[0]
     f = stops[stops.searchsorted(starts + 1)]
-    out[:, len(_START_PATTERNS)] = f > starts + 1  # leading_blank
+    out[:, len(START_PATTERNS)] = f > starts + 1  # leading_blank
     # the numbering patterns: the four characters from there (the separator past the end)
-    ahead = np.minimum(f[:, None] + _AHEAD_STEPS, ends[:, None] + 1)
-    word = _START_TABLE.take(cp[ahead] + _START_ROW).view(np.uint64)[:, 0]
-    matched = (word[:, None] & _START_MASKS) == _START_MASKS
-    np.logical_or.reduceat(matched, _START_FIRST, axis=1, out=out[:, : len(_START_PATTERNS)])
+    ahead = np.minimum(f[:, None] + AHEAD_STEPS, ends[:, None] + 1)
+    word = START_TABLE.take(cp[ahead] + START_ROW).view(np.uint64)[:, 0]
+    matched = (word[:, None] & START_MASKS) == START_MASKS
+    np.logical_or.reduceat(matched, START_FIRST, axis=1, out=out[:, : len(START_PATTERNS)])
     cjk, latin = counts[:, CJK], counts[:, LATIN]
-    dates, nothing = pcounts[:, _GROUP["年月日"]], pcounts[:, _GROUP["无"]]
+    dates, nothing = pcounts[:, PUNCT_GROUP_OF["年月日"]], pcounts[:, PUNCT_GROUP_OF["无"]]
     no_cjk = cjk == 0
-    k = len(_START_PATTERNS) + 1
+    k = len(START_PATTERNS) + 1
     out[:, k] = (cjk == dates) & (dates >= 1) & (numbers >= 1) & (compact_len <= 14)  # date_line
     out[:, k + 1] = (  # page_like
-        (cjk == pcounts[:, _GROUP["第"]] + pcounts[:, _GROUP["页共"]])
+        (cjk == pcounts[:, PUNCT_GROUP_OF["第"]] + pcounts[:, PUNCT_GROUP_OF["页共"]])
         & (numbers >= 1)
         & (numbers <= 2)
         & (compact_len <= 12)
     )
     out[:, k + 2] = (  # values_only
-        (cjk == nothing) & (latin == 0) & ((numbers > 0) | (nothing > 0) | (pcounts[:, _GROUP["/"]] > 0))
+        (cjk == nothing) & (latin == 0) & ((numbers > 0) | (nothing > 0) | (pcounts[:, PUNCT_GROUP_OF["/"]] > 0))
     )
     out[:, k + 3] = no_cjk & (numbers == 0) & (latin == 0) & (compact_len > 0)  # separator_only
     out[:, k + 4] = no_cjk
-
-
-@lru_cache(maxsize=8)
-def _ngram_slots(k_max: int, head_chars: int, tail_chars: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The n-gram slots of a unit, for :meth:`FeatureSpace._ngram_windows`: where each slot's
-    n-gram starts (as a flat index into the ``positions × k_max`` codes, relative to ``k_max``
-    times the unit's start mark for the head slots, to ``k_max`` times its last character for
-    the tail slots) and the unit length it needs.
-
-    Head slots: the k-grams starting at the first ``head_chars`` positions of the unit (its
-    start mark first). Tail slots: those whose last position is among the last ``tail_chars``
-    characters and the end mark. A 1-gram is never a mark; a longer one spans a mark only at
-    its ends.
-    """
-    head_at, need_head, tail_at, need_tail = [], [], [], []
-    never = np.iinfo(np.int64).max
-    for k in range(1, k_max + 1):
-        for j in range(head_chars):  # starts at the unit's position j (0: its start mark)
-            head_at.append(k_max * j + k - 1)
-            need_head.append((j if j >= 1 else never) if k == 1 else j + k - 2)
-        for t in range(tail_chars, -1, -1):  # ends t positions before the end mark
-            # starts at position ends + 2 - t - k (ends: the unit's last character)
-            tail_at.append(k_max * (2 - t - k) + k - 1)
-            need_tail.append((t if t >= 1 else never) if k == 1 else t + k - 2)
-    return np.array(head_at), np.array(tail_at), np.array(need_head + need_tail)
 
 
 def _structure(units: list[Unit] | None, n: int, out: np.ndarray) -> None:
@@ -963,22 +652,6 @@ def _structure(units: list[Unit] | None, n: int, out: np.ndarray) -> None:
     out[:-1, len(_CUTS) + 3] = lines[1:] > lines[:-1] + 1
 
 
-def _unit_frequency(rows: np.ndarray, codes: np.ndarray) -> list[int]:
-    """Each code once per unit it occurs in."""
-    if not codes.size:
-        return []
-    order = np.lexsort((codes, rows))
-    r, c = rows[order], codes[order]
-    keep = np.ones(r.size, dtype=bool)
-    keep[1:] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
-    return c[keep].tolist()
-
-
-def _vocab(counts: Counter[int], min_df: int, max_size: int) -> np.ndarray:
-    kept = sorted(((c, code) for code, c in counts.items() if c >= min_df), key=lambda x: (-x[0], x[1]))
-    return np.array(sorted(code for _, code in kept[:max_size]), dtype=np.int64)
-
-
 def _shift(m: sp.csr_matrix, k: int) -> sp.csr_matrix:
     """Row i of the result is row i+k of ``m`` (zeros outside)."""
     import scipy.sparse as sp
@@ -997,19 +670,9 @@ def _shift(m: sp.csr_matrix, k: int) -> sp.csr_matrix:
     return sp.csr_matrix((m.data[start:], m.indices[start:], new_indptr), shape=m.shape)
 
 
-def _decode(code: int) -> str:
-    """The text of an n-gram code (the separator shown as ⏎)."""
-    chars = []
-    code = int(code)
-    while code:
-        chars.append(chr(code & 0x1FFFFF))
-        code >>= 21
-    return "".join(reversed(chars)).replace("\n", "⏎")
-
-
 def clear_caches() -> None:
     """Empty the cache of jieba tokens."""
-    _tokens.cache_clear()
+    cached_tokens.cache_clear()
 
 
 # The featurizer's parameters, in its constructor's order: the classifier passes them on, a saved

@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from govparse_ml.classifier.features import FEATURE_PARAMS, FEATURE_VERSION, FeatureSpace, text_key
+from govparse_ml.classifier.chars import text_key
+from govparse_ml.classifier.features import FEATURE_PARAMS, FEATURE_VERSION, FeatureSpace
 from govparse_ml.document import Unit
 
 
@@ -105,7 +106,7 @@ class UnitScorer:
     def _clear_cache(self) -> None:
         self._cache_rows = np.empty((self.cache_size, self.weights.shape[1]))
         self._cache_index: dict[str, int] = {}  # text -> row
-        self._key_index: dict[str, int] = {}  # features.text_key of a text -> row
+        self._key_index: dict[str, int] = {}  # chars.text_key of a text -> row
 
     def _text_scores(self, texts: list[str]) -> np.ndarray:
         """``len(texts) × (n_offsets · k)``: each text's own features times every offset's weights.

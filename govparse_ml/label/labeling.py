@@ -53,12 +53,7 @@ def label_units(
         rule = rules.decisive_label(unit)
         if rule is not None and out[i].label != rule.label:
             out[i] = UnitLabel(rule.label, rule.confidence, "rule")
-    # The model learned whole lines: the pieces of a line cut into several (a whole report on
-    # one line) are left out of its training data, so it is no judge of them: the rules are.
-    pieces = Counter(u.line for u in units)
-    unsure = [
-        i for i, (u, conf) in enumerate(zip(units, confidences, strict=True)) if conf < threshold or pieces[u.line] > 1
-    ]
+    unsure = _unsure(units, confidences, threshold)
     if unsure:
         # The rules look at neighbours too, so they label the whole document, and then
         # stand in for the model where it is unsure.
@@ -66,6 +61,17 @@ def label_units(
         for i in unsure:
             out[i] = UnitLabel(rule_labels[i].label, rule_labels[i].confidence, "rule")
     return out
+
+
+def _unsure(units: list[Unit], confidences: list[float], threshold: float) -> list[int]:
+    """The units the model is no judge of: those it is not sure enough of, and the pieces of a
+    line cut into several (a whole report on one line), which its training data leaves out."""
+    pieces = Counter([u.line for u in units])
+    if len(pieces) == len(units) == len(confidences):  # no line cut into several (most reports): the confidence says
+        return [i for i, conf in enumerate(confidences) if conf < threshold]
+    return [
+        i for i, (u, conf) in enumerate(zip(units, confidences, strict=True)) if conf < threshold or pieces[u.line] > 1
+    ]
 
 
 def label_lines(lines: list[Line], units: list[Unit], unit_labels: list[UnitLabel]) -> None:

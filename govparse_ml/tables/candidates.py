@@ -68,13 +68,13 @@ def candidates(
     and the checks will say so. ``budget`` is the document's inputs limit, shared by its rows
     (a fresh one if not given).
     """
-    checked = checked_rows(group, version)
-    if any(v.raw.startswith("00") and _ZEROS.fullmatch(v.raw) for v in group.values):
+    if _has_zero_run(group.values):
         group = _zeros_apart(group)
     raws: list[str | None] = [None if v.blank else v.raw for v in group.values]
     n = group.size
-    if len(raws) == n and not any(v.numbered_tail for v in group.values):
-        return [tuple(raws)], ""
+    if len(raws) == n and not any([v.numbered_tail for v in group.values]):
+        return [tuple(raws)], ""  # most rows: one value a cell
+    checked = checked_rows(group, version)
     if len(raws) > n:
         return _too_many(raws, n, checked)
     if any(v.glued or v.numbered_tail for v in group.values):
@@ -128,6 +128,14 @@ def _placed(group: Group, raws: list[str | None], n: int) -> Cells | None:
         # between label and first value included
         return tuple([None] * lead + raws + [None] * (missing - lead))
     return None
+
+
+def _has_zero_run(values: list[RawValue]) -> bool:
+    """Whether a value is a run of zeros (``00``, ``000``…); the joined text is looked at first:
+    most rows have no ``00`` at all."""
+    return "00" in " ".join([v.raw for v in values]) and any(
+        v.raw.startswith("00") and _ZEROS.fullmatch(v.raw) for v in values
+    )
 
 
 def _zeros_apart(group: Group) -> Group:

@@ -60,10 +60,11 @@ def holding(
 ) -> int:
     """How many identities of the format (or of ``identities``) hold on the given cells."""
     ok = 0
+    get = cells.get
     for ident in schema.identities(version) if identities is None else identities:
-        lhs = [cells.get(c) for c in ident.lhs]
-        rhs = [cells.get(c) for c in ident.rhs]
-        if any(x is None for x in lhs + rhs):
+        lhs = [get(c) for c in ident.lhs]
+        rhs = [get(c) for c in ident.rhs]
+        if None in lhs or None in rhs:
             continue
         if abs(sum(lhs) - sum(rhs)) < 1e-6:  # type: ignore[arg-type]
             ok += 1
@@ -72,8 +73,19 @@ def holding(
 
 def touching(cells: CellValues, version: schema.FormatVersion) -> list[schema.Identity]:
     """The identities of the format on any of these cells: the only ones a reading of them changes."""
-    mine = set(cells)
-    return [i for i in schema.identities(version) if mine.intersection(i.lhs) or mine.intersection(i.rhs)]
+    on = _identities_on(version)
+    idents = schema.identities(version)
+    return [idents[i] for i in sorted({i for cell in cells for i in on.get(cell, ())})]
+
+
+@cache
+def _identities_on(version: schema.FormatVersion) -> dict[tuple[str, str, str], tuple[int, ...]]:
+    """Cell -> the indexes of the format's identities it is in (looked up, not every identity scanned)."""
+    on: dict[tuple[str, str, str], list[int]] = {}
+    for i, ident in enumerate(schema.identities(version)):
+        for cell in dict.fromkeys((*ident.lhs, *ident.rhs)):
+            on.setdefault(cell, []).append(i)
+    return {cell: tuple(ids) for cell, ids in on.items()}
 
 
 def cell_map(group: Group, cells: Cells, version: schema.FormatVersion) -> CellValues:

@@ -15,6 +15,7 @@ import csv
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from govparse_ml.format import schema
 from govparse_ml.text.units import Unit
@@ -24,6 +25,8 @@ CELL_SPLIT = re.compile(r"\t|\||\s{2,}")
 # A space (not a tab) with white space after it: where CELL_SPLIT may cut other than at a tab.
 _WIDE_GAP = re.compile(r"[^\S\t]\s")
 _HAS_DIGIT = re.compile(r"\d")
+# A row of markdown separators and filler bars: no cells.
+FILLER = re.compile(r"[\s|:\-—=+_]*")
 
 CellReader = Callable[[str], list[str] | None]
 
@@ -47,6 +50,7 @@ def layout_reader(name: str, *, grid: bool = True, before: str | None = None) ->
     def register(cells: CellReader) -> CellReader:
         at = next((i for i, r in enumerate(READERS) if r.name == before), len(READERS))
         READERS.insert(at, LayoutReader(name, cells, grid))
+        row_cells.cache_clear()
         return cells
 
     return register
@@ -59,6 +63,19 @@ def read_row(text: str) -> tuple[list[str], bool]:
         if cells is not None:
             return cells, reader.grid
     return [text], False  # (unreachable while the last reader takes every row)
+
+
+@lru_cache(maxsize=16384)
+def row_cells(text: str, layout_tab: bool) -> tuple[tuple[str, ...], bool]:
+    """:func:`read_row` of a row's text without its edges (:func:`row_edges`), the cells a tuple;
+    none for a row of filler (:data:`FILLER`).
+
+    Cached: header rows, label rows and rows of zeros recur from report to report (registering
+    a reader empties the cache)."""
+    if FILLER.fullmatch(text):
+        return (), False
+    cells, grid = read_row(row_edges(text, layout_tab))
+    return tuple(cells), grid
 
 
 @layout_reader("line", grid=False)
@@ -78,7 +95,9 @@ def markdown_row(text: str) -> list[str] | None:
     return text.split("|")
 
 
-@layout_reader("tab")
+# Tried first: a row with a tab is taken by none of the readers before it in the order of their
+# registration (CSV, one cell, markdown), and tab rows are the commonest in a table's text.
+@layout_reader("tab", before="line")
 def tab_row(text: str) -> list[str] | None:
     """Cells parted by tabs (a word processor's or a spreadsheet's text), no wide gap between them.
 

@@ -55,9 +55,10 @@ class _Walk:
 
     def run(self) -> RowsRead:
         for k, seg in enumerate(self.segments):
-            self.header.observe(seg)
-            for hit in seg.hits:
-                self._name(k, hit)
+            if seg.hits:  # (a label run that names no key holds no header cell either)
+                self.header.observe(seg)
+                for hit in seg.hits:
+                    self._name(k, hit)
             if seg.values:
                 self._values(k, seg)
         if self.review:
@@ -155,10 +156,11 @@ class _Walk:
                 self.out.readings.append(reading)
         else:
             row = pending[-1]
-            width = len(spec.row(row).columns)
+            row_spec = spec.row(row)
+            width = len(row_spec.columns)
             if seg.slots:
                 values = fit_slots(values, width, frozenset(t.line for t in seg.labels))
-            values = self.header.place(spec.row(row), values, seg.labels)
+            values = self.header.place(row_spec, values, seg.labels)
             self.out.groups.append(Group(current, (row,), (width,), values, seg.lead, seg.lines, seg.trail))
         self.last_row[current] = max(self.last_row.get(current, -1), spec.row_index(pending[-1]))
         self.pending = []

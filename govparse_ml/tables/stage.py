@@ -7,7 +7,7 @@ from govparse_ml import validate
 from govparse_ml.document import Doc, Report, Table, Unit
 from govparse_ml.format import schema, versions
 from govparse_ml.tables import assemble as tables
-from govparse_ml.tables import keys, tokens, values
+from govparse_ml.tables import keys, layouts, tokens, values
 
 _TABLE_TITLES = {tid: spec.title for tid, spec in schema.tables("2021").items()}
 
@@ -83,5 +83,5 @@ def _fit(result: tables.TableResult, version: schema.FormatVersion) -> tuple[int
 
 def clear_caches() -> None:
     """Empty the caches of the tables stage, keyed by cell and label texts."""
-    for cached in (tokens.cell_pieces, keys.hits_of, values.parse_value):
+    for cached in (layouts.row_cells, tokens.cell_pieces, keys.hits_of, values.parse_value):
         cached.cache_clear()

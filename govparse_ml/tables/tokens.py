@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from govparse_ml.format import schema
 from govparse_ml.format.vocabulary import VALUE_UNIT
-from govparse_ml.tables.layouts import ends_in_layout_tab, read_row, row_edges
+from govparse_ml.tables.layouts import FILLER, ends_in_layout_tab, row_cells
 from govparse_ml.text.units import Unit
 
 _CJK = "\u4e00-\u9fff"
@@ -33,7 +33,6 @@ _PIECE = re.compile(
     rf"(?P<num>{_NUMBER})(?P<unit>{_UNITS})?|(?P<null>(?<!\S)(?:{_NULL})(?!\S))|(?P<text>[^\s\d+\-/／—－–无]+|\S)"
 )
 _ITEM_AFTER = re.compile(rf"[.．、]\s*[{_CJK}]")
-_FILLER = re.compile(r"[\s|:\-—=+_]*")
 _PLACEHOLDER = re.compile(schema.PLACEHOLDER_HEADER)
 _WHOLE_VALUE = re.compile(rf"^\s*(?:(?P<num>{_NUMBER})(?:{_UNITS})?|(?P<null>{_NULL}))\s*$")
 
@@ -57,46 +56,43 @@ def tokenize(units: list[Unit]) -> list[Token]:
     out: list[Token] = []
     layout_tab: list[bool] | None = None  # worked out when a row ends with a tab (most texts: none)
     for index, unit in enumerate(units):
+        text = unit.text
         if unit.cut == "blank":  # an empty line between table lines (pipeline._table_units)
             out.append(Token("slot", "", unit.line, index))
             continue
-        if _FILLER.fullmatch(unit.text):
-            continue  # markdown separators and filler bars
-        if unit.text.endswith("\t") and layout_tab is None:
+        if layout_tab is None and text.endswith("\t") and not FILLER.fullmatch(text):
             layout_tab = ends_in_layout_tab(units)
-        cells, grid = read_row(row_edges(unit.text, layout_tab is not None and layout_tab[index]))
+        cells, grid = row_cells(text, layout_tab is not None and layout_tab[index])
         if grid:
             _grid_tokens(out, cells, unit.line, index)
-        else:
-            _line_tokens(out, cells[0], unit.line, index)
+        elif not cells:
+            continue  # markdown separators and filler bars
+        elif (cell := cells[0]).isdigit() and cell.isascii():  # the commonest row of one cell: a plain count
+            out.append(Token("value", cell, unit.line, index, False, 0, True))
+        else:  # a row that is one cell: no empties to place
+            _cell_tokens(out, cell, unit.line, index, 0, whole_line=True)
     _vertical_wu(out)
     return out
 
 
-def _line_tokens(out: list[Token], text: str, line: int, index: int) -> None:
-    """The tokens of a row that is one cell: no empties to place."""
-    if text.isdigit() and text.isascii():  # inlined: the commonest cell, a plain count
-        out.append(Token("value", text, line, index, False, 0, True))
-    else:
-        _cell_tokens(out, text, line, index, 0, whole_line=True)
-
-
-def _grid_tokens(out: list[Token], cells: list[str], line: int, index: int) -> None:
-    """The tokens of a row of cells, its empty cells placed (:func:`_trim_empties`)."""
+def _grid_tokens(out: list[Token], cells: tuple[str, ...], line: int, index: int) -> None:
+    """The tokens of a row of cells, its empty cells placed (:func:`_place_empties`)."""
     row: list[Token] = []
-    empties = False
+    empties: list[tuple[int, int]] = []  # (index in ``row`` it stands before, position) of each empty cell
     for position, cell in enumerate(cells):
         stripped = cell.strip()
         if not stripped:
-            row.append(Token("empty", "", line, index, False, position, False, True))
-            empties = True
+            empties.append((len(row), position))
         elif stripped.isdigit() and stripped.isascii():  # inlined, as above
             row.append(Token("value", stripped, line, index, False, position, True, True))
         elif stripped[-1].isdigit() and _PLACEHOLDER.fullmatch(stripped):  # (placeholders end in their number)
             continue  # a converter's header over a table that had none: no label, no cell
-        else:
-            _cell_tokens(row, cell, line, index, position, whole_cell=True)
-    out.extend(_trim_empties(row) if empties else row)
+        else:  # (not a plain count: its pieces)
+            _piece_tokens(row, cell, line, index, position, True, True)
+    if empties:
+        _place_empties(out, row, empties, line, index)
+    else:
+        out.extend(row)
 
 
 def _vertical_wu(tokens: list[Token]) -> None:
@@ -138,12 +134,17 @@ def _cell_tokens(
     if stripped.isdigit() and stripped.isascii():  # the commonest cell: a plain count
         out.append(Token("value", stripped, line, index, False, position, whole_cell or whole_line, whole_cell))
         return
+    _piece_tokens(out, cell, line, index, position, whole_cell or whole_line, whole_cell)
+
+
+def _piece_tokens(out: list[Token], cell: str, line: int, index: int, position: int, whole: bool, grid: bool) -> None:
+    """Append the tokens of a cell's pieces (:func:`cell_pieces`); a value alone in the cell is ``whole``."""
     pieces = cell_pieces(cell)
     if len(pieces) == 1:  # most cells (a comprehension for one item is a function call more)
         kind, text, tail = pieces[0]
-        out.append(Token(kind, text, line, index, tail, position, whole_cell or whole_line, whole_cell))
+        out.append(Token(kind, text, line, index, tail, position, whole, grid))
     else:
-        out.extend([Token(kind, text, line, index, tail, position, False, whole_cell) for kind, text, tail in pieces])
+        out.extend([Token(kind, text, line, index, tail, position, False, grid) for kind, text, tail in pieces])
 
 
 @lru_cache(maxsize=16384)
@@ -180,35 +181,37 @@ def cell_pieces(cell: str) -> tuple[tuple[str, str, bool], ...]:
     return tuple(merged)
 
 
-def _trim_empties(row: list[Token]) -> list[Token]:
-    """Keep an empty cell between two values of the same row; count those between the label and
-    the first value (``lead``) and after the last value (``trail``), which place a row's values
-    when some of its cells are blank; drop the others (layout before the label)."""
-    first, last, label = _bounds(row)
-    if first < 0:
-        return [t for t in row if t.kind != "empty"]
+def _place_empties(out: list[Token], row: list[Token], empties: list[tuple[int, int]], line: int, index: int) -> None:
+    """Append ``row`` to ``out`` with its empty cells placed: an empty cell between two values is
+    kept; those between the label and the first value (``lead``) and after the last value
+    (``trail``) are counted, as they place a row's values when some of its cells are blank; the
+    others (layout before the label, or in a row with no value) are dropped.
+
+    ``empties`` holds where each empty cell stands: before ``row[k]``. Only the empty cells
+    kept become tokens (a quarter of a tab table's cells are empty, most of them layout)."""
+    kinds = [t.kind for t in row]
+    if "value" not in kinds:
+        out.extend(row)
+        return
+    if empties[0][0] == len(row):  # all after the row's last token (a row's trailing cells): counted
+        out.extend(row)
+        out.extend([Token("trail", "", line, index) for _ in empties])
+        return
+    first = kinds.index("value")
+    last = len(kinds) - 1 - kinds[::-1].index("value")
+    label = kinds.index("label") if "label" in kinds else -1
     # Empties after the first label count, and in a row of values only, its leading empties too.
-    lead_from = -1 if label < 0 else label if label < first else first
-    out = []
-    for i, t in enumerate(row):
-        if t.kind == "empty" and not (first < i < last):
-            if i < first and i > lead_from:
-                out.append(Token("lead", "", t.line, t.unit))
-            elif i > last:
-                out.append(Token("trail", "", t.line, t.unit))
+    lead_after = -1 if label < 0 else min(label, first)
+    done = 0
+    for k, position in empties:
+        if k <= lead_after:
             continue
-        out.append(t)
-    return out
-
-
-def _bounds(row: list[Token]) -> tuple[int, int, int]:
-    """Indexes of the first value, the last value and the first label of a row (-1: none)."""
-    first = last = label = -1
-    for i, t in enumerate(row):
-        if t.kind == "value":
-            last = i
-            if first < 0:
-                first = i
-        elif t.kind == "label" and label < 0:
-            label = i
-    return first, last, label
+        out.extend(row[done:k])
+        done = k
+        if k <= first:
+            out.append(Token("lead", "", line, index))
+        elif k <= last:
+            out.append(Token("empty", "", line, index, False, position, False, True))
+        else:
+            out.append(Token("trail", "", line, index))
+    out.extend(row[done:])

@@ -42,13 +42,16 @@ def normalize_line(line: str) -> str:
     if line.isascii() and line.isprintable():
         text = line
     else:
-        text = unicodedata.normalize("NFKC", _ZERO_WIDTH.sub("", line))
-        text = _CONTROL.sub(" ", text)
+        # Zero-width and control characters are all unprintable: a printable text has none (most lines).
+        text = unicodedata.normalize("NFKC", line if line.isprintable() else _ZERO_WIDTH.sub("", line))
+        if not text.isprintable():
+            text = _CONTROL.sub(" ", text)
     if "*" in text or "_" in text or "~" in text:
         text = _EMPHASIS.sub("", text)
     if "#" in text:
         text = _MD_HEADING.sub("", text)
-    text = _ODD_SPACE.sub(" ", _SPACE_RUN.sub("  ", text))
+    if "  " in text or "\u00a0" in text or "\u3000" in text:
+        text = _ODD_SPACE.sub(" ", _SPACE_RUN.sub("  ", text))
     return text.strip(" ")
 
 

@@ -123,6 +123,7 @@ def _cut_subheadings(piece: str, kind: str) -> list[tuple[str, str]]:
 
 _DIGITS = re.compile(r"\d+")
 _SENTENCE_MARKS = frozenset("。,;!?")  # normalised: NFKC makes ，；！？ half-width
+_SENTENCE_MARK = re.compile("[。,;!?]")
 
 
 _YEAR_DIGITS = re.compile(r"(?:19|20)\d\d$")
@@ -152,8 +153,8 @@ def _table_ends(text: str, cuts: list[int]) -> list[tuple[int, str]]:
     in the 勾稽关系 note); a year that opens the prose (``02025年，我局…``) goes with the prose.
     """
     starts = [m.start() for m in _TABLE_START.finditer(text)]
-    if not starts:
-        return []
+    if not starts or not _SENTENCE_MARK.search(text, starts[0]):
+        return []  # no sentence mark after the first table start: no prose can end a table
     depths = _bracket_depths(text)
     out: list[tuple[int, str]] = []
     runs = list(_DIGITS.finditer(text))
