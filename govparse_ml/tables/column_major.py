@@ -199,7 +199,7 @@ def _column_shaped(span: Span, specs: dict[str, schema.TableSpec]) -> bool:
     spec = specs[span.table]
     cells = sum(len(spec.row(r).columns) for r in span.labels)
     values = [v for _, run in span.runs for v in run]
-    if not values or len(values) > cells + MAX_EXTRA or len(span.runs) > 2 * len(span.labels) + MAX_EXTRA:
+    if not values or not cells or len(values) > cells + MAX_EXTRA or len(span.runs) > 2 * len(span.labels) + MAX_EXTRA:
         return False
     per_line = Counter(v.lines[0] for v in values)
     if sum(per_line[v.lines[0]] == 1 for v in values) < LONE_SHARE * len(values):
