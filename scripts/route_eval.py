@@ -46,7 +46,7 @@ from govparse_ml.training.data import (
 )
 from govparse_ml.training.fit import fit_model
 from govparse_ml.training.report import format_scores
-from govparse_ml.training.scoring import NONE_LABEL, label_scores
+from govparse_ml.training.scoring import NONE_LABEL, cells_right, label_scores
 
 N_BINS = 15
 
@@ -129,15 +129,7 @@ def with_temperature(model: LineClassifier, temperature: float) -> LineClassifie
 def cells_of(doc: LabeledDocument, truth: dict, model) -> tuple[int, int]:
     cells = truth[(doc.meta["seed"], doc.meta["format"])]
     report = parse(doc.text, model=model)
-    right = 0
-    for (table, row, col), value in cells.items():
-        try:
-            got = report.cell(table, row, col).value
-        except KeyError:
-            continue
-        if got == value or (isinstance(got, float) and isinstance(value, float) and abs(got - value) < 1e-9):
-            right += 1
-    return right, len(cells)
+    return cells_right(report, cells), len(cells)
 
 
 def route_table(docs: list[LabeledDocument], model, truth: dict, title: str) -> dict:

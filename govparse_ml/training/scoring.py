@@ -99,15 +99,22 @@ def generated_cell_accuracy(docs: Sequence[LabeledDocument], model: Any | None) 
     right = total = 0
     for doc in docs:
         report = parse(doc.text, model=model)
-        for (table, row, col), value in doc.meta["cells"].items():
-            total += 1
-            try:
-                got = report.cell(table, row, col).value
-            except KeyError:
-                continue
-            if got == value or (isinstance(got, float) and isinstance(value, float) and abs(got - value) < 1e-9):
-                right += 1
+        right += cells_right(report, doc.meta["cells"])
+        total += len(doc.meta["cells"])
     return {"right": right, "total": total, "accuracy": right / total if total else 0.0}
+
+
+def cells_right(report, cells: dict) -> int:
+    """How many of the truth ``cells`` ((table, row, col) -> value) the report reads (floats to 1e-9)."""
+    right = 0
+    for (table, row, col), value in cells.items():
+        try:
+            got = report.cell(table, row, col).value
+        except KeyError:
+            continue
+        if got == value or (isinstance(got, float) and isinstance(value, float) and abs(got - value) < 1e-9):
+            right += 1
+    return right
 
 
 def _score_cells(doc: LabeledDocument, gold_file: Path, model: Any, cells: dict, entry: dict[str, Any]) -> None:
