@@ -304,20 +304,31 @@ def solve_relation(
     """Candidates of the member rows whose signed sum is zero in every column, most plausible first."""
     spec = schema.tables(version)[rel.table]
     width = len(rel.cols)
-    states: dict[tuple[int, ...], tuple[float, tuple[tuple[int, int], ...]]] = {(0,) * width: (0.0, ())}
+    # The candidates of the members from each on: a row adds at least as many partial sums as
+    # there were (each candidate moves every sum to a different one), so the work left is at
+    # least the sums so far times those candidates, and past the bound the search is not begun.
+    ahead = list(itertools.accumulate([len(groups[k][1]) for k, _ in reversed(members)]))[::-1]
+    layers: list[Layer] = [{(0,) * width: (0.0, None, -1)}]
     work = 0
-    for k, sign in members:
+    for m, (k, sign) in enumerate(members):
+        states = layers[-1]
         g, cands = groups[k]
-        work += len(states) * len(cands)
-        if work > _MAX_WORK:
+        if work + len(states) * ahead[m] > _MAX_WORK:
             return None  # too many readings to solve exactly: leave it to coordinate ascent
+        work += len(states) * len(cands)
         cols = [c.id for c in spec.row(g.rows[0]).columns]
         vectors = [_signed_sums(cols, cand, rel, sign) for cand in cands]
-        states = _relation_step(states, vectors, plaus[k], k)
-        if len(states) > _MAX_STATES:
+        layers.append(_relation_step(states, vectors, plaus[k]))
+        if len(layers[-1]) > _MAX_STATES:
             return None  # too many readings to solve exactly: leave it to coordinate ascent
-    best = states.get((0,) * width)
-    return dict(best[1]) if best else None
+    state: Vector | None = (0,) * width
+    if state not in layers[-1]:
+        return None
+    picks: dict[int, int] = {}
+    for m in range(len(members), 0, -1):  # the best path, back from the zero sum
+        _, state, idx = layers[m][state]  # type: ignore[index]
+        picks[members[m - 1][0]] = idx
+    return dict(reversed(picks.items()))
 
 
 # Partial sums are kept in millionths, as ints: exact to add and to compare (a float sum was
@@ -332,21 +343,19 @@ def _signed_sums(cols: list[str], cand: Cells, rel: Relation, sign: int) -> tupl
     return tuple(sign * (int(x) * _SCALE if x.is_integer() else round(x * _SCALE)) for x in values)
 
 
-def _relation_step(
-    states: dict[tuple[int, ...], tuple[float, tuple[tuple[int, int], ...]]],
-    vectors: list[tuple[int, ...]],
-    scores: list[float],
-    k: int,
-) -> dict[tuple[int, ...], tuple[float, tuple[tuple[int, int], ...]]]:
-    """The partial sums after one more row, each with its best score and path."""
-    nxt: dict[tuple[int, ...], tuple[float, tuple[tuple[int, int], ...]]] = {}
-    for total, (score, path) in states.items():
+def _relation_step(states: Layer, vectors: list[Vector], scores: list[float]) -> Layer:
+    """The partial sums after one more row, each with its best score and where it came from (the
+    first of equal scores, in the order of the sums before and of the candidates)."""
+    nxt: Layer = {}
+    get = nxt.get
+    add = operator.add
+    for total, (score, _, _) in states.items():
         for idx, vec in enumerate(vectors):
-            key = tuple(map(operator.add, total, vec))
+            key = tuple(map(add, total, vec))
             s = score + scores[idx]
-            old = nxt.get(key)
+            old = get(key)
             if old is None or s > old[0]:
-                nxt[key] = (s, (*path, (k, idx)))
+                nxt[key] = (s, total, idx)
     return nxt
 
 
