@@ -29,7 +29,7 @@ from govparse_ml.tables.fill import fill, new_tables
 from govparse_ml.tables.rows import read_rows
 from govparse_ml.tables.segments import Segment, cut_segments
 from govparse_ml.tables.spans import merge_spanned
-from govparse_ml.tables.tokens import tokenize
+from govparse_ml.tables.tokens import Token, tokenize
 from govparse_ml.text.units import Unit
 
 
@@ -47,10 +47,13 @@ class TableResult:
     unlabelled: dict[str | None, list[tuple[int, str]]] = field(default_factory=dict)
 
 
-def assemble_tables(units: list[Unit], version: schema.FormatVersion) -> TableResult:
+def assemble_tables(
+    units: list[Unit], version: schema.FormatVersion, tokens: list[Token] | None = None
+) -> TableResult:
     """Read the three tables of ``version`` from the units labelled table; a table written
-    column by column is read transposed where more identities hold so (:mod:`column_major`)."""
-    segments = cut_segments(tokenize(units), version)
+    column by column is read transposed where more identities hold so (:mod:`column_major`).
+    ``tokens``: the units' token stream, if already made (it is the same for every format)."""
+    segments = cut_segments(tokenize(units) if tokens is None else tokens, version)
     result = _read(segments, version)
     transposed = column_major.transpose(segments, version, result.tables)
     if transposed is None:

@@ -59,7 +59,8 @@ def read_tables(doc: Doc) -> None:
 
 def _read_either_format(report: Report, units: list[Unit]) -> tuple[schema.FormatVersion, tables.TableResult] | None:
     """No header says which format: read both ways, keep the one the text fits better."""
-    results = {v: tables.assemble_tables(units, v) for v in schema.FORMATS}
+    stream = tokens.tokenize(units)  # the same for both formats: made once
+    results = {v: tables.assemble_tables(units, v, stream) for v in schema.FORMATS}
     scored = {v: _fit(r, v) for v, r in results.items()}
     version = max(scored, key=lambda v: scored[v])
     tie = scored["2019"] == scored["2021"]
