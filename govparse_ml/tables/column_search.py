@@ -78,6 +78,16 @@ class State(NamedTuple):
     dropped: int  # values placed nowhere
 
 
+class _Placed(NamedTuple):
+    """A shape placing a run from some cells filled: its cells, cost, the cells filled after it
+    and the identities (lhs, rhs cells) whose cells it completes."""
+
+    order: list[int]
+    cost: int
+    filled: int
+    completed: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]
+
+
 # A run: the rows named before it (grid row indexes, in the order named) and its values (indexes).
 Run = tuple[tuple[int, ...], tuple[int, ...]]
 # A way to place a run's values: the cells in the order of the values, and the kinds of shape used.
@@ -101,16 +111,16 @@ class Search:
     def _step(self, beam: list[State], run: Run) -> list[State]:
         named, values = run
         found: dict[tuple[int, ...], State] = {}
-        shapes: dict[tuple[int, int], list[tuple[list[int], int]]] = {}  # by (cells filled, values placed)
+        shapes: dict[tuple[int, int], list[_Placed]] = {}  # by (cells filled, values placed)
         for state in beam:
             # A stray number (a page's) may end a run: drop one or two if nothing holds them all.
             for dropped in range(min(MAX_DROPPED, len(values)) + 1):
                 kept = values[: len(values) - dropped]
                 key = (state.filled, len(kept))
                 if key not in shapes:
-                    shapes[key] = _distinct(placements(self.grid, state.filled, named, len(kept)))
-                for order, cost in shapes[key]:
-                    new = self._apply(state, order, kept, cost + _DROP * dropped, dropped)
+                    shapes[key] = self._placed(state.filled, placements(self.grid, state.filled, named, len(kept)))
+                for placed in shapes[key]:
+                    new = self._apply(state, placed, kept, _DROP * dropped, dropped)
                     if new.values not in found or _better(new, found[new.values]):
                         found[new.values] = new
                 if shapes[key]:
@@ -120,18 +130,29 @@ class Search:
                 found.setdefault(lost.values, lost)
         return _best(list(found.values()))
 
-    def _apply(self, state: State, order: list[int], values: tuple[int, ...], cost: int, dropped: int) -> State:
+    def _placed(self, filled: int, shapes: Iterator[Shape]) -> list[_Placed]:
+        """The distinct shapes (:func:`_distinct`) with what they fill and the identities they
+        complete from ``filled``: the same for every state that has those cells filled."""
+        out = []
+        for order, cost in _distinct(shapes):
+            added = 0
+            for c in order:
+                added |= 1 << c
+            after = filled | added
+            completed = tuple(
+                (lhs, rhs) for lhs, rhs, mask in self.grid.identities if mask & added and after & mask == mask
+            )
+            out.append(_Placed(order, cost, after, completed))
+        return out
+
+    def _apply(self, state: State, placed: _Placed, values: tuple[int, ...], cost: int, dropped: int) -> State:
         cells = list(state.values)
-        added = 0
-        for c, v in zip(order, values, strict=True):
+        for c, v in zip(placed.order, values, strict=True):
             cells[c] = v
-            added |= 1 << c
-        filled = state.filled | added
         score = state.score
-        for lhs, rhs, mask in self.grid.identities:
-            if mask & added and filled & mask == mask:  # completed by these cells (all were open)
-                score += self._holds(cells, lhs, rhs)
-        return State(score, state.cost + cost, filled, tuple(cells), state.dropped + dropped)
+        for lhs, rhs in placed.completed:  # (all their cells were open before)
+            score += self._holds(cells, lhs, rhs)
+        return State(score, state.cost + placed.cost + cost, placed.filled, tuple(cells), state.dropped + dropped)
 
     def _holds(self, cells: list[int], lhs: tuple[int, ...], rhs: tuple[int, ...]) -> int:
         """What an identity completed on the cells tells: it holds on numbers not all zero (+4;
