@@ -400,9 +400,47 @@ def _best_reading(
         current.update(m)
     base = holding(current, version) - holding(current, version, near)
     best, best_score = chosen, (base + holding(current, version, near), plaus[chosen], -chosen)
+    checks = _near_checks(near, _positions(g, version), current)
     for idx, cand in enumerate(cands[:500]):
-        current.update(cell_map(g, cand, version))  # every reading of a group has the same cells
-        score = (base + holding(current, version, near), plaus[idx], -idx)
+        nums = [number(c) for c in cand[: g.size]]
+        held = 0
+        for lhs, rhs in checks:  # holding() of the group's cells as this reading has them
+            left = [nums[p] if p >= 0 else x for p, x in lhs]
+            right = [nums[p] if p >= 0 else x for p, x in rhs]
+            if None in left or None in right:
+                continue
+            if abs(sum(left) - sum(right)) < 1e-6:  # type: ignore[arg-type]
+                held += 1
+        score = (base + held, plaus[idx], -idx)
         if score > best_score:
             best, best_score = idx, score
     return best
+
+
+_Side = tuple[tuple[int, float | None], ...]
+
+
+def _positions(g: Group, version: schema.FormatVersion) -> dict[tuple[str, str, str], int]:
+    """Each cell of a group -> its place in a reading (the keys of :func:`cell_map`)."""
+    spec = schema.tables(version)[g.table]
+    out: dict[tuple[str, str, str], int] = {}
+    for row, width in zip(g.rows, g.widths, strict=True):
+        for col in spec.row(row).columns[:width]:
+            out[(g.table, row, col.id)] = len(out)
+    return out
+
+
+def _near_checks(
+    near: list[schema.Identity], positions: dict[tuple[str, str, str], int], current: CellValues
+) -> list[tuple[_Side, _Side]]:
+    """The identities as (place in a reading, or -1 and the value read elsewhere) of each cell
+    of each side, in order; those with a cell elsewhere that has no number never hold: left out."""
+    checks = []
+    for ident in near:
+        lhs, rhs = (
+            tuple((positions[c], None) if c in positions else (-1, current.get(c)) for c in side)
+            for side in (ident.lhs, ident.rhs)
+        )
+        if all(p >= 0 or x is not None for p, x in (*lhs, *rhs)):
+            checks.append((lhs, rhs))
+    return checks
