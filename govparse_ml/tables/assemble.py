@@ -47,9 +47,7 @@ class TableResult:
     unlabelled: dict[str | None, list[tuple[int, str]]] = field(default_factory=dict)
 
 
-def assemble_tables(
-    units: list[Unit], version: schema.FormatVersion, tokens: list[Token] | None = None
-) -> TableResult:
+def assemble_tables(units: list[Unit], version: schema.FormatVersion, tokens: list[Token] | None = None) -> TableResult:
     """Read the three tables of ``version`` from the units labelled table; a table written
     column by column is read transposed where more identities hold so (:mod:`column_major`).
     ``tokens``: the units' token stream, if already made (it is the same for every format)."""

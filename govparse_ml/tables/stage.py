@@ -10,6 +10,11 @@ from govparse_ml.tables import assemble as tables
 from govparse_ml.tables import keys, layouts, tokens, values
 
 _TABLE_TITLES = {tid: spec.title for tid, spec in schema.tables("2021").items()}
+# The inputs limit of a document's table text: past it the rest is not read as tables. The
+# three tables of a report take at most ~7,000 characters (2,700 real, extracted and generated
+# reports); a row read again later keeps its first reading, so text past the limit could only
+# add rows no report has there. A 170,000-character line of table words took a second.
+MAX_TABLE_CHARS = 50_000
 
 
 def empty_tables() -> dict[str, Table]:
@@ -40,6 +45,7 @@ def read_tables(doc: Doc) -> None:
     if not units:
         return
     report = doc.report
+    units = _within_limit(units, report)
     version = keys.detect_format("\n".join(u.text for u in units if u.cut != "blank"))
     if version is None:
         if validate.pre_2019_signs(report):
@@ -55,6 +61,23 @@ def read_tables(doc: Doc) -> None:
     report.readings = result.readings
     report.warnings.extend(result.warnings)
     report.checks = validate.run_checks(result.tables, version)
+
+
+def _within_limit(units: list[Unit], report: Report) -> list[Unit]:
+    """The table units up to :data:`MAX_TABLE_CHARS` characters (a warning says where the rest
+    begins, if any is left out)."""
+    total = 0
+    for k, unit in enumerate(units):
+        total += len(unit.text)
+        if total > MAX_TABLE_CHARS:
+            size = sum(len(u.text) for u in units)
+            report.warnings.append(
+                f"the table text is {size:,} characters long, past the inputs limit of {MAX_TABLE_CHARS:,} "
+                f"a document (a report's tables take under 10,000): read up to line {unit.line}, the rest "
+                "(from there on) not read as tables"
+            )
+            return units[:k]
+    return units
 
 
 def _read_either_format(report: Report, units: list[Unit]) -> tuple[schema.FormatVersion, tables.TableResult] | None:

@@ -122,8 +122,7 @@ def _cut_subheadings(piece: str, kind: str) -> list[tuple[str, str]]:
 
 
 _DIGITS = re.compile(r"\d+")
-_SENTENCE_MARKS = frozenset("。,;!?")  # normalised: NFKC makes ，；！？ half-width
-_SENTENCE_MARK = re.compile("[。,;!?]")
+_SENTENCE_MARK = re.compile("[。,;!?]")  # normalised: NFKC makes ，；！？ half-width
 
 
 _YEAR_DIGITS = re.compile(r"(?:19|20)\d\d$")
@@ -198,7 +197,8 @@ def _prose_follows(text: str, depths: list[int], run: re.Match[str], stop: int) 
     end = run.end()
     if stop - end < 10 or depths[end] or text[end] in "(（.．、":
         return False
-    return any(text[i] in _SENTENCE_MARKS and not depths[i] for i in range(end, stop))
+    # The marks found by the regex, not every character looked at in Python.
+    return any(not depths[m.start()] for m in _SENTENCE_MARK.finditer(text, end, stop))
 
 
 def _table_end(text: str, run: re.Match[str], previous: re.Match[str] | None) -> int | None:
