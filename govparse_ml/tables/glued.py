@@ -177,36 +177,36 @@ def _any_cuts(joined: _Joined, start: int, end: int, count: int, budget: list[in
 
 def _parts_summing_to(
     digits: str, limit: list[int], start: int, end: int, count: int, total: int, budget: list[int]
-) -> Iterator[tuple[str, ...]]:
+) -> list[tuple[str, ...]]:
     """Cuts of ``digits[start:end]`` into ``count`` numbers (no leading zeros, none across a token
-    boundary) that add up to ``total``."""
+    boundary) that add up to ``total``, in order. A list, not a generator: its caller takes every
+    cut, and the budget is spent step by step as before (a generator per level cost more than the steps)."""
     if count == 1:
         fits = start < end <= limit[start] and (end - start == 1 or digits[start] != "0")
-        if fits and int(digits[start:end]) == total:
-            yield (digits[start:end],)
-        return
+        return [(digits[start:end],)] if fits and int(digits[start:end]) == total else []
     # By their lengths alone: no part has more than ``size - count + 1`` digits, and some part has
     # at least ``ceil(size / count)`` (with no leading zero if more than one).
     size = end - start
     if total >= count * 10 ** (size - count + 1):
-        return
+        return []
     widest = -(-size // count)
     if widest > 1 and total < 10 ** (widest - 1):
-        return
+        return []
     longest = min(limit[start], end - (count - 1)) - start
     if digits[start : start + 1] == "0":
         longest = min(longest, 1)
+    out: list[tuple[str, ...]] = []
     for k in range(1, longest + 1):
         budget[0] -= 1
         if budget[0] < 0:
-            return
-        value = int(digits[start : start + k])
+            return out
+        piece = digits[start : start + k]
+        value = int(piece)
         if value > total:
             break  # longer pieces are only larger
-        yield from (
-            (digits[start : start + k], *rest)
-            for rest in _parts_summing_to(digits, limit, start + k, end, count - 1, total - value, budget)
-        )
+        for rest in _parts_summing_to(digits, limit, start + k, end, count - 1, total - value, budget):
+            out.append((piece, *rest))
+    return out
 
 
 def _cut_tokens(
