@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
 
 from govparse_ml.document import Reading, Table
 from govparse_ml.format import schema
@@ -217,9 +218,8 @@ def _read_well(table: Table, version: schema.FormatVersion) -> bool:
     no identity: nothing for a transposed reading to do better."""
     if any(c.raw == "" for c in table.cells.values()):
         return False
-    return holding(table, version) == sum(i.table == table.id for i in schema.identities(version)) or not any(
-        i.table == table.id for i in schema.identities(version)
-    )
+    idents = _table_identities(version, table.id)
+    return not idents or holding(table, version) == len(idents)
 
 
 def _whole_blocks(span: Span, spec: schema.TableSpec) -> bool:
@@ -300,13 +300,22 @@ def _without_rows(seg: Segment, table: str) -> Segment:
 def holding(table: Table, version: schema.FormatVersion) -> int:
     """How many identities of the format hold on the table's cells."""
     out = 0
-    for ident in schema.identities(version):
-        if ident.table != table.id:
-            continue
-        sides = [[table.cells[c[1:]].value for c in side] for side in (ident.lhs, ident.rhs)]
-        if all(x is not None for side in sides for x in side):
-            out += abs(sum(sides[0]) - sum(sides[1])) < 1e-6  # type: ignore[arg-type]
+    cells = table.cells
+    for lhs, rhs in _table_identities(version, table.id):
+        left, right = [cells[c].value for c in lhs], [cells[c].value for c in rhs]
+        if None not in left and None not in right:
+            out += abs(sum(left) - sum(right)) < 1e-6  # type: ignore[arg-type]
     return out
+
+
+@cache
+def _table_identities(version: schema.FormatVersion, table: str) -> tuple[tuple[tuple, tuple], ...]:
+    """The identities of a table, each side its cells' keys in the table (row, column)."""
+    return tuple(
+        (tuple(c[1:] for c in i.lhs), tuple(c[1:] for c in i.rhs))
+        for i in schema.identities(version)
+        if i.table == table
+    )
 
 
 def choose(
