@@ -109,3 +109,26 @@ def test_a_small_relation_is_still_solved_exactly() -> None:
     members = [(k, +1 if k < len(rel.lhs) else -1) for k in range(len(groups))]
     prior = [[0.0] * len(cands) for _, cands in groups]
     assert solver.solve_relation(groups, members, rel, prior, "2021") == {0: 0, 1: 0, 2: 1, 3: 0}
+
+
+def test_one_inputs_limit_for_every_reading_of_a_document(monkeypatch) -> None:
+    """A text whose headers do not say its format is read in both: the glued digits of both
+    readings are cut within the one inputs limit of the document (each reading had its own)."""
+    import random
+
+    from govparse_ml.tables import candidates
+
+    made: list[candidates.SearchBudget] = []
+    real_init = candidates.SearchBudget.__init__
+
+    def init(self, *args, **kwargs) -> None:
+        made.append(self)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(candidates.SearchBudget, "__init__", init)
+    rng = random.Random(3)
+    spec = schema.tables("2019")["applications"]
+    text = "\n".join([spec.title] + [r.label + "".join(rng.choice("0123456789") for _ in range(20)) for r in spec.rows])
+    report = parse(text, model=None)
+    assert [w for w in report.warnings if "format version not stated" in w]
+    assert len(made) == 1

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from govparse_ml.document import Reading, Table
 from govparse_ml.format import schema
 from govparse_ml.tables import column_major
+from govparse_ml.tables.candidates import SearchBudget
 from govparse_ml.tables.fill import fill, new_tables
 from govparse_ml.tables.rows import read_rows
 from govparse_ml.tables.segments import Segment, cut_segments
@@ -47,26 +48,34 @@ class TableResult:
     unlabelled: dict[str | None, list[tuple[int, str]]] = field(default_factory=dict)
 
 
-def assemble_tables(units: list[Unit], version: schema.FormatVersion, tokens: list[Token] | None = None) -> TableResult:
+def assemble_tables(
+    units: list[Unit],
+    version: schema.FormatVersion,
+    tokens: list[Token] | None = None,
+    budget: SearchBudget | None = None,
+) -> TableResult:
     """Read the three tables of ``version`` from the units labelled table; a table written
     column by column is read transposed where more identities hold so (:mod:`column_major`).
-    ``tokens``: the units' token stream, if already made (it is the same for every format)."""
+    ``tokens``: the units' token stream, if already made (it is the same for every format);
+    ``budget``: the document's inputs limit, shared by every reading of its tables (a fresh one
+    if not given)."""
+    budget = budget if budget is not None else SearchBudget()
     segments = cut_segments(tokenize(units) if tokens is None else tokens, version)
-    result = _read(segments, version)
+    result = _read(segments, version, budget)
     transposed = column_major.transpose(segments, version, result.tables)
     if transposed is None:
         return result
-    alt = _read(transposed.segments(), version)
+    alt = _read(transposed.segments(), version, budget)
     kept = column_major.choose(result.tables, alt.tables, transposed, version)
     if not kept:
         return result
     if kept.keys() != transposed.readings.keys():
-        alt = _read(transposed.segments(set(kept)), version)
+        alt = _read(transposed.segments(set(kept)), version, budget)
     alt.readings.extend(kept.values())
     return alt
 
 
-def _read(segments: list[Segment], version: schema.FormatVersion) -> TableResult:
+def _read(segments: list[Segment], version: schema.FormatVersion, budget: SearchBudget) -> TableResult:
     """The tables read from the segments of their text."""
     found = read_rows(segments, version)
     result = TableResult(
@@ -79,7 +88,7 @@ def _read(segments: list[Segment], version: schema.FormatVersion) -> TableResult
     )
     for table, note in result.skipped:
         result.tables[table].notes.append(note)
-    filled = fill(found.groups, version, result.tables, result.readings)
+    filled = fill(found.groups, version, result.tables, result.readings, budget)
     merge_spanned(found.valueless, result.tables, version, result.readings)
     result.misfits += filled.misfits
     result.warnings.extend(filled.warnings)

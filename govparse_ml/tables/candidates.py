@@ -45,14 +45,17 @@ class SearchBudget:
     candidates: int = MAX_DOC_CANDIDATES
     cut: list[str] = field(default_factory=list)
 
-    def warning(self) -> str | None:
-        if not self.cut:
+    def warning(self, since: int = 0) -> str | None:
+        """The warning for the rows cut short from the ``since``-th on (those of one reading of the
+        tables, when the document's text is read several ways), None if none was."""
+        cut = self.cut[since:]
+        if not cut:
             return None
-        shown = ", ".join(self.cut[:6]) + ("…" if len(self.cut) > 6 else "")
+        shown = ", ".join(cut[:6]) + ("…" if len(cut) > 6 else "")
         return (
             f"the search for the readings of glued digits hit the inputs limit ({MAX_CUT_STEPS:,} cut steps "
-            f"a row, {MAX_DOC_STEPS:,} and {MAX_DOC_CANDIDATES:,} readings a document) in {len(self.cut)} "
-            f"row{'s' * (len(self.cut) > 1)} ({shown}): their cells are the best reading found within it, "
+            f"a row, {MAX_DOC_STEPS:,} and {MAX_DOC_CANDIDATES:,} readings a document) in {len(cut)} "
+            f"row{'s' * (len(cut) > 1)} ({shown}): their cells are the best reading found within it, "
             "check them against the source"
         )
 
@@ -156,9 +159,10 @@ def _glued_candidates(
     steps = max(MIN_ROW_STEPS, min(MAX_CUT_STEPS, doc.steps))
     budget = [steps]  # shared by every search of this row
     limit = max(MIN_ROW_CANDIDATES, min(MAX_CANDIDATES, doc.candidates))
-    found = _glued_search(group, version, checked, budget, limit)
+    short = [False]  # whether the document's readings left cut a search of the row short
+    found = _glued_search(group, version, checked, (budget, short), limit)
     doc.steps -= steps - max(budget[0], 0)
-    if budget[0] < 0:
+    if budget[0] < 0 or short[0]:
         doc.cut.append(group.name)
     if found is not None:
         doc.candidates -= len(found[0])
@@ -166,21 +170,31 @@ def _glued_candidates(
 
 
 def _glued_search(
-    group: Group, version: schema.FormatVersion, checked: list[tuple[int, int]], budget: list[int], most: int
+    group: Group,
+    version: schema.FormatVersion,
+    checked: list[tuple[int, int]],
+    limits: tuple[list[int], list[bool]],
+    most: int,
 ) -> tuple[list[Cells], str] | None:
+    """``limits``: the cut steps left to the row, and a flag set when ``most`` (the readings the
+    document has left, below a search's own cap) cut a search short."""
     n = group.size
     kinds = _kinds(group, version)
+    budget, short = limits
 
     def search(
         values: list[RawValue],
         checks: list[tuple[int, int]],
         strict: bool,
-        limit: int = most,
+        cap: int = MAX_CANDIDATES,
     ) -> list[Cells]:
+        limit = min(cap, most)
         found: Iterator[Cells] = glued_readings(values, n, checks, budget)
         if strict:
             found = (c for c in found if _admissible(c, kinds))
-        return _unique(list(itertools.islice(found, limit)))
+        items = list(itertools.islice(found, limit))
+        short[0] = short[0] or (limit < cap and len(items) == limit)
+        return _unique(items)
 
     cands = search(group.values, checked, True)
     why = "digits glued together"
@@ -199,7 +213,7 @@ def _glued_search(
     # No cut satisfies the row identities: some cuts regardless, and the checks will say so.
     budget[0] = max(budget[0], MIN_ROW_STEPS)  # a reading regardless, even of a row whose search ran out
     for strict in (True, False):
-        cands = search(group.values, [], strict, limit=min(MAX_UNCHECKED, most))
+        cands = search(group.values, [], strict, cap=MAX_UNCHECKED)
         if cands:
             return cands, "digits glued together (no reading satisfies the row identities)"
     return None

@@ -53,17 +53,23 @@ class Filled:
 
 
 def fill(
-    groups: list[Group], version: schema.FormatVersion, tables: dict[str, Table], readings: list[Reading]
+    groups: list[Group],
+    version: schema.FormatVersion,
+    tables: dict[str, Table],
+    readings: list[Reading],
+    budget: SearchBudget | None = None,
 ) -> Filled:
     """Choose a reading of every group and write its cells into ``tables``.
 
     A group whose values allow several readings adds a :class:`Reading` to ``readings``, which
     records the one chosen; a row read again later in the text keeps its first reading.
     """
-    budget = SearchBudget()  # the document's inputs limit, shared by its rows
+    # The document's inputs limit, shared by its rows (and by every reading of its tables).
+    budget = budget if budget is not None else SearchBudget()
+    first_cut = len(budget.cut)
     kept, repeated, misfits = _candidates(groups, version, budget, tables, readings)
     warnings = [_repeated_warning(table, rows) for table, rows in repeated.items()]
-    if (cut := budget.warning()) is not None:
+    if (cut := budget.warning(first_cut)) is not None:
         warnings.append(cut)
     decision = decide(kept, version)
     explained = explain(kept, decision, version)

@@ -277,5 +277,7 @@ def _max_cells(text: str) -> int:
 
 
 def _complete_ok(cells: list[str | None], ends: dict[int, tuple[int, int]]) -> bool:
+    """Whether the row the last cell completes (if any) adds up (:func:`row_adds_up`, on the list
+    as it is: no copy of every cell so far at each step)."""
     span = ends.get(len(cells))
-    return span is None or row_adds_up(tuple(cells), *span)
+    return span is None or row_adds_up(cells, *span)

@@ -34,11 +34,11 @@ def checked_rows(group: Group, version: schema.FormatVersion) -> list[tuple[int,
     ]
 
 
-def row_adds_up(cells: Cells, start: int, width: int) -> bool:
+def row_adds_up(cells: Cells | list[str | None], start: int, width: int) -> bool:
     """Whether the row of ``width`` cells from ``start`` adds up; True if a cell has no number
     (cannot tell: not a reason to drop the reading)."""
     nums = [number(c) for c in cells[start : start + width]]
-    if any(x is None for x in nums):
+    if None in nums:
         return True
     return abs(sum(nums[:-1]) - nums[-1]) < 1e-6  # type: ignore[arg-type]
 

@@ -8,6 +8,7 @@ from govparse_ml.document import Doc, Report, Table, Unit
 from govparse_ml.format import schema, versions
 from govparse_ml.tables import assemble as tables
 from govparse_ml.tables import keys, layouts, tokens, values
+from govparse_ml.tables.candidates import SearchBudget
 
 _TABLE_TITLES = {tid: spec.title for tid, spec in schema.tables("2021").items()}
 # The inputs limit of a document's table text: past it the rest is not read as tables. The
@@ -85,7 +86,8 @@ def _within_limit(units: list[Unit], report: Report) -> list[Unit]:
 def _read_either_format(report: Report, units: list[Unit]) -> tuple[schema.FormatVersion, tables.TableResult] | None:
     """No header says which format: read both ways, keep the one the text fits better."""
     stream = tokens.tokenize(units)  # the same for both formats: made once
-    results = {v: tables.assemble_tables(units, v, stream) for v in schema.FORMATS}
+    budget = SearchBudget()  # the document's inputs limit: one for both readings
+    results = {v: tables.assemble_tables(units, v, stream, budget) for v in schema.FORMATS}
     scored = {v: _fit(r, v) for v, r in results.items()}
     version = max(scored, key=lambda v: scored[v])
     tie = scored["2019"] == scored["2021"]
