@@ -23,8 +23,6 @@ from govparse_ml.tables.keys import compact
 # How alike a damaged label must be to a row's own label to be read as that row: the ratio of
 # matching characters (difflib's) of the two labels without numbering, digits and brackets.
 MIN_LABEL_SIMILARITY = 0.6
-# How many rows past the last one read a damaged label may name (rows may be left out).
-_FUZZY_LOOKAHEAD = 3
 _NUMBERING = re.compile(rf"^(?:[(（]?[{NUMERALS}]+[)）、.．]|\d{{1,2}}[.．、])+")
 _NOT_CORE = str.maketrans("", "", '0123456789().、“”"')
 # A label whose own text is lost but for its numbering ("（七）计") is as like its row as this.
@@ -49,26 +47,6 @@ def _label_numbering(text: str) -> str:
 def _row_cores(version: schema.FormatVersion, table: str) -> tuple[tuple[str, str, str], ...]:
     rows = schema.tables(version)[table].rows
     return tuple((row.id, _label_core(row.label), _label_numbering(row.label)) for row in rows)
-
-
-def fuzzy_row(
-    spec: schema.TableSpec, label_text: str, last: int, version: schema.FormatVersion
-) -> tuple[str | None, float]:
-    """The row among the next few after ``last`` whose label ``label_text`` is most like, and
-    the similarity; ``(None, 0.0)`` when none is like enough."""
-    core, numbering = _label_core(label_text), _label_numbering(label_text)
-    if len(core) < 2 and not numbering:
-        return None, 0.0
-    best, best_id = 0.0, None
-    for row_id, theirs, their_numbering in _row_cores(version, spec.id)[last + 1 : last + 1 + _FUZZY_LOOKAHEAD]:
-        floor = _SAME_NUMBERING if numbering and numbering == their_numbering else 0.0
-        # The labels' likeness counts only where it beats the numbering's, the best so far and
-        # the minimum: a likeness sure to fall short is not worked out (see _likeness).
-        likeness = _likeness(core, theirs, max(floor, best, MIN_LABEL_SIMILARITY)) if len(core) >= 2 else 0.0
-        score = max(likeness, floor)
-        if score > best + 1e-9:
-            best, best_id = score, row_id
-    return (best_id, best) if best >= MIN_LABEL_SIMILARITY else (None, 0.0)
 
 
 def _likeness(core: str, theirs: str, needed: float) -> float:
