@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from govparse_ml import parse
+from govparse_ml.format import schema
 
 HEAD_2019 = "二、主动公开政府信息情况\n第二十条第（一）项\n信息内容\t本年新制作数量\t本年新公开数量\t对外公开总数量\n"
 APP_HEAD = (
@@ -105,3 +106,29 @@ def test_the_year_written_out_in_the_carried_rows_is_a_key_phrase() -> None:
         assert "上年度结转" in text and "结转下一年度" in text
         assert {k: parsed.cell(*k).value for k in report.cells} == report.cells
         assert not [r for r in parsed.readings if r.row in ("carried_in", "carried_out")]
+
+
+REVIEW_HEAD_GLUED = (
+    "四、政府信息公开行政复议、行政诉讼情况\n行政复议行政诉讼\n"
+    "结果维持结果纠正其他结果尚未审结总计未经复议直接起诉复议后起诉\n"
+    "结果维持结果纠正其他结果尚未审结总计结果维持结果纠正其他结果尚未审结总计\n"
+)
+
+
+def test_a_line_of_digits_with_a_leading_zero_is_cells_run_together() -> None:
+    """BeautifulSoup's get_text() of a page's review table: fifteen one-digit cells on one line
+    with nothing between them. No count is written with a leading zero: it is cut, not one number."""
+    text = "2020年政府信息公开工作年度报告\n" + APP_HEAD + "一、本年新收政府信息公开申请数量\t1\t0\t0\t0\t0\t0\t1\n"
+    report = parse(text + REVIEW_HEAD_GLUED + "043182250911013\n五、存在的主要问题及改进情况\n")
+    review = report.tables["review_litigation"]
+    got = [review.cells[(r.id, c.id)].value for r in schema.tables("2019")["review_litigation"].rows for c in r.columns]
+    assert got == [0, 4, 3, 1, 8, 2, 2, 5, 0, 9, 1, 1, 0, 1, 3]
+    assert not [c for c in report.failed_checks if c.table == "review_litigation"]
+
+
+def test_a_long_count_alone_on_its_line_stays_one_number() -> None:
+    text = (
+        HEAD_2019 + "第二十条第（六）项\n信息内容\t上一年项目数量\t本年增/减\t处理决定数量\n行政处罚\n3\n0\n123456789\n"
+    )
+    got, _ = cells(text, "active_disclosure")
+    assert got[("art20_6.admin_penalty", "decisions")] == (123456789, "123456789")
