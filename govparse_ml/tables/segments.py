@@ -63,8 +63,10 @@ def _label_run(tokens: list[Token], i: int, lines: list[int]) -> tuple[int, list
             slots = []
         elif kind == "lead":
             lead += 1
-        elif kind == "slot" and labels:
+        elif kind in ("slot", "cell") and labels:  # a cell: the label's (lead) or a blank value, by the row's width
             slots.append(RawValue("", [t.line], True, False, True))
+        elif kind == "break":
+            slots = []  # the empty cells before it were the end of a row of labels
         i += 1
     return i, labels, lead, slots
 
@@ -74,17 +76,29 @@ def _value_run(tokens: list[Token], i: int, values: list[RawValue], lines: list[
     empty cells after the last value (``trail``) and whether an empty line is among the values."""
     trail = 0
     has_slot = False
+    after_break: list[RawValue] | None = None  # the empty cells since a row break, if one came
     n = len(tokens)
     while i < n:
         t = tokens[i]
         kind = t.kind
         if kind == "label":
-            break
+            break  # (the empty cells after a row break are layout before this label)
         i += 1
         if kind == "value":
+            if after_break:
+                values.extend(after_break)
+            after_break = None
             values.append(RawValue(t.text, [t.line], False, t.tail, False, t.whole, t.cell if t.grid else -1))
         elif kind == "empty":
             values.append(RawValue("", [t.line], True))
+        elif kind == "cell":
+            cell = RawValue("", [t.line], True, False, True)
+            (values if after_break is None else after_break).append(cell)
+            has_slot = True
+            continue
+        elif kind == "break":
+            after_break = []
+            continue
         elif kind == "slot":
             values.append(RawValue("", [t.line], True, False, True))
             has_slot = True

@@ -3,6 +3,8 @@ their arithmetic checks."""
 
 from __future__ import annotations
 
+import re
+
 from govparse_ml import validate
 from govparse_ml.document import Doc, Report, Table, Unit
 from govparse_ml.format import schema, versions
@@ -17,30 +19,74 @@ def empty_tables() -> dict[str, Table]:
     return {tid: Table(tid, title, None, {}) for tid, title in _TABLE_TITLES.items()}
 
 
-def table_units(units: list[Unit], labels: list[str | None]) -> list[Unit]:
-    """The units labelled table, with an empty unit (cut ``blank``) for each blank line between
-    two of them: in a table written one cell per line, an empty line is an empty cell."""
+def table_units(units: list[Unit], labels: list[str | None], raw_lines: list[str] | None = None) -> list[Unit]:
+    """The units labelled table, with an empty unit for each blank line between two of them: in
+    a table written one cell per line, an empty line is an empty cell, or the end of a row.
+
+    The raw lines tell the two apart when the table's cells are indented (``\\t予以公开``, as a
+    word processor writes a table one cell per line): a line of the indent alone is an empty
+    cell (cut ``cell``), and so are such lines right after the table's last line; a line with
+    nothing is a row break (cut ``break``). Otherwise the empty unit is cut ``blank``: either."""
     out: list[Unit] = []
-    previous: Unit | None = None  # the unit before, if it was a table unit
+    run: list[Unit] = []  # the table units since the last unit of another label
     for unit, label in zip(units, labels, strict=True):
         if label != "table":
-            previous = None
+            _close_run(out, run, raw_lines)
+            run = []
             continue
-        if previous is not None and unit.line > previous.line + 1:
-            out.extend(Unit(n, 0, "", "blank") for n in range(previous.line + 1, unit.line))
-        out.append(unit)
-        previous = unit
+        if run and unit.line > run[-1].line + 1:
+            run.extend(Unit(n, 0, "", "blank") for n in range(run[-1].line + 1, unit.line))
+        run.append(unit)
+    _close_run(out, run, raw_lines)
     return out
+
+
+def _close_run(out: list[Unit], run: list[Unit], raw_lines: list[str] | None) -> None:
+    """Append a run of table units to ``out``, its empty units told apart by the raw lines."""
+    if not run or not raw_lines:
+        out.extend(run)
+        return
+    # Lines of the indent alone after the run's last line: its last row's trailing empty cells.
+    end = run[-1].line
+    while end < len(raw_lines) and _indent_only(raw_lines[end]):
+        end += 1
+    after = [Unit(n, 0, "", "blank") for n in range(run[-1].line + 1, end + 1)]
+    if not _indented(run + after, raw_lines):
+        out.extend(run)
+        return
+    for unit in run + after:
+        if unit.cut == "blank":
+            unit = unit._replace(cut="cell" if _indent_only(raw_lines[unit.line - 1]) else "break")
+        out.append(unit)
+
+
+def _indent_only(raw: str) -> bool:
+    """A line of spaces or tabs alone, not empty."""
+    return bool(raw) and not raw.strip(" \t\u3000")
+
+
+# A label cell: no cell separator in it (a tab, a bar, a run of spaces), a CJK character.
+_LABEL_CELL = re.compile(r"(?:(?! {2})[^\t|])*[\u4e00-\u9fff](?:(?! {2})[^\t|])*")
+
+
+def _indented(run: list[Unit], raw_lines: list[str]) -> bool:
+    """Whether a run of table lines is a table written one cell per line with its cells
+    indented: most of its label lines are one cell after spaces or a tab, and an empty line
+    of it is the indent alone."""
+    if not any(u.cut == "blank" and _indent_only(raw_lines[u.line - 1]) for u in run):
+        return False
+    cells = [raw for u in run if u.cut != "blank" and _LABEL_CELL.fullmatch((raw := raw_lines[u.line - 1]).strip())]
+    return len(cells) >= 3 and 2 * sum(raw[0] in " \t\u3000" for raw in cells) > len(cells)
 
 
 def read_tables(doc: Doc) -> None:
     """The tables stage: the table units read in the format their headers (or, failing them,
     the fit of the text, or the report's year) say; the cells, readings and checks into the report."""
-    units = table_units(doc.units, doc.labels)
+    units = table_units(doc.units, doc.labels, doc.raw_lines)
     if not units:
         return
     report = doc.report
-    version = keys.detect_format("\n".join(u.text for u in units if u.cut != "blank"))
+    version = keys.detect_format("\n".join(u.text for u in units if u.text))
     if version is None:
         if validate.pre_2019_signs(report):
             return  # the old format's statistics table is none of the standard tables (the structure stage says so)
