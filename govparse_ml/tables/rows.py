@@ -203,11 +203,13 @@ class _Walk:
         rows = self.specs[_REVIEW].rows
         widths = tuple(len(r.columns) for r in rows)
         review = self.review
-        # An empty line before the row of values is the break after the header rows; an empty
-        # cell before the first value in the same row is a cell.
+        # An empty line before the row of values is the break after the header rows (but an
+        # empty line that is surely an empty cell); an empty cell before the first value in the
+        # same row is a cell.
         first = next((v for v in review if not v.slot), None)
-        break_first = review[0].slot and first is not None and review[0].lines != first.lines
-        review = trim_to_width(review, sum(widths), leading_first=break_first)
+        if review[0].slot and not review[0].empty_cell and first is not None and review[0].lines != first.lines:
+            review = review[1:]
+        review = trim_to_width(review, sum(widths))
         lines = sorted(set(self.review_lines))
         self.out.groups.append(Group(_REVIEW, tuple(r.id for r in rows), widths, review, 0, lines))
 

@@ -63,8 +63,10 @@ def _label_run(tokens: list[Token], i: int, lines: list[int]) -> tuple[int, list
             slots = []
         elif kind == "lead":
             lead += 1
-        elif kind in ("slot", "cell") and labels:  # a cell: the label's (lead) or a blank value, by the row's width
+        elif kind == "slot" and labels:
             slots.append(RawValue("", [t.line], True, False, True))
+        elif kind == "cell" and labels:  # the label's (lead) or a blank value, by the row's width
+            slots.append(RawValue("", [t.line], True, False, True, empty_cell=True))
         elif kind == "break":
             slots = []  # the empty cells before it were the end of a row of labels
         i += 1
@@ -92,7 +94,7 @@ def _value_run(tokens: list[Token], i: int, values: list[RawValue], lines: list[
         elif kind == "empty":
             values.append(RawValue("", [t.line], True))
         elif kind == "cell":
-            cell = RawValue("", [t.line], True, False, True)
+            cell = RawValue("", [t.line], True, False, True, empty_cell=True)
             (values if after_break is None else after_break).append(cell)
             has_slot = True
             continue

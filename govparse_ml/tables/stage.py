@@ -23,10 +23,11 @@ def table_units(units: list[Unit], labels: list[str | None], raw_lines: list[str
     """The units labelled table, with an empty unit for each blank line between two of them: in
     a table written one cell per line, an empty line is an empty cell, or the end of a row.
 
-    The raw lines tell the two apart when the table's cells are indented (``\\t予以公开``, as a
-    word processor writes a table one cell per line): a line of the indent alone is an empty
-    cell (cut ``cell``), and so are such lines right after the table's last line; a line with
-    nothing is a row break (cut ``break``). Otherwise the empty unit is cut ``blank``: either."""
+    The raw lines tell more of a table written one cell per line: the blank lines after its last
+    line are its last row's trailing cells as much as the ones between its lines; and where its
+    cells are indented (``\\t予以公开``, as a word processor writes a table one cell per line),
+    a line of the indent alone is an empty cell (cut ``cell``), a line with nothing a row break
+    (cut ``break``). Otherwise an empty unit is cut ``blank``: either."""
     out: list[Unit] = []
     run: list[Unit] = []  # the table units since the last unit of another label
     for unit, label in zip(units, labels, strict=True):
@@ -42,19 +43,26 @@ def table_units(units: list[Unit], labels: list[str | None], raw_lines: list[str
 
 
 def _close_run(out: list[Unit], run: list[Unit], raw_lines: list[str] | None) -> None:
-    """Append a run of table units to ``out``, its empty units told apart by the raw lines."""
-    if not run or not raw_lines:
+    """Append a run of table units to ``out``, with the blank lines after it and its empty
+    units told apart by the raw lines, if it is a table written one cell per line."""
+    if not raw_lines or not any(u.cut == "blank" for u in run):
         out.extend(run)
         return
-    # Lines of the indent alone after the run's last line: its last row's trailing empty cells.
+    cells = [raw for u in run if u.cut != "blank" and _LABEL_CELL.fullmatch((raw := raw_lines[u.line - 1]).strip())]
+    if len(cells) < 3 or 2 * len(cells) < sum(u.cut != "blank" and not u.text[0].isdigit() for u in run):
+        out.extend(run)  # most of its label lines are not one cell: rows of cells (set apart by blank lines)
+        return
     end = run[-1].line
-    while end < len(raw_lines) and _indent_only(raw_lines[end]):
+    while end < len(raw_lines) and not raw_lines[end].strip():
         end += 1
-    after = [Unit(n, 0, "", "blank") for n in range(run[-1].line + 1, end + 1)]
-    if not _indented(run + after, raw_lines):
+    run = run + [Unit(n, 0, "", "blank") for n in range(run[-1].line + 1, end + 1)]
+    indented = 2 * sum(raw[0] in " \t\u3000" for raw in cells) > len(cells) and any(
+        u.cut == "blank" and _indent_only(raw_lines[u.line - 1]) for u in run
+    )
+    if not indented:
         out.extend(run)
         return
-    for unit in run + after:
+    for unit in run:
         if unit.cut == "blank":
             unit = unit._replace(cut="cell" if _indent_only(raw_lines[unit.line - 1]) else "break")
         out.append(unit)
@@ -67,16 +75,6 @@ def _indent_only(raw: str) -> bool:
 
 # A label cell: no cell separator in it (a tab, a bar, a run of spaces), a CJK character.
 _LABEL_CELL = re.compile(r"(?:(?! {2})[^\t|])*[\u4e00-\u9fff](?:(?! {2})[^\t|])*")
-
-
-def _indented(run: list[Unit], raw_lines: list[str]) -> bool:
-    """Whether a run of table lines is a table written one cell per line with its cells
-    indented: most of its label lines are one cell after spaces or a tab, and an empty line
-    of it is the indent alone."""
-    if not any(u.cut == "blank" and _indent_only(raw_lines[u.line - 1]) for u in run):
-        return False
-    cells = [raw for u in run if u.cut != "blank" and _LABEL_CELL.fullmatch((raw := raw_lines[u.line - 1]).strip())]
-    return len(cells) >= 3 and 2 * sum(raw[0] in " \t\u3000" for raw in cells) > len(cells)
 
 
 def read_tables(doc: Doc) -> None:

@@ -53,6 +53,7 @@ class RawValue:
     slot: bool = False  # an empty line among cells written one per line: a blank cell, or a row break
     whole: bool = False  # a whole cell of its row, or all of its line: its digits are one number
     cell: int = -1  # its column in a row with cell separators (-1: not in such a row)
+    empty_cell: bool = False  # an empty line that is an empty cell, not a row break (``slot`` too)
 
     @property
     def glued(self) -> bool:
@@ -122,27 +123,20 @@ def lead_range(values: list[RawValue], n: int, label_lines: frozenset[int] = fro
     return max(0, excess - trail), min(lead, excess)
 
 
-def trim_to_width(values: list[RawValue], n: int, leading_first: bool = False, lead: int | None = None) -> list[RawValue]:
+def trim_to_width(values: list[RawValue], n: int, lead: int | None = None) -> list[RawValue]:
     """The values without the empty cells that may be layout (``slot``), as many as make the
     row too wide: trailing ones first (row breaks after a labelled row), then leading ones
-    (empty label cells of a label that spans columns), then all of them. ``leading_first`` for
-    a row with no label, after which the first empty line is the break after the row above;
-    ``lead`` leading ones and the rest trailing, where there are as many at each end."""
+    (empty label cells of a label that spans columns), then all of them; or ``lead`` leading
+    ones and the rest trailing, where :func:`lead_range` allows it."""
     values = list(values)
     if lead is not None and (span := lead_range(values, n)) is not None and span[0] <= lead <= span[1]:
         return values[lead : n + lead]
-
-    def drop_leading() -> None:
-        lead = 0
-        while len(values) - lead > n and values[lead].slot:
-            lead += 1
-        del values[:lead]
-
-    if leading_first:
-        drop_leading()
     while len(values) > n and values[-1].slot:
         values.pop()
-    drop_leading()
+    lead = 0
+    while len(values) - lead > n and values[lead].slot:
+        lead += 1
+    del values[:lead]
     if len(values) > n:
         values = [v for v in values if not v.slot]
     while values and values[-1].slot and not any(not v.blank for v in values):
