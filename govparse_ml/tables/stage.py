@@ -48,8 +48,9 @@ def _close_run(out: list[Unit], run: list[Unit], raw_lines: list[str] | None) ->
     if not raw_lines or not any(u.cut == "blank" for u in run):
         out.extend(run)
         return
-    cells = [raw for u in run if u.cut != "blank" and _LABEL_CELL.fullmatch((raw := raw_lines[u.line - 1]).strip())]
-    if len(cells) < 3 or 2 * len(cells) < sum(u.cut != "blank" and not u.text[0].isdigit() for u in run):
+    labels = [raw for u in run if u.cut != "blank" and _CJK.search(raw := raw_lines[u.line - 1])]
+    cells = [raw for raw in labels if _LABEL_CELL.fullmatch(raw.strip())]
+    if len(cells) < 3 or 2 * len(cells) < len(labels):
         out.extend(run)  # most of its label lines are not one cell: rows of cells (set apart by blank lines)
         return
     end = run[-1].line
@@ -73,8 +74,9 @@ def _indent_only(raw: str) -> bool:
     return bool(raw) and not raw.strip(" \t\u3000")
 
 
-# A label cell: no cell separator in it (a tab, a bar, a run of spaces), a CJK character.
-_LABEL_CELL = re.compile(r"(?:(?! {2})[^\t|])*[\u4e00-\u9fff](?:(?! {2})[^\t|])*")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+# A label cell: no cell separator in it (a tab, a bar, a run of spaces).
+_LABEL_CELL = re.compile(r"(?:(?! {2})[^\t|])*")
 
 
 def read_tables(doc: Doc) -> None:
