@@ -19,7 +19,9 @@ _SUBTOTALS = tuple(schema.SUBTOTAL_LABELS)
 _REVIEW = "review_litigation"
 # The numbering a row label starts with (一、 / （一） / 1.): rows numbered alike sit in the same
 # label column of a table, so the empty label cells after them are as many.
-_NUMBERING = re.compile(r"(?P<n1>[一二三四五六七八九十]+、)|(?P<n2>[（(][一二三四五六七八九十]+[)）])|(?P<n3>\d+[.．、])")
+_NUMBERING = re.compile(
+    r"(?P<n1>[一二三四五六七八九十]+、)|(?P<n2>[（(][一二三四五六七八九十]+[)）])|(?P<n3>\d+[.．、])"
+)
 
 
 @dataclass
@@ -168,7 +170,9 @@ class _Walk:
             row_spec = spec.row(row)
             width = len(row_spec.columns)
             if seg.slots:
-                values = self._fit_slots(values, width, frozenset(t.line for t in seg.labels), (current, row_spec.label))
+                values = self._fit_slots(
+                    values, width, frozenset(t.line for t in seg.labels), (current, row_spec.label)
+                )
             values = self.header.place(row_spec, values, seg.labels)
             self.out.groups.append(Group(current, (row,), (width,), values, seg.lead, seg.lines, seg.trail))
         self.last_row[current] = max(self.last_row.get(current, -1), spec.row_index(pending[-1]))

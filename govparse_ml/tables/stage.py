@@ -43,30 +43,39 @@ def table_units(units: list[Unit], labels: list[str | None], raw_lines: list[str
 
 
 def _close_run(out: list[Unit], run: list[Unit], raw_lines: list[str] | None) -> None:
-    """Append a run of table units to ``out``, with the blank lines after it and its empty
-    units told apart by the raw lines, if it is a table written one cell per line."""
-    if not raw_lines or not any(u.cut == "blank" for u in run):
+    """Append a run of table units to ``out``; if it is a table written one cell per line, with
+    the blank lines after it, and its empty units told apart where its cells are indented."""
+    cells = _one_cell_lines(run, raw_lines) if raw_lines else []
+    if not cells or raw_lines is None:
         out.extend(run)
-        return
-    labels = [raw for u in run if u.cut != "blank" and _CJK.search(raw := raw_lines[u.line - 1])]
-    cells = [raw for raw in labels if _LABEL_CELL.fullmatch(raw.strip())]
-    if len(cells) < 3 or 2 * len(cells) < len(labels):
-        out.extend(run)  # most of its label lines are not one cell: rows of cells (set apart by blank lines)
         return
     end = run[-1].line
     while end < len(raw_lines) and not raw_lines[end].strip():
         end += 1
     run = run + [Unit(n, 0, "", "blank") for n in range(run[-1].line + 1, end + 1)]
-    indented = 2 * sum(raw[0] in " \t\u3000" for raw in cells) > len(cells) and any(
-        u.cut == "blank" and _indent_only(raw_lines[u.line - 1]) for u in run
-    )
-    if not indented:
+    if not _indented(cells, [raw_lines[u.line - 1] for u in run if u.cut == "blank"]):
         out.extend(run)
         return
     for unit in run:
         if unit.cut == "blank":
             unit = unit._replace(cut="cell" if _indent_only(raw_lines[unit.line - 1]) else "break")
         out.append(unit)
+
+
+def _indented(cells: list[str], empty: list[str]) -> bool:
+    """Whether most label cells are written after an indent, and an empty line is the indent
+    alone (an empty cell written as the others are)."""
+    return 2 * sum(raw[0] in " \t\u3000" for raw in cells) > len(cells) and any(map(_indent_only, empty))
+
+
+def _one_cell_lines(run: list[Unit], raw_lines: list[str]) -> list[str]:
+    """The raw label lines of a run that is a table written one cell per line (it has empty
+    lines, and most of its label lines are one cell); none for another run."""
+    if not any(u.cut == "blank" for u in run):
+        return []
+    labels = [raw for u in run if u.cut != "blank" and _CJK.search(raw := raw_lines[u.line - 1])]
+    cells = [raw for raw in labels if _LABEL_CELL.fullmatch(raw.strip())]
+    return cells if len(cells) >= 3 and 2 * len(cells) >= len(labels) else []
 
 
 def _indent_only(raw: str) -> bool:
