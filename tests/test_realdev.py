@@ -2,8 +2,9 @@
 from the same pages' HTML tables: the parser's figure on real text, kept from falling back.
 
 The floors are today's figures; the cells still wrong are listed by ``scripts/realdev.py --wrong``
-(merged value cells the text prints once for three rows, readings of glued digits that the text
-does not decide, and one gold row the HTML prints with values although its label is split).
+(readings of glued digits that the text does not decide, a row of six values for seven cells,
+and one gold row the HTML prints with values although its label is split). Cells merged over
+three sub-rows, printed once in the text, are read as merged (``tables/spans.py``).
 """
 
 from __future__ import annotations
@@ -34,9 +35,9 @@ def test_every_report_with_gold_is_scored(scores) -> None:
 def test_cells_right(scores) -> None:
     t = realdev.totals(scores)
     assert t["cells"] == 4782
-    assert t["right"] / t["cells"] >= 0.988, t
+    assert t["right"] / t["cells"] >= 0.995, t
     assert t["nonzero_right"] / t["nonzero"] >= 0.98, t
-    assert t["tables_exact"] >= 63, t
+    assert t["tables_exact"] >= 66, t
 
 
 def test_wrong_nonzero_cells_are_flagged_as_ambiguous(scores) -> None:

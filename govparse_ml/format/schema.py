@@ -458,6 +458,15 @@ def row_groups(table_id: str, row: RowSpec) -> tuple[str, ...]:
     return groups.get(prefix, ())
 
 
+def parent_row(table_id: str, row: RowSpec) -> str | None:
+    """The caption of the parent row a sub-row sits under (（三）不予公开 for the denied rows,
+    （六）其他处理 for the 2021 format's three other rows); None for a row of its own."""
+    if row.block or "." not in row.id:
+        return None
+    groups = row_groups(table_id, row)
+    return groups[-1] if len(groups) >= 2 else None
+
+
 def row_label(table_id: str, row: RowSpec) -> str:
     """The row's own label, without the group its id or label already names."""
     if table_id == "review_litigation" and " · " in row.label:

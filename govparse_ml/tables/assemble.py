@@ -28,6 +28,7 @@ from govparse_ml.tables import column_major
 from govparse_ml.tables.fill import fill, new_tables
 from govparse_ml.tables.rows import read_rows
 from govparse_ml.tables.segments import Segment, cut_segments
+from govparse_ml.tables.spans import merge_spanned
 from govparse_ml.tables.tokens import tokenize
 from govparse_ml.text.units import Unit
 
@@ -78,6 +79,7 @@ def _read(segments: list[Segment], version: schema.FormatVersion) -> TableResult
     for table, note in result.skipped:
         result.tables[table].notes.append(note)
     filled = fill(found.groups, version, result.tables, result.readings)
+    merge_spanned(found.valueless, result.tables, version, result.readings)
     result.misfits += filled.misfits
     result.warnings.extend(filled.warnings)
     for tid, table in result.tables.items():

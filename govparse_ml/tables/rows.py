@@ -11,7 +11,7 @@ from govparse_ml.format import schema
 from govparse_ml.tables.align import fuzzy_row
 from govparse_ml.tables.columns import HeaderColumns
 from govparse_ml.tables.identities import cell_map, holding
-from govparse_ml.tables.keys import Hit, compact
+from govparse_ml.tables.keys import Hit, compact, hits_of
 from govparse_ml.tables.segments import Segment
 from govparse_ml.tables.values import Group, RawValue, fit_slots, lead_range, trim_to_width
 
@@ -36,6 +36,9 @@ class RowsRead:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     # Runs of values that fit no row, per table: (line, raw text).
     unlabelled: dict[str | None, list[tuple[int, str]]] = field(default_factory=dict)
+    # (table, row, lines) of the rows named right before another row's values, with no value
+    # or empty cell of their own: blank, or merged with the row above (see :mod:`spans`).
+    valueless: list[tuple[str, str, list[int]]] = field(default_factory=list)
 
 
 def read_rows(segments: list[Segment], version: schema.FormatVersion) -> RowsRead:
@@ -122,6 +125,11 @@ class _Walk:
             return
         self._group(seg, current)
 
+    def _valueless(self, seg: Segment, current: str, rows: list[str]) -> None:
+        """Note the rows named before the row given the values, but those printed with empty cells."""
+        celled = {h.id for t in seg.blank_rows for h in hits_of(t.text, self.version) if h.table == current}
+        self.out.valueless.extend((current, r, seg.lines) for r in rows if r not in celled)
+
     def _wrapped_label(self, k: int, current: str) -> str | None:
         """A row label wrapped onto the line after its numbers (PDF layout): the next label run
         names the row that comes next in the table."""
@@ -167,6 +175,8 @@ class _Walk:
                 self.out.readings.append(reading)
         else:
             row = pending[-1]
+            if len(pending) > 1:
+                self._valueless(seg, current, pending[:-1])
             row_spec = spec.row(row)
             width = len(row_spec.columns)
             if seg.slots:

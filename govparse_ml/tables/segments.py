@@ -22,6 +22,8 @@ class Segment:
     lines: list[int]  # the lines of its labels and values, sorted
     trail: int = 0  # empty cells after the last value, in the same row
     slots: bool = False  # some of its values are empty lines
+    # Labels followed by empty cells and then another label: rows printed with blank cells.
+    blank_rows: tuple[Token, ...] = ()
 
 
 def cut_segments(tokens: list[Token], version: schema.FormatVersion) -> list[Segment]:
@@ -31,7 +33,7 @@ def cut_segments(tokens: list[Token], version: schema.FormatVersion) -> list[Seg
     item = ""  # the digit a glued value may have taken from the next label's item number
     while i < n:
         lines: list[int] = []  # (consecutive repeats dropped here, the rest by the set below)
-        i, labels, lead, slots = _label_run(tokens, i, lines)
+        i, labels, lead, slots, blank_rows = _label_run(tokens, i, lines)
         values: list[RawValue] = slots if i < n else []
         has_slot = bool(values)
         i, trail, slot_after = _value_run(tokens, i, values, lines)
@@ -39,14 +41,20 @@ def cut_segments(tokens: list[Token], version: schema.FormatVersion) -> list[Seg
         label_text = item + "".join([t.text for t in labels])
         item = values[-1].raw[-1] if values and values[-1].numbered_tail else ""
         lines = lines if len(lines) == 1 else sorted(set(lines))
-        out.append(Segment(labels, lead, values, hits_of(label_text, version), lines, trail, has_slot or slot_after))
+        hits = hits_of(label_text, version)
+        out.append(Segment(labels, lead, values, hits, lines, trail, has_slot or slot_after, blank_rows))
     return out
 
 
-def _label_run(tokens: list[Token], i: int, lines: list[int]) -> tuple[int, list[Token], int, list[RawValue]]:
+def _label_run(
+    tokens: list[Token], i: int, lines: list[int]
+) -> tuple[int, list[Token], int, list[RawValue], tuple[Token, ...]]:
     """From token ``i`` to the first value: the index of that value, the labels, the empty cells
-    after the last label (``lead``) and the empty lines after it (blank cells if values follow)."""
+    after the last label (``lead``), the empty lines after it (blank cells if values follow)
+    and the labels followed by empty cells before another label."""
     labels: list[Token] = []
+    blank_rows: list[Token] = []
+    celled = False  # empty cells since the last label
     lead = 0
     slots: list[RawValue] = []
     n = len(tokens)
@@ -56,6 +64,9 @@ def _label_run(tokens: list[Token], i: int, lines: list[int]) -> tuple[int, list
         if kind == "value":
             break
         if kind == "label":
+            if celled:
+                blank_rows.append(labels[-1])
+            celled = False
             labels.append(t)
             if not lines or lines[-1] != t.line:
                 lines.append(t.line)
@@ -63,6 +74,9 @@ def _label_run(tokens: list[Token], i: int, lines: list[int]) -> tuple[int, list
             slots = []
         elif kind == "lead":
             lead += 1
+            celled = bool(labels)
+        elif kind == "empty":
+            celled = bool(labels)
         elif kind == "slot" and labels:
             slots.append(RawValue("", [t.line], True, False, True))
         elif kind == "cell" and labels:  # the label's (lead) or a blank value, by the row's width
@@ -70,7 +84,7 @@ def _label_run(tokens: list[Token], i: int, lines: list[int]) -> tuple[int, list
         elif kind == "break":
             slots = []  # the empty cells before it were the end of a row of labels
         i += 1
-    return i, labels, lead, slots
+    return i, labels, lead, slots, tuple(blank_rows)
 
 
 def _value_run(tokens: list[Token], i: int, values: list[RawValue], lines: list[int]) -> tuple[int, int, bool]:
