@@ -55,6 +55,7 @@ def _label_run(
     labels: list[Token] = []
     blank_rows: list[Token] = []
     celled = False  # empty cells since the last label
+    broken = False  # a row break since the last label
     lead = 0
     slots: list[RawValue] = []
     n = len(tokens)
@@ -66,7 +67,7 @@ def _label_run(
         if kind == "label":
             if celled:
                 blank_rows.append(labels[-1])
-            celled = False
+            celled = broken = False
             labels.append(t)
             if not lines or lines[-1] != t.line:
                 lines.append(t.line)
@@ -81,8 +82,9 @@ def _label_run(
             slots.append(RawValue("", [t.line], True, False, True))
         elif kind == "cell" and labels:  # the label's (lead) or a blank value, by the row's width
             slots.append(RawValue("", [t.line], True, False, True, empty_cell=True))
+            celled = celled or not broken  # (after a row break: the next row's, before its label)
         elif kind == "break":
-            slots = []  # the empty cells before it were the end of a row of labels
+            slots, broken = [], True  # the empty cells before it were the end of a row of labels
         i += 1
     return i, labels, lead, slots, tuple(blank_rows)
 
