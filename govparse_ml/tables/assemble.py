@@ -14,8 +14,9 @@ the chosen reading is recorded in ``Report.readings``.
 The stages, each in its module: :mod:`~govparse_ml.tables.layouts` (a row's cells, one reader
 per layout) → :mod:`~govparse_ml.tables.tokens` → :mod:`~govparse_ml.tables.segments` (with the
 key phrases of :mod:`~govparse_ml.tables.keys`) → :mod:`~govparse_ml.tables.rows` (header
-columns in :mod:`~govparse_ml.tables.columns`, label likeness in :mod:`~govparse_ml.tables.align`)
-→ :mod:`~govparse_ml.tables.fill`.
+columns in :mod:`~govparse_ml.tables.columns`; rows no key phrase names placed by the
+order-preserving alignment of :mod:`~govparse_ml.tables.align`) → :mod:`~govparse_ml.tables.fill`
+→ :mod:`~govparse_ml.tables.spans` (sub-rows whose cells are merged with the row above).
 """
 
 from __future__ import annotations

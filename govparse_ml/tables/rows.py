@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from govparse_ml.document import Reading
 from govparse_ml.format import schema
-from govparse_ml.tables.align import fuzzy_row
+from govparse_ml.tables.align import MAX_GAP, Placed, align_gap
 from govparse_ml.tables.columns import HeaderColumns
 from govparse_ml.tables.identities import cell_map, holding
 from govparse_ml.tables.keys import Hit, compact, hits_of
@@ -60,6 +60,7 @@ class _Walk:
         self.pending: list[str] = []  # rows of the current table named since the last values
         self.last_row: dict[str, int] = {}  # index of the last row of each table that got values
         self.taken: set[tuple[int, str]] = set()  # (segment, row) already given values by look-ahead
+        self.placed: dict[int, Placed | None] = {}  # segment -> the row its gap's alignment gave it
         self.header = HeaderColumns(version)
         # (table, numbering of its row labels) -> the empty label cells the rows that show it have
         self.leads: dict[tuple[str, str], set[int]] = {}
@@ -115,7 +116,7 @@ class _Walk:
                 self.out.skipped.append((current, f"a subtotal row at line {lines[0]} is not in the schema: skipped"))
             return
         if not self.pending and current is not None:
-            row = self._wrapped_label(k, current) or self._like_label(seg, current)
+            row = self._wrapped_label(k, current) or self._like_label(k, current)
             if row is not None:
                 self.pending = [row]
         if not self.pending or current is None:
@@ -139,29 +140,43 @@ class _Walk:
             self.out.seen.add((current, row))
         return row
 
-    def _like_label(self, seg: Segment, current: str) -> str | None:
-        """A label no key phrase names (a typo, an OCR slip: 行政执法案件, 本年废纸件数): the row
-        after the last one read whose label it is most like, if it is like enough."""
-        # The row's own label: its last label cell, or its line's label cells (not the header
-        # lines before it, which run into the same segment when they hold no values).
-        spec = self.specs[current]
-        own = [t for t in seg.labels if t.unit == seg.labels[-1].unit] if seg.labels else []
-        texts = {own[-1].text, "".join(t.text for t in own)} if own else set()
-        row, similarity, label_text = None, 0.0, ""
-        for text in sorted(texts):
-            found, score = fuzzy_row(spec, text, self.last_row.get(current, -1), self.version)
-            if found is not None and score > similarity:
-                row, similarity, label_text = found, score, text
-        if row is None:
+    def _like_label(self, k: int, current: str) -> str | None:
+        """A label no key phrase names (a typo, an OCR slip: 行政执法案件, 本年废纸件数; or lost):
+        the row the alignment of its gap places it on (:func:`align_gap`)."""
+        if k not in self.placed:
+            self._align_gap(k, current)
+        placed = self.placed.pop(k, None)
+        if placed is None:
             return None
-        self.out.seen.add((current, row))
+        spec = self.specs[current]
+        self.out.seen.add((current, placed.row))
         self.out.misfits += 1  # a label the format's key phrases do not name: a worse fit
-        why = (
-            f"row label {label_text!r} matches no key phrase: read as the row "
-            f"{spec.row(row).label!r} (label similarity {similarity:.2f})"
-        )
-        self.out.readings.append(Reading(current, row, label_text, [], 1, why, seg.lines))
-        return row
+        label = spec.row(placed.row).label
+        if placed.text:
+            why = (
+                f"row label {placed.text!r} matches no key phrase: read as the row "
+                f"{label!r} (label similarity {placed.similarity:.2f})"
+            )
+        else:
+            why = f"row label lost: read as the row {label!r} by its place among the rows around it"
+        self.out.readings.append(Reading(current, placed.row, placed.text, [], 1, why, self.segments[k].lines))
+        return placed.row
+
+    def _align_gap(self, k: int, current: str) -> None:
+        """Align the rows of values from segment ``k`` to the next row a key phrase names (or
+        the table's end) with the schema rows between the last row read and that one."""
+        spec = self.specs[current]
+        gap, stop, tail = _gap(self.segments, k, spec)
+        first = self.last_row.get(current, -1) + 1
+        if stop <= first:
+            self.placed.update(dict.fromkeys(gap))
+            return
+        texts = [_own_label_texts(self.segments[j], self.version) for j in gap]
+        widths = [sum(not v.slot for v in self.segments[j].values) for j in gap]
+        placed = align_gap(spec, list(zip(texts, widths, strict=True)), first, stop, self.version)
+        self.placed.update(zip(gap, placed, strict=True))
+        if tail >= 0 and any(p is not None and p.row == spec.rows[stop - 1].id for p in placed):
+            self.taken.add((tail, spec.rows[stop - 1].id))  # its label is used: it names no row again
 
     def _group(self, seg: Segment, current: str) -> None:
         """The values of a segment as the group of the rows named (or several groups)."""
@@ -226,6 +241,60 @@ class _Walk:
         review = trim_to_width(review, sum(widths))
         lines = sorted(set(self.review_lines))
         self.out.groups.append(Group(_REVIEW, tuple(r.id for r in rows), widths, review, 0, lines))
+
+
+def _gap(segments: list[Segment], k: int, spec: schema.TableSpec) -> tuple[list[int], int, int]:
+    """The segments of values with no key phrase from ``k`` on, the index of the row that ends
+    their gap (the next row a key phrase names, or the table's end) and the segment that names
+    it if that row is in the gap too (-1 if not)."""
+    gap = [k]
+    for j in range(k + 1, min(len(segments), k + 4 * MAX_GAP)):
+        seg = segments[j]
+        anchor = _anchor(seg, spec, spec.id)
+        if anchor is not None:
+            # An anchor row that takes no values (none follow, or another row named after it
+            # does) may be the end of a label wrapped after its values ("5.要求行政机关确认或"
+            # 4 0 1 … "重新出具已获取信息"): its row is in the gap.
+            if anchor < len(spec.rows) and (not seg.values or _names_more(seg, spec, anchor)):
+                return gap, anchor + 1, j
+            return gap, anchor, -1
+        if seg.values and not seg.hits and len(gap) < MAX_GAP:
+            gap.append(j)
+    return gap, len(spec.rows), -1
+
+
+def _anchor(seg: Segment, spec: schema.TableSpec, current: str) -> int | None:
+    """The index of the row of ``current`` a segment's key phrases name (the end of the table
+    if they switch tables), None if they name none."""
+    for hit in seg.hits:
+        if hit.table != current and hit.kind == "row" and hit.table != _REVIEW:
+            return len(spec.rows)
+        if hit.table == current and hit.kind == "row" and hit.id not in spec.late_rows:
+            return spec.row_index(hit.id)
+    return None
+
+
+def _names_more(seg: Segment, spec: schema.TableSpec, row: int) -> bool:
+    """Whether a segment's key phrases name a row of the table after row index ``row``."""
+    return any(
+        h.table == spec.id and h.kind == "row" and h.id not in spec.late_rows and spec.row_index(h.id) > row
+        for h in seg.hits
+    )
+
+
+def _own_label_texts(seg: Segment, version: schema.FormatVersion) -> tuple[str, ...]:
+    """A row's own label: its last label cell, and its line's label cells (not the header lines
+    before it, which run into the same segment when they hold no values); none if they are
+    header words, or a row of cells before the values' own (a row whose label is lost, after a
+    header row)."""
+    if not seg.labels:
+        return ()
+    last, first = seg.labels[-1], seg.values[0]
+    if first.lines[0] != last.line and (first.cell >= 0 or last.grid):
+        return ()
+    own = [t for t in seg.labels if t.unit == last.unit]
+    texts = {own[-1].text, "".join(t.text for t in own)} if own else set()
+    return tuple(sorted(t for t in texts if not any(h.kind == "header" for h in hits_of(t, version))))
 
 
 def _next_row_named(spec: schema.TableSpec, segments: list[Segment], k: int, last: int) -> str | None:

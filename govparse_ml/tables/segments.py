@@ -91,16 +91,25 @@ def _label_run(
 
 def _value_run(tokens: list[Token], i: int, values: list[RawValue], lines: list[int]) -> tuple[int, int, bool]:
     """From token ``i`` to the next label, appended to ``values``: the index of that label, the
-    empty cells after the last value (``trail``) and whether an empty line is among the values."""
+    empty cells after the last value (``trail``) and whether an empty line is among the values.
+
+    A row of cells (tab, ``|``, PDF columns) whose values follow another row's with no label
+    between is a row of its own whose label is lost: the run ends before it."""
     trail = 0
     has_slot = False
     after_break: list[RawValue] | None = None  # the empty cells since a row break, if one came
-    n = len(tokens)
+    n, start = len(tokens), i
+    grid_unit = -1  # the row of cells of the values so far
     while i < n:
         t = tokens[i]
         kind = t.kind
         if kind == "label":
             break  # (the empty cells after a row break are layout before this label)
+        # (a lone number after a row of cells is not: it may be a page number, or a wrapped cell)
+        if kind == "value" and t.grid:
+            if grid_unit not in (-1, t.unit):
+                return _rewind(tokens, i, start, values, lines), trail, has_slot
+            grid_unit = t.unit
         i += 1
         if kind == "value":
             if after_break:
@@ -127,3 +136,16 @@ def _value_run(tokens: list[Token], i: int, values: list[RawValue], lines: list[
         if not lines or lines[-1] != t.line:
             lines.append(t.line)
     return i, trail, has_slot
+
+
+def _rewind(tokens: list[Token], i: int, start: int, values: list[RawValue], lines: list[int]) -> int:
+    """Give back the empty cells of the row of cells that starts at or before token ``i`` (they
+    are that row's): the index of its first token."""
+    unit = tokens[i].unit
+    while i > start and tokens[i - 1].unit == unit:
+        i -= 1
+        if tokens[i].kind in ("empty", "slot"):
+            values.pop()
+    if lines and lines[-1] == tokens[i].line and not any(v.lines == [tokens[i].line] for v in values):
+        lines.pop()
+    return i
