@@ -118,13 +118,9 @@ def _value_run(tokens: list[Token], i: int, values: list[RawValue], lines: list[
             values.append(RawValue(t.text, [t.line], False, t.tail, False, t.whole, t.cell if t.grid else -1))
         elif kind == "empty":
             values.append(RawValue("", [t.line], True))
-        elif kind == "cell":
-            cell = RawValue("", [t.line], True, False, True, empty_cell=True)
-            (values if after_break is None else after_break).append(cell)
-            has_slot = True
-            continue
-        elif kind == "break":
-            after_break = []
+        elif kind in ("cell", "break"):
+            after_break = _empty_line(t, values, after_break)
+            has_slot = has_slot or kind == "cell"
             continue
         elif kind == "slot":
             values.append(RawValue("", [t.line], True, False, True))
@@ -136,6 +132,16 @@ def _value_run(tokens: list[Token], i: int, values: list[RawValue], lines: list[
         if not lines or lines[-1] != t.line:
             lines.append(t.line)
     return i, trail, has_slot
+
+
+def _empty_line(t: Token, values: list[RawValue], after_break: list[RawValue] | None) -> list[RawValue] | None:
+    """An empty line of an indented table among a row's values: an empty cell joins them, or the
+    cells held since a row break (the next row's if its label follows); a break starts holding."""
+    if t.kind == "break":
+        return []
+    cell = RawValue("", [t.line], True, False, True, empty_cell=True)
+    (values if after_break is None else after_break).append(cell)
+    return after_break
 
 
 def _rewind(tokens: list[Token], i: int, start: int, values: list[RawValue], lines: list[int]) -> int:
