@@ -3,6 +3,7 @@ per row read (the review table's fifteen numbers are one group)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from govparse_ml.document import Reading
@@ -12,10 +13,15 @@ from govparse_ml.tables.columns import HeaderColumns
 from govparse_ml.tables.identities import cell_map, holding
 from govparse_ml.tables.keys import Hit, compact, hits_of
 from govparse_ml.tables.segments import Segment
-from govparse_ml.tables.values import Group, RawValue, fit_slots, trim_to_width
+from govparse_ml.tables.values import Group, RawValue, fit_slots, lead_range, trim_to_width
 
 _SUBTOTALS = tuple(schema.SUBTOTAL_LABELS)
 _REVIEW = "review_litigation"
+# The numbering a row label starts with (一、 / （一） / 1.): rows numbered alike sit in the same
+# label column of a table, so the empty label cells after them are as many.
+_NUMBERING = re.compile(
+    r"(?P<n1>[一二三四五六七八九十]+、)|(?P<n2>[（(][一二三四五六七八九十]+[)）])|(?P<n3>\d+[.．、])"
+)
 
 
 @dataclass
@@ -56,6 +62,10 @@ class _Walk:
         self.taken: set[tuple[int, str]] = set()  # (segment, row) already given values by look-ahead
         self.placed: dict[int, Placed | None] = {}  # segment -> the row its gap's alignment gave it
         self.header = HeaderColumns(version)
+        # (table, numbering of its row labels) -> the empty label cells the rows that show it have
+        self.leads: dict[tuple[str, str], set[int]] = {}
+        # Rows whose empty lines fit at either end: (group index, values, key), fitted in the end.
+        self.unsure: list[tuple[int, list[RawValue], tuple[str, str]]] = []
 
     def run(self) -> RowsRead:
         for k, seg in enumerate(self.segments):
@@ -67,6 +77,7 @@ class _Walk:
                 self._values(k, seg)
         if self.review:
             self._review_group()
+        self._fit_unsure()
         return self.out
 
     def _name(self, k: int, hit: Hit) -> None:
@@ -184,22 +195,50 @@ class _Walk:
             row_spec = spec.row(row)
             width = len(row_spec.columns)
             if seg.slots:
-                values = fit_slots(values, width, frozenset(t.line for t in seg.labels))
+                values = self._fit_slots(
+                    values, width, frozenset(t.line for t in seg.labels), (current, row_spec.label)
+                )
             values = self.header.place(row_spec, values, seg.labels)
             self.out.groups.append(Group(current, (row,), (width,), values, seg.lead, seg.lines, seg.trail))
         self.last_row[current] = max(self.last_row.get(current, -1), spec.row_index(pending[-1]))
         self.pending = []
+
+    def _fit_slots(
+        self, values: list[RawValue], width: int, label_lines: frozenset[int], row: tuple[str, str]
+    ) -> list[RawValue]:
+        """:func:`fit_slots`; a row whose empty lines fit at either end is fitted in the end, as
+        the rows numbered alike show (:meth:`_fit_unsure`)."""
+        span = lead_range(values, width, label_lines)
+        if span is not None:
+            numbering = _NUMBERING.match(row[1])
+            key = (row[0], (numbering.lastgroup or "") if numbering else "")
+            if span[0] == span[1]:
+                self.leads.setdefault(key, set()).add(span[0])
+            else:
+                self.unsure.append((len(self.out.groups), values, key))
+        return fit_slots(values, width, label_lines)
+
+    def _fit_unsure(self) -> None:
+        """The rows whose empty lines fit at either end: as many before the first value are
+        the label's as in the rows numbered alike of the table, where those all show the same."""
+        for index, values, key in self.unsure:
+            leads = self.leads.get(key, set())
+            if len(leads) == 1:
+                group = self.out.groups[index]
+                group.values = fit_slots(values, group.size, lead=next(iter(leads)))
 
     def _review_group(self) -> None:
         """The review table's values, all in one run, as one group of its three rows."""
         rows = self.specs[_REVIEW].rows
         widths = tuple(len(r.columns) for r in rows)
         review = self.review
-        # An empty line before the row of values is the break after the header rows; an empty
-        # cell before the first value in the same row is a cell.
+        # An empty line before the row of values is the break after the header rows (but an
+        # empty line that is surely an empty cell); an empty cell before the first value in the
+        # same row is a cell.
         first = next((v for v in review if not v.slot), None)
-        break_first = review[0].slot and first is not None and review[0].lines != first.lines
-        review = trim_to_width(review, sum(widths), leading_first=break_first)
+        if review[0].slot and not review[0].empty_cell and first is not None and review[0].lines != first.lines:
+            review = review[1:]
+        review = trim_to_width(review, sum(widths))
         lines = sorted(set(self.review_lines))
         self.out.groups.append(Group(_REVIEW, tuple(r.id for r in rows), widths, review, 0, lines))
 

@@ -52,6 +52,7 @@ def one_number(digits: str) -> bool:
 class Token:
     kind: (
         str  # "label" | "value" | "empty" | "lead" (an empty cell before a row's first value) | "slot" (an empty line)
+        # | "cell" (an empty line that is an empty cell) | "break" (an empty line that ends a row)
     )
     text: str
     line: int
@@ -62,14 +63,18 @@ class Token:
     grid: bool = False  # from a row with cell separators: ``cell`` is its column in the row
 
 
+# The token of an empty line between table lines, by its cut (stage.table_units).
+_EMPTY_LINE_TOKENS = {"blank": "slot", "cell": "cell", "break": "break"}
+
+
 def tokenize(units: list[Unit]) -> list[Token]:
     """The token stream of the table units, in order."""
     out: list[Token] = []
     layout_tab: list[bool] | None = None  # worked out when a row ends with a tab (most texts: none)
     for index, unit in enumerate(units):
         text = unit.text
-        if unit.cut == "blank":  # an empty line between table lines (pipeline._table_units)
-            out.append(Token("slot", "", unit.line, index))
+        if not text:  # an empty line between table lines (stage.table_units): a slot, or told apart
+            out.append(Token(_EMPTY_LINE_TOKENS.get(unit.cut, "slot"), "", unit.line, index))
             continue
         if layout_tab is None and text.endswith("\t") and not FILLER.fullmatch(text):
             layout_tab = ends_in_layout_tab(units)
