@@ -21,6 +21,7 @@ order-preserving alignment of :mod:`~govparse_ml.tables.align`) → :mod:`~govpa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from govparse_ml.document import Reading, Table
@@ -48,11 +49,13 @@ class TableResult:
     unlabelled: dict[str | None, list[tuple[int, str]]] = field(default_factory=dict)
 
 
-def assemble_tables(units: list[Unit], version: schema.FormatVersion) -> TableResult:
+def assemble_tables(
+    units: list[Unit], version: schema.FormatVersion, raw_lines: Sequence[str] | None = None
+) -> TableResult:
     """Read the three tables of ``version`` from the units labelled table; a table written
     column by column is read transposed where more identities hold so (:mod:`column_major`)."""
     segments = cut_segments(tokenize(units), version)
-    result = _read(segments, version)
+    result = _read(segments, version, raw_lines)
     transposed = column_major.transpose(segments, version, result.tables)
     if transposed is None:
         return result
@@ -66,9 +69,12 @@ def assemble_tables(units: list[Unit], version: schema.FormatVersion) -> TableRe
     return alt
 
 
-def _read(segments: list[Segment], version: schema.FormatVersion) -> TableResult:
-    """The tables read from the segments of their text."""
-    found = read_rows(segments, version)
+def _read(
+    segments: list[Segment], version: schema.FormatVersion, raw_lines: Sequence[str] | None = None
+) -> TableResult:
+    """The tables read from the segments of their text (``raw_lines``: the input's lines, for
+    the positions of values in rows laid out with spaces)."""
+    found = read_rows(segments, version, raw_lines)
     result = TableResult(
         new_tables(version, found.seen),
         readings=found.readings,

@@ -4,10 +4,12 @@ per row read (the review table's fifteen numbers are one group)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from govparse_ml.document import Reading
 from govparse_ml.format import schema
+from govparse_ml.tables import positions
 from govparse_ml.tables.align import MAX_GAP, Placed, align_gap
 from govparse_ml.tables.columns import HeaderColumns
 from govparse_ml.tables.identities import cell_map, holding
@@ -41,16 +43,25 @@ class RowsRead:
     valueless: list[tuple[str, str, list[int]]] = field(default_factory=list)
 
 
-def read_rows(segments: list[Segment], version: schema.FormatVersion) -> RowsRead:
-    """Walk the segments: which values belong to which row."""
-    return _Walk(segments, version).run()
+def read_rows(
+    segments: list[Segment], version: schema.FormatVersion, raw_lines: Sequence[str] | None = None
+) -> RowsRead:
+    """Walk the segments: which values belong to which row (``raw_lines``, the input's lines,
+    place the values of a row laid out with spaces by where they stand)."""
+    return _Walk(segments, version, raw_lines).run()
 
 
 class _Walk:
     """The state of the walk over the segments."""
 
-    def __init__(self, segments: list[Segment], version: schema.FormatVersion) -> None:
+    def __init__(
+        self, segments: list[Segment], version: schema.FormatVersion, raw_lines: Sequence[str] | None = None
+    ) -> None:
         self.segments = segments
+        self.raw_lines = raw_lines
+        self.columns = positions.full_rows(
+            raw_lines, [[v for v in s.values if not v.slot] for s in segments if s.values]
+        )
         self.version = version
         self.specs = schema.tables(version)
         self.out = RowsRead()
@@ -194,7 +205,12 @@ class _Walk:
                 self._valueless(seg, current, pending[:-1])
             row_spec = spec.row(row)
             width = len(row_spec.columns)
-            if seg.slots:
+            # (a row laid out with spaces is placed by its positions first: the lines of spaces
+            # between such rows are no empty cells)
+            plain = [v for v in values if not v.slot] if seg.slots else values
+            if (placed := positions.place(self.raw_lines, plain, width, self.columns)) is not None:
+                values = placed
+            elif seg.slots:
                 values = self._fit_slots(
                     values, width, frozenset(t.line for t in seg.labels), (current, row_spec.label)
                 )

@@ -99,12 +99,12 @@ def read_tables(doc: Doc) -> None:
     if version is None:
         if validate.pre_2019_signs(report):
             return  # the old format's statistics table is none of the standard tables (the structure stage says so)
-        chosen = _read_either_format(report, units)
+        chosen = _read_either_format(report, units, doc.raw_lines)
         if chosen is None:
             return
         version, result = chosen
     else:
-        result = tables.assemble_tables(units, version)
+        result = tables.assemble_tables(units, version, doc.raw_lines)
     report.meta.format_version = version
     report.tables = result.tables
     report.readings = result.readings
@@ -112,9 +112,11 @@ def read_tables(doc: Doc) -> None:
     report.checks = validate.run_checks(result.tables, version)
 
 
-def _read_either_format(report: Report, units: list[Unit]) -> tuple[schema.FormatVersion, tables.TableResult] | None:
+def _read_either_format(
+    report: Report, units: list[Unit], raw_lines: list[str] | None
+) -> tuple[schema.FormatVersion, tables.TableResult] | None:
     """No header says which format: read both ways, keep the one the text fits better."""
-    results = {v: tables.assemble_tables(units, v) for v in schema.FORMATS}
+    results = {v: tables.assemble_tables(units, v, raw_lines) for v in schema.FORMATS}
     scored = {v: _fit(r, v) for v, r in results.items()}
     version = max(scored, key=lambda v: scored[v])
     tie = scored["2019"] == scored["2021"]
