@@ -199,3 +199,17 @@ def test_one_cell_per_line_empty_label_cells_as_the_rows_numbered_alike_show() -
     assert [got[("carried_in", c)] for c in columns] == [(None, ""), (0, "0"), *[(None, "")] * 3, (0, "0"), (None, "")]
     assert [got[("new", c)][0] for c in columns] == [5, 1, 2, 3, 1, 2, 14]
     assert [got[("carried_out", c)][0] for c in columns] == [1, None, None, None, None, None, 1]
+
+
+def test_a_line_of_a_no_break_space_is_an_empty_cell() -> None:
+    """PyMuPDF's text of a page whose empty cells hold &nbsp;: one cell per line, no indent; the
+    line of U+00A0 before the first value is the review table's first (blank) cell."""
+    head = "四、政府信息公开行政复议、行政诉讼情况\n行政复议\n行政诉讼\n" + "\n".join(
+        ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉", "复议后起诉"]
+        + ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 2
+    )
+    values = ["\xa0", "3", "6", "\xa0", "9", "5", "4", "3", "1", "13", "1", "3", "\xa0", "\xa0", "4"]
+    text = "2019年政府信息公开工作年度报告\n" + head + "\n" + "\n".join(values) + "\n五、存在的主要问题及改进情况\n"
+    review = parse(text).tables["review_litigation"]
+    got = [review.cells[(r.id, c.id)].value for r in schema.tables("2019")["review_litigation"].rows for c in r.columns]
+    assert got == [None, 3, 6, None, 9, 5, 4, 3, 1, 13, 1, 3, None, None, 4]

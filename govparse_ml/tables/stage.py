@@ -54,12 +54,19 @@ def _close_run(out: list[Unit], run: list[Unit], raw_lines: list[str] | None) ->
         end += 1
     run = run + [Unit(n, 0, "", "blank") for n in range(run[-1].line + 1, end + 1)]
     if not _indented(cells, [raw_lines[u.line - 1] for u in run if u.cut == "blank"]):
-        out.extend(run)
+        # A line of a no-break space alone is an empty cell however the table is written: the
+        # text of an HTML cell holding only &nbsp; (PyMuPDF and others keep it).
+        out.extend(u._replace(cut="cell") if u.cut == "blank" and _nbsp_only(raw_lines[u.line - 1]) else u for u in run)
         return
     for unit in run:
         if unit.cut == "blank":
             unit = unit._replace(cut="cell" if _indent_only(raw_lines[unit.line - 1]) else "break")
         out.append(unit)
+
+
+def _nbsp_only(raw: str) -> bool:
+    """A line of no-break spaces (and maybe spaces) alone."""
+    return "\xa0" in raw and not raw.strip(" \xa0")
 
 
 def _indented(cells: list[str], empty: list[str]) -> bool:
