@@ -56,12 +56,17 @@ def _close_run(out: list[Unit], run: list[Unit], raw_lines: list[str] | None) ->
     if not _indented(cells, [raw_lines[u.line - 1] for u in run if u.cut == "blank"]):
         # A line of a no-break space alone is an empty cell however the table is written: the
         # text of an HTML cell holding only &nbsp; (PyMuPDF and others keep it).
-        out.extend(u._replace(cut="cell") if u.cut == "blank" and _nbsp_only(raw_lines[u.line - 1]) else u for u in run)
+        out.extend(_nbsp_cells(run, raw_lines))
         return
     for unit in run:
         if unit.cut == "blank":
             unit = unit._replace(cut="cell" if _indent_only(raw_lines[unit.line - 1]) else "break")
         out.append(unit)
+
+
+def _nbsp_cells(run: list[Unit], raw_lines: list[str]) -> list[Unit]:
+    """The run with its empty units that are lines of no-break spaces cut ``cell``."""
+    return [u._replace(cut="cell") if u.cut == "blank" and _nbsp_only(raw_lines[u.line - 1]) else u for u in run]
 
 
 def _nbsp_only(raw: str) -> bool:
