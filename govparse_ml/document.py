@@ -39,8 +39,10 @@ class Line:
 
     def __reduce__(self):
         # Pickled as a tuple of its fields (not a slots state): parse_many ships every Report from
-        # its workers, and this halves the time of its lines there and back.
-        return (Line, (self.n, self.text, self.label, self.confidence, self.source))
+        # its workers, and this halves the time of its lines there and back. (The origin only
+        # when there is one: the lines of an HTML, DOCX or PDF file keep it across processes.)
+        fields = (self.n, self.text, self.label, self.confidence, self.source)
+        return (Line, fields if self.origin is None else (*fields, self.origin))
 
 
 @dataclass

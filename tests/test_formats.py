@@ -4,6 +4,7 @@ PDFs against their truth, detection by content, encodings, page chrome, merged c
 from __future__ import annotations
 
 import json
+import pickle
 import shutil
 from pathlib import Path
 
@@ -80,6 +81,9 @@ def test_lines_keep_their_origin_and_rows_are_tab_joined() -> None:
     assert rows and all("\t" in ln.text for ln in rows)
     assert all(ln.label == "table" for ln in rows)
     assert report.lines[0].to_dict()["origin"] == origins[0]
+    # Batch workers ship Reports pickled: the origins survive the trip (they were dropped).
+    back = pickle.loads(pickle.dumps(report))
+    assert [ln.origin for ln in back.lines] == origins
 
 
 def test_rowspan_colspan_grid() -> None:

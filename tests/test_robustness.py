@@ -407,3 +407,15 @@ def test_bad_input_catalogue(text: str, phrase: str) -> None:
     report = parse(text, model=None)
     assert_sound(text, report)
     assert any(phrase in w for w in report.warnings), report.warnings
+
+
+def test_a_row_read_twice_keeps_the_reading_that_fits_the_row() -> None:
+    """A prose sentence that names a row and one number ("结转下年度继续办理6件。"), labelled table,
+    comes before the row itself: the row's own seven cells are kept, not the sentence's number."""
+    from govparse_ml.synth.generate import generate
+
+    g = generate(100900, format_version="2021", layout="blank_cells")
+    report = parse(g.text)
+    row = [report.cell("applications", "carried_out", c).value for c in ("natural", "other_org", "total")]
+    assert row == [g.cells[("applications", "carried_out", c)] for c in ("natural", "other_org", "total")]
+    assert any("kept the first reading that fits the row" in w for w in report.warnings)

@@ -14,12 +14,14 @@ the chosen reading is recorded in ``Report.readings``.
 The stages, each in its module: :mod:`~govparse_ml.tables.layouts` (a row's cells, one reader
 per layout) → :mod:`~govparse_ml.tables.tokens` → :mod:`~govparse_ml.tables.segments` (with the
 key phrases of :mod:`~govparse_ml.tables.keys`) → :mod:`~govparse_ml.tables.rows` (header
-columns in :mod:`~govparse_ml.tables.columns`, label likeness in :mod:`~govparse_ml.tables.align`)
-→ :mod:`~govparse_ml.tables.fill`.
+columns in :mod:`~govparse_ml.tables.columns`; rows no key phrase names placed by the
+order-preserving alignment of :mod:`~govparse_ml.tables.align`) → :mod:`~govparse_ml.tables.fill`
+→ :mod:`~govparse_ml.tables.spans` (sub-rows whose cells are merged with the row above).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from govparse_ml.document import Reading, Table
@@ -53,15 +55,17 @@ def assemble_tables(
     version: schema.FormatVersion,
     tokens: list[Token] | None = None,
     budget: SearchBudget | None = None,
+    raw_lines: Sequence[str] | None = None,
 ) -> TableResult:
     """Read the three tables of ``version`` from the units labelled table; a table written
     column by column is read transposed where more identities hold so (:mod:`column_major`).
     ``tokens``: the units' token stream, if already made (it is the same for every format);
     ``budget``: the document's inputs limit, shared by every reading of its tables (a fresh one
-    if not given)."""
+    if not given); ``raw_lines``: the input's lines, for the positions of values in rows laid
+    out with spaces."""
     budget = budget if budget is not None else SearchBudget()
     segments = cut_segments(tokenize(units) if tokens is None else tokens, version)
-    result = _read(segments, version, budget)
+    result = _read(segments, version, budget, raw_lines)
     transposed = column_major.transpose(segments, version, result.tables)
     if transposed is None:
         return result
@@ -75,9 +79,15 @@ def assemble_tables(
     return alt
 
 
-def _read(segments: list[Segment], version: schema.FormatVersion, budget: SearchBudget) -> TableResult:
-    """The tables read from the segments of their text."""
-    found = read_rows(segments, version)
+def _read(
+    segments: list[Segment],
+    version: schema.FormatVersion,
+    budget: SearchBudget,
+    raw_lines: Sequence[str] | None = None,
+) -> TableResult:
+    """The tables read from the segments of their text (``raw_lines``: the input's lines, for
+    the positions of values in rows laid out with spaces)."""
+    found = read_rows(segments, version, raw_lines)
     result = TableResult(
         new_tables(version, found.seen),
         readings=found.readings,

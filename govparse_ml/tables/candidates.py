@@ -124,8 +124,10 @@ def _placed(group: Group, raws: list[str | None], n: int) -> Cells | None:
     excess = lead + len(raws) + trail - n
     if excess == 0:
         return tuple([None] * lead + raws + [None] * trail)
-    if trail and 0 < excess <= MAX_LABEL_PADDING and trail <= missing:
-        return tuple([None] * (missing - trail) + raws + [None] * trail)  # as wide as the grid
+    if 0 < excess <= MAX_LABEL_PADDING and trail <= missing:
+        # as wide as the grid (its last value in the last column, if no empty cell follows it):
+        # the excess empty cells are the label's
+        return tuple([None] * (missing - trail) + raws + [None] * trail)
     if not trail and lead <= missing:
         # cut short after its last value: its cells start after the label, the empty ones
         # between label and first value included

@@ -62,7 +62,8 @@ def fill(
     """Choose a reading of every group and write its cells into ``tables``.
 
     A group whose values allow several readings adds a :class:`Reading` to ``readings``, which
-    records the one chosen; a row read again later in the text keeps its first reading.
+    records the one chosen; a row read again later in the text keeps its first reading that
+    fits the row (as many values as cells), else its first.
     """
     # The document's inputs limit, shared by its rows (and by every reading of its tables).
     budget = budget if budget is not None else SearchBudget()
@@ -98,15 +99,17 @@ def _candidates(
     """The candidate readings of each group but those of a row already read; the rows read
     again ("row (lines a and b)", by table) and the groups of the wrong number of values."""
     kept: list[_Kept] = []
-    done: dict[tuple[str, tuple[str, ...]], int] = {}
     repeated: dict[str, list[str]] = {}
     misfits = 0
-    for g in groups:
+    chosen = _first_fitting(groups)
+    for i, g in enumerate(groups):
         key = (g.table, g.rows)
-        if key in done:
-            repeated.setdefault(g.table, []).append(f"{g.name} (lines {done[key]} and {g.lines[0]})")
+        if chosen[key] != i:
+            first = groups[chosen[key]].lines[0]
+            repeated.setdefault(g.table, []).append(
+                f"{g.name} (lines {min(first, g.lines[0])} and {max(first, g.lines[0])})"
+            )
             continue
-        done[key] = g.lines[0]
         cands, why = candidates(g, version, budget)
         misfits += len(g.values) != g.size
         kept.append((g, cands))
@@ -117,12 +120,26 @@ def _candidates(
     return kept, repeated, misfits
 
 
+def _first_fitting(groups: list[Group]) -> dict[tuple[str, tuple[str, ...]], int]:
+    """The group kept for each row read more than once: the first with as many values as the
+    row has cells (a sentence of the prose that names the row and one number is not the row),
+    else the first."""
+    chosen: dict[tuple[str, tuple[str, ...]], int] = {}
+    for i, g in enumerate(groups):
+        key = (g.table, g.rows)
+        if key not in chosen or (
+            len(g.values) == g.size and len(groups[chosen[key]].values) != groups[chosen[key]].size
+        ):
+            chosen[key] = i
+    return chosen
+
+
 def _repeated_warning(table: str, rows: list[str]) -> str:
     """One warning per table: a report pasted twice would otherwise give one per row."""
     shown = ", ".join(rows[:4]) + (f" and {len(rows) - 4} more" if len(rows) > 4 else "")
     return (
         f"{table}: {len(rows)} row{'s' if len(rows) > 1 else ''} read again later in the text, kept the first "
-        f"reading: {shown}"
+        f"reading that fits the row (else the first): {shown}"
     )
 
 

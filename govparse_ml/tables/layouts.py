@@ -189,11 +189,12 @@ def row_edges(text: str, layout_tab: bool) -> str:
 
 def ends_in_layout_tab(units: list[Unit]) -> list[bool]:
     """For each unit, whether its table's tab rows end with a tab a tool added: nine in ten of
-    the rows with numbers do, in its run of table lines (lines no more than two apart)."""
+    the rows with numbers do, in its run of table lines (the blank lines between them are
+    units too: a line between two units is another label's, a heading between two tables)."""
     flags = [False] * len(units)
     start = 0
     for end in range(1, len(units) + 1):
-        if end < len(units) and units[end].line - units[end - 1].line <= 2:
+        if end < len(units) and units[end].line - units[end - 1].line <= 1:
             continue
         rows = [
             u.text.rstrip(" ")

@@ -3,19 +3,27 @@ per row read (the review table's fifteen numbers are one group)."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from govparse_ml.document import Reading
 from govparse_ml.format import schema
-from govparse_ml.tables.align import fuzzy_row
+from govparse_ml.tables import positions
+from govparse_ml.tables.align import MAX_GAP, Placed, align_gap
 from govparse_ml.tables.columns import HeaderColumns
 from govparse_ml.tables.identities import cell_map, holding
 from govparse_ml.tables.keys import Hit, compact, hits_of
 from govparse_ml.tables.segments import Segment
-from govparse_ml.tables.values import Group, RawValue, fit_slots, trim_to_width
+from govparse_ml.tables.values import Group, RawValue, fit_slots, lead_range, trim_to_width
 
 _SUBTOTALS = tuple(schema.SUBTOTAL_LABELS)
 _REVIEW = "review_litigation"
+# The numbering a row label starts with (一、 / （一） / 1.): rows numbered alike sit in the same
+# label column of a table, so the empty label cells after them are as many.
+_NUMBERING = re.compile(
+    r"(?P<n1>[一二三四五六七八九十]+、)|(?P<n2>[（(][一二三四五六七八九十]+[)）])|(?P<n3>\d+[.．、])"
+)
 
 
 @dataclass
@@ -35,16 +43,25 @@ class RowsRead:
     valueless: list[tuple[str, str, list[int]]] = field(default_factory=list)
 
 
-def read_rows(segments: list[Segment], version: schema.FormatVersion) -> RowsRead:
-    """Walk the segments: which values belong to which row."""
-    return _Walk(segments, version).run()
+def read_rows(
+    segments: list[Segment], version: schema.FormatVersion, raw_lines: Sequence[str] | None = None
+) -> RowsRead:
+    """Walk the segments: which values belong to which row (``raw_lines``, the input's lines,
+    place the values of a row laid out with spaces by where they stand)."""
+    return _Walk(segments, version, raw_lines).run()
 
 
 class _Walk:
     """The state of the walk over the segments."""
 
-    def __init__(self, segments: list[Segment], version: schema.FormatVersion) -> None:
+    def __init__(
+        self, segments: list[Segment], version: schema.FormatVersion, raw_lines: Sequence[str] | None = None
+    ) -> None:
         self.segments = segments
+        self.raw_lines = raw_lines
+        self.columns = positions.full_rows(
+            raw_lines, [[v for v in s.values if not v.slot] for s in segments if s.values]
+        )
         self.version = version
         self.specs = schema.tables(version)
         self.out = RowsRead()
@@ -54,7 +71,12 @@ class _Walk:
         self.pending: list[str] = []  # rows of the current table named since the last values
         self.last_row: dict[str, int] = {}  # index of the last row of each table that got values
         self.taken: set[tuple[int, str]] = set()  # (segment, row) already given values by look-ahead
+        self.placed: dict[int, Placed | None] = {}  # segment -> the row its gap's alignment gave it
         self.header = HeaderColumns(version)
+        # (table, numbering of its row labels) -> the empty label cells the rows that show it have
+        self.leads: dict[tuple[str, str], set[int]] = {}
+        # Rows whose empty lines fit at either end: (group index, values, key), fitted in the end.
+        self.unsure: list[tuple[int, list[RawValue], tuple[str, str]]] = []
 
     def run(self) -> RowsRead:
         for k, seg in enumerate(self.segments):
@@ -66,6 +88,7 @@ class _Walk:
                 self._values(k, seg)
         if self.review:
             self._review_group()
+        self._fit_unsure()
         return self.out
 
     def _name(self, k: int, hit: Hit) -> None:
@@ -104,7 +127,7 @@ class _Walk:
                 self.out.skipped.append((current, f"a subtotal row at line {lines[0]} is not in the schema: skipped"))
             return
         if not self.pending and current is not None:
-            row = self._wrapped_label(k, current) or self._like_label(seg, current)
+            row = self._wrapped_label(k, current) or self._like_label(k, current)
             if row is not None:
                 self.pending = [row]
         if not self.pending or current is None:
@@ -128,29 +151,43 @@ class _Walk:
             self.out.seen.add((current, row))
         return row
 
-    def _like_label(self, seg: Segment, current: str) -> str | None:
-        """A label no key phrase names (a typo, an OCR slip: 行政执法案件, 本年废纸件数): the row
-        after the last one read whose label it is most like, if it is like enough."""
-        # The row's own label: its last label cell, or its line's label cells (not the header
-        # lines before it, which run into the same segment when they hold no values).
-        spec = self.specs[current]
-        own = [t for t in seg.labels if t.unit == seg.labels[-1].unit] if seg.labels else []
-        texts = {own[-1].text, "".join(t.text for t in own)} if own else set()
-        row, similarity, label_text = None, 0.0, ""
-        for text in sorted(texts):
-            found, score = fuzzy_row(spec, text, self.last_row.get(current, -1), self.version)
-            if found is not None and score > similarity:
-                row, similarity, label_text = found, score, text
-        if row is None:
+    def _like_label(self, k: int, current: str) -> str | None:
+        """A label no key phrase names (a typo, an OCR slip: 行政执法案件, 本年废纸件数; or lost):
+        the row the alignment of its gap places it on (:func:`align_gap`)."""
+        if k not in self.placed:
+            self._align_gap(k, current)
+        placed = self.placed.pop(k, None)
+        if placed is None:
             return None
-        self.out.seen.add((current, row))
+        spec = self.specs[current]
+        self.out.seen.add((current, placed.row))
         self.out.misfits += 1  # a label the format's key phrases do not name: a worse fit
-        why = (
-            f"row label {label_text!r} matches no key phrase: read as the row "
-            f"{spec.row(row).label!r} (label similarity {similarity:.2f})"
-        )
-        self.out.readings.append(Reading(current, row, label_text, [], 1, why, seg.lines))
-        return row
+        label = spec.row(placed.row).label
+        if placed.text:
+            why = (
+                f"row label {placed.text!r} matches no key phrase: read as the row "
+                f"{label!r} (label similarity {placed.similarity:.2f})"
+            )
+        else:
+            why = f"row label lost: read as the row {label!r} by its place among the rows around it"
+        self.out.readings.append(Reading(current, placed.row, placed.text, [], 1, why, self.segments[k].lines))
+        return placed.row
+
+    def _align_gap(self, k: int, current: str) -> None:
+        """Align the rows of values from segment ``k`` to the next row a key phrase names (or
+        the table's end) with the schema rows between the last row read and that one."""
+        spec = self.specs[current]
+        gap, stop, tail = _gap(self.segments, k, spec)
+        first = self.last_row.get(current, -1) + 1
+        if stop <= first:
+            self.placed.update(dict.fromkeys(gap))
+            return
+        texts = [_own_label_texts(self.segments[j], self.version) for j in gap]
+        widths = [sum(not v.slot for v in self.segments[j].values) for j in gap]
+        placed = align_gap(spec, list(zip(texts, widths, strict=True)), first, stop, self.version)
+        self.placed.update(zip(gap, placed, strict=True))
+        if tail >= 0 and any(p is not None and p.row == spec.rows[stop - 1].id for p in placed):
+            self.taken.add((tail, spec.rows[stop - 1].id))  # its label is used: it names no row again
 
     def _group(self, seg: Segment, current: str) -> None:
         """The values of a segment as the group of the rows named (or several groups)."""
@@ -168,25 +205,112 @@ class _Walk:
                 self._valueless(seg, current, pending[:-1])
             row_spec = spec.row(row)
             width = len(row_spec.columns)
-            if seg.slots:
-                values = fit_slots(values, width, frozenset(t.line for t in seg.labels))
+            # (a row laid out with spaces is placed by its positions first: the lines of spaces
+            # between such rows are no empty cells)
+            plain = [v for v in values if not v.slot] if seg.slots else values
+            if (placed := positions.place(self.raw_lines, plain, width, self.columns)) is not None:
+                values = placed
+            elif seg.slots:
+                values = self._fit_slots(
+                    values, width, frozenset(t.line for t in seg.labels), (current, row_spec.label)
+                )
             values = self.header.place(row_spec, values, seg.labels)
             self.out.groups.append(Group(current, (row,), (width,), values, seg.lead, seg.lines, seg.trail))
         self.last_row[current] = max(self.last_row.get(current, -1), spec.row_index(pending[-1]))
         self.pending = []
+
+    def _fit_slots(
+        self, values: list[RawValue], width: int, label_lines: frozenset[int], row: tuple[str, str]
+    ) -> list[RawValue]:
+        """:func:`fit_slots`; a row whose empty lines fit at either end is fitted in the end, as
+        the rows numbered alike show (:meth:`_fit_unsure`)."""
+        span = lead_range(values, width, label_lines)
+        if span is not None:
+            numbering = _NUMBERING.match(row[1])
+            key = (row[0], (numbering.lastgroup or "") if numbering else "")
+            if span[0] == span[1]:
+                self.leads.setdefault(key, set()).add(span[0])
+            else:
+                self.unsure.append((len(self.out.groups), values, key))
+        return fit_slots(values, width, label_lines)
+
+    def _fit_unsure(self) -> None:
+        """The rows whose empty lines fit at either end: as many before the first value are
+        the label's as in the rows numbered alike of the table, where those all show the same."""
+        for index, values, key in self.unsure:
+            leads = self.leads.get(key, set())
+            if len(leads) == 1:
+                group = self.out.groups[index]
+                group.values = fit_slots(values, group.size, lead=next(iter(leads)))
 
     def _review_group(self) -> None:
         """The review table's values, all in one run, as one group of its three rows."""
         rows = self.specs[_REVIEW].rows
         widths = tuple(len(r.columns) for r in rows)
         review = self.review
-        # An empty line before the row of values is the break after the header rows; an empty
-        # cell before the first value in the same row is a cell.
+        # An empty line before the row of values is the break after the header rows (but an
+        # empty line that is surely an empty cell); an empty cell before the first value in the
+        # same row is a cell.
         first = next((v for v in review if not v.slot), None)
-        break_first = review[0].slot and first is not None and review[0].lines != first.lines
-        review = trim_to_width(review, sum(widths), leading_first=break_first)
+        if review[0].slot and not review[0].empty_cell and first is not None and review[0].lines != first.lines:
+            review = review[1:]
+        review = trim_to_width(review, sum(widths))
         lines = sorted(set(self.review_lines))
         self.out.groups.append(Group(_REVIEW, tuple(r.id for r in rows), widths, review, 0, lines))
+
+
+def _gap(segments: list[Segment], k: int, spec: schema.TableSpec) -> tuple[list[int], int, int]:
+    """The segments of values with no key phrase from ``k`` on, the index of the row that ends
+    their gap (the next row a key phrase names, or the table's end) and the segment that names
+    it if that row is in the gap too (-1 if not)."""
+    gap = [k]
+    for j in range(k + 1, min(len(segments), k + 4 * MAX_GAP)):
+        seg = segments[j]
+        anchor = _anchor(seg, spec, spec.id)
+        if anchor is not None:
+            # An anchor row that takes no values (none follow, or another row named after it
+            # does) may be the end of a label wrapped after its values ("5.要求行政机关确认或"
+            # 4 0 1 … "重新出具已获取信息"): its row is in the gap.
+            if anchor < len(spec.rows) and (not seg.values or _names_more(seg, spec, anchor)):
+                return gap, anchor + 1, j
+            return gap, anchor, -1
+        if seg.values and not seg.hits and len(gap) < MAX_GAP:
+            gap.append(j)
+    return gap, len(spec.rows), -1
+
+
+def _anchor(seg: Segment, spec: schema.TableSpec, current: str) -> int | None:
+    """The index of the row of ``current`` a segment's key phrases name (the end of the table
+    if they switch tables), None if they name none."""
+    for hit in seg.hits:
+        if hit.table != current and hit.kind == "row" and hit.table != _REVIEW:
+            return len(spec.rows)
+        if hit.table == current and hit.kind == "row" and hit.id not in spec.late_rows:
+            return spec.row_index(hit.id)
+    return None
+
+
+def _names_more(seg: Segment, spec: schema.TableSpec, row: int) -> bool:
+    """Whether a segment's key phrases name a row of the table after row index ``row``."""
+    return any(
+        h.table == spec.id and h.kind == "row" and h.id not in spec.late_rows and spec.row_index(h.id) > row
+        for h in seg.hits
+    )
+
+
+def _own_label_texts(seg: Segment, version: schema.FormatVersion) -> tuple[str, ...]:
+    """A row's own label: its last label cell, and its line's label cells (not the header lines
+    before it, which run into the same segment when they hold no values); none if they are
+    header words, or a row of cells before the values' own (a row whose label is lost, after a
+    header row)."""
+    if not seg.labels:
+        return ()
+    last, first = seg.labels[-1], seg.values[0]
+    if first.lines[0] != last.line and (first.cell >= 0 or last.grid):
+        return ()
+    own = [t for t in seg.labels if t.unit == last.unit]
+    texts = {own[-1].text, "".join(t.text for t in own)} if own else set()
+    return tuple(sorted(t for t in texts if not any(h.kind == "header" for h in hits_of(t, version))))
 
 
 def _next_row_named(spec: schema.TableSpec, segments: list[Segment], k: int, last: int) -> str | None:

@@ -55,6 +55,7 @@ def _label_run(
     labels: list[Token] = []
     blank_rows: list[Token] = []
     celled = False  # empty cells since the last label
+    broken = False  # a row break since the last label
     lead = 0
     slots: list[RawValue] = []
     n = len(tokens)
@@ -66,7 +67,7 @@ def _label_run(
         if kind == "label":
             if celled:
                 blank_rows.append(labels[-1])
-            celled = False
+            celled = broken = False
             labels.append(t)
             if not lines or lines[-1] != t.line:
                 lines.append(t.line)
@@ -79,26 +80,48 @@ def _label_run(
             celled = bool(labels)
         elif kind == "slot" and labels:
             slots.append(RawValue("", [t.line], True, False, True))
+        elif kind == "cell" and labels:  # the label's (lead) or a blank value, by the row's width
+            slots.append(RawValue("", [t.line], True, False, True, empty_cell=True))
+            celled = celled or not broken  # (after a row break: the next row's, before its label)
+        elif kind == "break":
+            slots, broken = [], True  # the empty cells before it were the end of a row of labels
         i += 1
     return i, labels, lead, slots, tuple(blank_rows)
 
 
 def _value_run(tokens: list[Token], i: int, values: list[RawValue], lines: list[int]) -> tuple[int, int, bool]:
     """From token ``i`` to the next label, appended to ``values``: the index of that label, the
-    empty cells after the last value (``trail``) and whether an empty line is among the values."""
+    empty cells after the last value (``trail``) and whether an empty line is among the values.
+
+    A row of cells (tab, ``|``, PDF columns) whose values follow another row's with no label
+    between is a row of its own whose label is lost: the run ends before it."""
     trail = 0
     has_slot = False
-    n = len(tokens)
+    after_break: list[RawValue] | None = None  # the empty cells since a row break, if one came
+    n, start = len(tokens), i
+    grid_unit = -1  # the row of cells of the values so far
     while i < n:
         t = tokens[i]
         kind = t.kind
         if kind == "label":
-            break
+            break  # (the empty cells after a row break are layout before this label)
+        # (a lone number after a row of cells is not: it may be a page number, or a wrapped cell)
+        if kind == "value" and t.grid:
+            if grid_unit not in (-1, t.unit):
+                return _rewind(tokens, i, start, values, lines), trail, has_slot
+            grid_unit = t.unit
         i += 1
         if kind == "value":
+            if after_break:
+                values.extend(after_break)
+            after_break = None
             values.append(RawValue(t.text, [t.line], False, t.tail, False, t.whole, t.cell if t.grid else -1))
         elif kind == "empty":
             values.append(RawValue("", [t.line], True))
+        elif kind in ("cell", "break"):
+            after_break = _empty_line(t, values, after_break)
+            has_slot = has_slot or kind == "cell"
+            continue
         elif kind == "slot":
             values.append(RawValue("", [t.line], True, False, True))
             has_slot = True
@@ -109,3 +132,26 @@ def _value_run(tokens: list[Token], i: int, values: list[RawValue], lines: list[
         if not lines or lines[-1] != t.line:
             lines.append(t.line)
     return i, trail, has_slot
+
+
+def _empty_line(t: Token, values: list[RawValue], after_break: list[RawValue] | None) -> list[RawValue] | None:
+    """An empty line of an indented table among a row's values: an empty cell joins them, or the
+    cells held since a row break (the next row's if its label follows); a break starts holding."""
+    if t.kind == "break":
+        return []
+    cell = RawValue("", [t.line], True, False, True, empty_cell=True)
+    (values if after_break is None else after_break).append(cell)
+    return after_break
+
+
+def _rewind(tokens: list[Token], i: int, start: int, values: list[RawValue], lines: list[int]) -> int:
+    """Give back the empty cells of the row of cells that starts at or before token ``i`` (they
+    are that row's): the index of its first token."""
+    unit = tokens[i].unit
+    while i > start and tokens[i - 1].unit == unit:
+        i -= 1
+        if tokens[i].kind in ("empty", "slot"):
+            values.pop()
+    if lines and lines[-1] == tokens[i].line and not any(v.lines == [tokens[i].line] for v in values):
+        lines.pop()
+    return i

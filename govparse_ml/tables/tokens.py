@@ -37,10 +37,22 @@ _PLACEHOLDER = re.compile(schema.PLACEHOLDER_HEADER)
 _WHOLE_VALUE = re.compile(rf"^\s*(?:(?P<num>{_NUMBER})(?:{_UNITS})?|(?P<null>{_NULL}))\s*$")
 
 
+# The most digits a count or amount alone in its cell or on its line is read with as one
+# number; a longer run is cells run together (a page's table text with its cell breaks lost).
+MAX_WHOLE_DIGITS = 9
+
+
+def one_number(digits: str) -> bool:
+    """Whether a run of digits alone in its cell or line can be one number: not written with a
+    leading zero ("043182250911013" is fifteen cells of one digit) and not too long."""
+    return len(digits) == 1 or (digits[0] != "0" and len(digits) <= MAX_WHOLE_DIGITS)
+
+
 @dataclass(slots=True)
 class Token:
     kind: (
         str  # "label" | "value" | "empty" | "lead" (an empty cell before a row's first value) | "slot" (an empty line)
+        # | "cell" (an empty line that is an empty cell) | "break" (an empty line that ends a row)
     )
     text: str
     line: int
@@ -51,14 +63,18 @@ class Token:
     grid: bool = False  # from a row with cell separators: ``cell`` is its column in the row
 
 
+# The token of an empty line between table lines, by its cut (stage.table_units).
+_EMPTY_LINE_TOKENS = {"blank": "slot", "cell": "cell", "break": "break"}
+
+
 def tokenize(units: list[Unit]) -> list[Token]:
     """The token stream of the table units, in order."""
     out: list[Token] = []
     layout_tab: list[bool] | None = None  # worked out when a row ends with a tab (most texts: none)
     for index, unit in enumerate(units):
         text = unit.text
-        if unit.cut == "blank":  # an empty line between table lines (pipeline._table_units)
-            out.append(Token("slot", "", unit.line, index))
+        if not text:  # an empty line between table lines (stage.table_units): a slot, or told apart
+            out.append(Token(_EMPTY_LINE_TOKENS.get(unit.cut, "slot"), "", unit.line, index))
             continue
         if layout_tab is None and text.endswith("\t") and not FILLER.fullmatch(text):
             layout_tab = ends_in_layout_tab(units)
@@ -68,7 +84,7 @@ def tokenize(units: list[Unit]) -> list[Token]:
         elif not cells:
             continue  # markdown separators and filler bars
         elif (cell := cells[0]).isdigit() and cell.isascii():  # the commonest row of one cell: a plain count
-            out.append(Token("value", cell, unit.line, index, False, 0, True))
+            out.append(Token("value", cell, unit.line, index, False, 0, one_number(cell)))
         else:  # a row that is one cell: no empties to place
             _cell_tokens(out, cell, unit.line, index, 0, whole_line=True)
     _vertical_wu(out)
@@ -84,7 +100,7 @@ def _grid_tokens(out: list[Token], cells: tuple[str, ...], line: int, index: int
         if not stripped:
             empties.append((len(row), position))
         elif stripped.isdigit() and stripped.isascii():  # inlined, as above
-            row.append(Token("value", stripped, line, index, False, position, True, True))
+            row.append(Token("value", stripped, line, index, False, position, one_number(stripped), True))
         elif stripped[-1].isdigit() and _PLACEHOLDER.fullmatch(stripped):  # (placeholders end in their number)
             continue  # a converter's header over a table that had none: no label, no cell
         else:  # (not a plain count: its pieces)
@@ -132,7 +148,8 @@ def _cell_tokens(
     """
     stripped = cell.strip()
     if stripped.isdigit() and stripped.isascii():  # the commonest cell: a plain count
-        out.append(Token("value", stripped, line, index, False, position, whole_cell or whole_line, whole_cell))
+        whole = (whole_cell or whole_line) and one_number(stripped)
+        out.append(Token("value", stripped, line, index, False, position, whole, whole_cell))
         return
     _piece_tokens(out, cell, line, index, position, whole_cell or whole_line, whole_cell)
 

@@ -53,6 +53,7 @@ class RawValue:
     slot: bool = False  # an empty line among cells written one per line: a blank cell, or a row break
     whole: bool = False  # a whole cell of its row, or all of its line: its digits are one number
     cell: int = -1  # its column in a row with cell separators (-1: not in such a row)
+    empty_cell: bool = False  # an empty line that is an empty cell, not a row break (``slot`` too)
 
     @property
     def glued(self) -> bool:
@@ -84,41 +85,58 @@ class Group:
         return " ".join(v.raw or "□" for v in self.values)
 
 
-def fit_slots(values: list[RawValue], n: int, label_lines: frozenset[int] = frozenset()) -> list[RawValue]:
+def fit_slots(
+    values: list[RawValue], n: int, label_lines: frozenset[int] = frozenset(), lead: int | None = None
+) -> list[RawValue]:
     """The values of a row of ``n`` cells with its empty lines read as blank cells where they fit.
 
     Written one cell per line, an empty line is an empty cell, and an empty line also ends a
     row: empty lines past the row's last cell are row breaks, and if the row still has too many
     values, every empty line was a break (a table whose rows are set apart by empty lines). A
     row whose values share a line (with each other or with its label) is a row of cells: its
-    empty lines are breaks.
+    empty lines are breaks. ``lead``: how many of the empty lines before the first value are
+    the label's, where :func:`lead_range` allows it (else trailing ones go first).
     """
     if not any(v.slot for v in values):
         return values
-    value_lines = [v.lines[0] for v in values if not v.slot]
-    if len(set(value_lines)) < len(value_lines) or label_lines.intersection(value_lines):
+    if _row_of_cells(values, label_lines):
         return [v for v in values if not v.slot]
-    return trim_to_width(values, n)
+    return trim_to_width(values, n, lead=lead)
 
 
-def trim_to_width(values: list[RawValue], n: int, leading_first: bool = False) -> list[RawValue]:
+def _row_of_cells(values: list[RawValue], label_lines: frozenset[int]) -> bool:
+    value_lines = [v.lines[0] for v in values if not v.slot]
+    return len(set(value_lines)) < len(value_lines) or bool(label_lines.intersection(value_lines))
+
+
+def lead_range(values: list[RawValue], n: int, label_lines: frozenset[int] = frozenset()) -> tuple[int, int] | None:
+    """The fewest and the most empty lines before the first value that :func:`fit_slots` may
+    drop as the label's (the rest of the row's excess at its end), or None where it drops no
+    empty line at both ends: fewer cells than ``n``, a row of cells, or too many cells."""
+    excess = len(values) - n
+    if excess <= 0 or not any(v.slot for v in values) or _row_of_cells(values, label_lines):
+        return None
+    lead = next((i for i, v in enumerate(values) if not v.slot), len(values))
+    trail = next((i for i, v in enumerate(reversed(values)) if not v.slot), len(values))
+    if lead + trail < excess or lead == len(values):
+        return None
+    return max(0, excess - trail), min(lead, excess)
+
+
+def trim_to_width(values: list[RawValue], n: int, lead: int | None = None) -> list[RawValue]:
     """The values without the empty cells that may be layout (``slot``), as many as make the
     row too wide: trailing ones first (row breaks after a labelled row), then leading ones
-    (empty label cells of a label that spans columns), then all of them. ``leading_first`` for
-    a row with no label, after which the first empty line is the break after the row above."""
+    (empty label cells of a label that spans columns), then all of them; or ``lead`` leading
+    ones and the rest trailing, where :func:`lead_range` allows it."""
     values = list(values)
-
-    def drop_leading() -> None:
-        lead = 0
-        while len(values) - lead > n and values[lead].slot:
-            lead += 1
-        del values[:lead]
-
-    if leading_first:
-        drop_leading()
+    if lead is not None and (span := lead_range(values, n)) is not None and span[0] <= lead <= span[1]:
+        return values[lead : n + lead]
     while len(values) > n and values[-1].slot:
         values.pop()
-    drop_leading()
+    lead = 0
+    while len(values) - lead > n and values[lead].slot:
+        lead += 1
+    del values[:lead]
     if len(values) > n:
         values = [v for v in values if not v.slot]
     while values and values[-1].slot and not any(not v.blank for v in values):
