@@ -48,13 +48,16 @@ def value_spans(raw_lines: Sequence[str] | None, values: list[RawValue]) -> tupl
 
 def _row_line(raw_lines: Sequence[str] | None, values: list[RawValue]) -> str | None:
     """The input line all the values are on, if it is a row laid out with runs of spaces."""
-    if raw_lines is None or not values or any(v.blank or len(v.lines) != 1 for v in values):
+    if raw_lines is None or not values:
         return None
     line = values[0].lines[0]
-    if any(v.lines[0] != line for v in values) or not 0 < line <= len(raw_lines):
+    if not 0 < line <= len(raw_lines):
         return None
     text = raw_lines[line - 1]
+    # (the line first: most rows are tab or one-cell rows, told in a few character tests)
     if len(text) > _MAX_ROW_CHARS or "\t" in text or "|" in text or not _SPACED.search(text):
+        return None
+    if any(v.blank or v.lines != [line] for v in values):
         return None
     return text
 
