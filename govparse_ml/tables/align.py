@@ -96,9 +96,11 @@ def align_gap(
     # many as the schema's rows of that width: then each has one place.
     by_width = Counter(widths)
     given = Counter(width for _, width in gap)
+    # Each label's core and numbering worked out once, not once per schema row it is tried on.
+    labels = [[(t, _label_core(t), _label_numbering(t)) for t in texts] for texts, _ in gap]
     score = [
-        [_match(texts, width, row, w, given[width] == by_width[width]) for row, w in zip(rows, widths, strict=True)]
-        for texts, width in gap
+        [_match(own, width, row, w, given[width] == by_width[width]) for row, w in zip(rows, widths, strict=True)]
+        for own, (_, width) in zip(labels, gap, strict=True)
     ]
     n, m = len(gap), len(rows)
     best = [[0.0] * (m + 1) for _ in range(n + 1)]
@@ -122,19 +124,18 @@ def align_gap(
 
 
 def _match(
-    texts: tuple[str, ...], width: int, row: tuple[str, str, str], row_width: int, lost_ok: bool
+    labels: list[tuple[str, str, str]], width: int, row: tuple[str, str, str], row_width: int, lost_ok: bool
 ) -> tuple[float, str] | None:
-    """The score of placing a row of values on a schema row and the label text that earns it;
-    None if it cannot go there."""
+    """The score of placing a row of values (its label texts with their cores and numberings)
+    on a schema row, and the label text that earns it; None if it cannot go there."""
     _, theirs, their_numbering = row
     best: tuple[float, str] | None = None
-    for text in texts:
-        core, numbering = _label_core(text), _label_numbering(text)
+    for text, core, numbering in labels:
         floor = _SAME_NUMBERING if numbering and numbering == their_numbering else 0.0
         likeness = _likeness(core, theirs, max(floor, MIN_LABEL_SIMILARITY)) if len(core) >= 2 else 0.0
         score = max(likeness, floor)
         if score >= MIN_LABEL_SIMILARITY and (best is None or score > best[0]):
             best = (score, text)
-    if best is None and lost_ok and width == row_width and not any(len(_label_core(t)) >= 2 for t in texts):
+    if best is None and lost_ok and width == row_width and not any(len(core) >= 2 for _, core, _ in labels):
         best = (_BY_ORDER, "")
     return best

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from govparse_ml.document import Reading
 from govparse_ml.format import schema
+from govparse_ml.format.vocabulary import NUMERALS
 from govparse_ml.tables import positions
 from govparse_ml.tables.align import MAX_GAP, Placed, align_gap
 from govparse_ml.tables.columns import HeaderColumns
@@ -21,9 +22,7 @@ _SUBTOTALS = tuple(schema.SUBTOTAL_LABELS)
 _REVIEW = "review_litigation"
 # The numbering a row label starts with (一、 / （一） / 1.): rows numbered alike sit in the same
 # label column of a table, so the empty label cells after them are as many.
-_NUMBERING = re.compile(
-    r"(?P<n1>[一二三四五六七八九十]+、)|(?P<n2>[（(][一二三四五六七八九十]+[)）])|(?P<n3>\d+[.．、])"
-)
+_NUMBERING = re.compile(rf"(?P<n1>[{NUMERALS}]+、)|(?P<n2>[（(][{NUMERALS}]+[)）])|(?P<n3>\d+[.．、])")
 
 
 @dataclass
