@@ -102,7 +102,14 @@ def align_gap(
         [_match(own, width, row, w, given[width] == by_width[width]) for row, w in zip(rows, widths, strict=True)]
         for own, (_, width) in zip(labels, gap, strict=True)
     ]
-    n, m = len(gap), len(rows)
+    return _best_path(score, rows)
+
+
+def _best_path(
+    score: list[list[tuple[float, str] | None]], rows: tuple[tuple[str, str, str], ...]
+) -> list[Placed | None]:
+    """The order-preserving placement of the highest total score (dynamic programming), traced back."""
+    n, m = len(score), len(rows)
     best = [[0.0] * (m + 1) for _ in range(n + 1)]
     for i in range(1, n + 1):
         for j in range(1, m + 1):
